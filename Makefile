@@ -1,0 +1,58 @@
+# dbverify developer tasks. `make` alone builds bin/dbverify.
+#
+# Targets that need databases run through scripts/with-dbs, which reuses the
+# MariaDB (127.0.0.1:3306) and PostgreSQL (127.0.0.1:5432) servers when they
+# are up and otherwise starts throwaway ones for the duration of the command.
+# `make db-up` / `make db-down` keep throwaway servers up across commands.
+
+GO ?= go
+GOFMT ?= gofmt
+BIN := bin/dbverify
+
+# Go sources to format-check: everything but vendor/, testdata/ and hidden
+# directories (.git, .dbverify, ...).
+FIND_GO := find . \( -path ./vendor -o -path '*/testdata' -o -path './.*' \) -prune -o -name '*.go' -type f -print
+
+.DEFAULT_GOAL := build
+
+.PHONY: build test test-short bench lint demo db-up db-down clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/dbverify
+
+test:
+	./scripts/with-dbs $(GO) test -race -count=1 ./...
+
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	./scripts/with-dbs $(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@echo '$(GOFMT) -l'; \
+	unformatted="$$($(FIND_GO) | xargs -r $(GOFMT) -l)" || exit 1; \
+	if [ -n "$$unformatted" ]; then \
+		echo 'these files are not gofmt-formatted (run gofmt -w):'; \
+		echo "$$unformatted"; \
+		exit 1; \
+	fi
+	$(GO) vet ./...
+
+demo:
+	./scripts/with-dbs $(GO) run ./cmd/dbverify demo
+
+db-up:
+	./scripts/db-up
+
+db-down:
+	./scripts/db-down
+
+clean:
+	rm -rf bin
+	rm -f ./*.test ./*.out
+	@if [ -s .dbverify/started ]; then \
+		echo 'keeping .dbverify: db-up started servers that are still recorded (run make db-down first)'; \
+	else \
+		rm -rf .dbverify; \
+	fi
