@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dbverify/dbverify/pkg/verify"
+)
+
+// compareFlags are the flags of `dbverify compare`.
+type compareFlags struct {
+	source, target    string
+	tables, exclude   []string
+	where             string
+	columns, ignore   []string
+	workers           int
+	chunkRows         int
+	chunkTime         time.Duration
+	maxDiffs          int
+	output            string
+	progress, verbose bool
+}
+
+func compareCommand() *cli.Command {
+	var f compareFlags
+	return &cli.Command{
+		Name:      "compare",
+		Usage:     "compare a source and a target database and list every differing row",
+		UsageText: "dbverify compare --source DSN --target DSN [options]",
+		Description: `Compares the selected tables of the source and the target, chunk by chunk, and
+lists every row missing on the target, extra on the target, or changed (with the
+columns that differ and both values). Both databases are only read.
+
+DSNs: mysql://user:pass@host:3306/db?tls=true, postgres://user:pass@host:5432/db,
+or the drivers' native forms (user:pass@tcp(host:3306)/db, "host=... dbname=...").
+
+Examples:
+  dbverify compare --source mysql://root@127.0.0.1:3306/shop --target mysql://root@10.0.0.2:3306/shop
+  dbverify compare --source $SRC --target $TGT --tables 'orders,order_*' --exclude audit_log
+  dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --output json
+  dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
+
+Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "source", Aliases: []string{"s"}, Usage: "source database `DSN`", Destination: &f.source, EnvVars: []string{"DBVERIFY_SOURCE"}},
+			&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
+			&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
+			&cli.StringSliceFlag{Name: "exclude", Usage: "tables to leave out: names or glob `PATTERN`s"},
+			&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides", Destination: &f.where},
+			&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always)"},
+			&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
+			&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
+			&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
+			&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
+			&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
+			&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("compare: %v", err) },
+		Action: func(c *cli.Context) error {
+			f.tables = splitList(c.StringSlice("tables"))
+			f.exclude = splitList(c.StringSlice("exclude"))
+			f.columns = splitList(c.StringSlice("columns"))
+			f.ignore = splitList(c.StringSlice("ignore-columns"))
+			if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
+				return usage("--chunk-rows and --chunk-time exclude each other")
+			}
+			if c.Args().Len() > 0 {
+				return usage("compare takes no arguments (got %q); use --source and --target", c.Args().First())
+			}
+			return runCompare(c.Context, f, c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+// splitList flattens repeated and comma-separated flag values.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) error {
+	switch {
+	case f.source == "":
+		return usage("--source is required")
+	case f.target == "":
+		return usage("--target is required")
+	case f.output != "text" && f.output != "json":
+		return usage("--output must be text or json, not %q", f.output)
+	case f.workers < 1:
+		return usage("--workers must be at least 1")
+	case f.chunkRows < 0:
+		return usage("--chunk-rows must not be negative")
+	case f.chunkTime <= 0:
+		return usage("--chunk-time must be positive")
+	case f.maxDiffs < 1:
+		return usage("--max-diffs must be at least 1")
+	}
+	src, tgt, err := openBoth(ctx, f.source, f.target, f.workers+2)
+	if err != nil {
+		return fail(err)
+	}
+	defer src.Close()
+	defer tgt.Close()
+
+	opt := verify.Options{
+		Tables: f.tables, Exclude: f.exclude, Where: f.where, Columns: f.columns, IgnoreColumns: f.ignore,
+		Workers: f.workers, ChunkRows: f.chunkRows, ChunkTime: f.chunkTime, MaxDiffs: f.maxDiffs,
+		Logger: logger(f.verbose, stderr),
+	}
+	var bar *barProgress
+	if f.progress && f.output == "text" && isTerminal(stderr) {
+		bar = &barProgress{w: stderr}
+		opt.Progress = bar
+	}
+	rep, err := verify.Compare(ctx, src, tgt, opt)
+	bar.finish()
+	if err != nil {
+		return fail(err)
+	}
+	if f.output == "json" {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return &exitError{ExitFailure, fmt.Errorf("write report: %w", err)}
+	}
+	if !rep.Identical() {
+		return &exitError{code: ExitDiffer}
+	}
+	return nil
+}
+
+// openBoth opens the source and the target at once.
+func openBoth(ctx context.Context, source, target string, conns int) (src, tgt *verify.Endpoint, err error) {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { src, err = verify.Open(gctx, verify.Source, source, conns); return err })
+	g.Go(func() (err error) { tgt, err = verify.Open(gctx, verify.Target, target, conns); return err })
+	if err := g.Wait(); err != nil {
+		src.Close()
+		tgt.Close()
+		return nil, nil, err
+	}
+	return src, tgt, nil
+}
+
+// barProgress draws one progress bar per table: rows hashed, rate, time left.
+type barProgress struct {
+	mu  sync.Mutex
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func (p *barProgress) Table(name string, rows int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+	p.bar = progressbar.NewOptions64(max(rows, 1),
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription(name),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (p *barProgress) Rows(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Add64(n)
+	}
+}
+
+func (p *barProgress) finish() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

@@ -1,0 +1,445 @@
+// Package mysql is the MySQL dialect: MySQL 5.7 and 8, MariaDB and Aurora MySQL.
+//
+// It reads over the text protocol (client-side parameter interpolation, no prepared statements),
+// so every value arrives as the server's text and is put into canonical form here. Sessions are
+// read-only and pinned to UTC, so TIMESTAMP columns read the same whatever the server's zone.
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+func init() {
+	// The driver logs connection trouble to stderr on its own; errors reach callers anyway.
+	driver.SetLogger(nopLogger{})
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Print(...any) {}
+
+// DB is a read-only connection pool to one MySQL schema. It implements dialect.DB.
+type DB struct {
+	db      *sql.DB
+	schema  string
+	version string
+	mariadb bool
+	addr    string
+}
+
+var _ dialect.DB = (*DB)(nil)
+
+// ParseDSN turns a mysql:// URL (mysql://user:pass@host:port/db?tls=true&param=value) or
+// go-sql-driver's native DSN (user:pass@tcp(host:port)/db?param=value) into a driver config.
+// URL query parameters are the driver's own (tls, timeout, charset, ...).
+func ParseDSN(dsn string) (*driver.Config, error) {
+	i := strings.Index(dsn, "://")
+	if i < 0 {
+		cfg, err := driver.ParseDSN(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("mysql: malformed DSN: %v", err)
+		}
+		return cfg, nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: malformed DSN: %v", scrubURLError(err))
+	}
+	if u.Host == "" {
+		return nil, errors.New("mysql: malformed DSN: no host")
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	// Let the driver parse the parameters; the rest comes from the URL.
+	cfg, err := driver.ParseDSN("/" + url.PathEscape(db) + "?" + u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: malformed DSN parameters: %v", err)
+	}
+	cfg.DBName = db
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.Net = "tcp"
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "3306"
+	}
+	if _, err := strconv.Atoi(port); err != nil {
+		return nil, fmt.Errorf("mysql: malformed DSN: bad port %q", port)
+	}
+	cfg.Addr = net.JoinHostPort(host, port)
+	return cfg, nil
+}
+
+// scrubURLError drops the URL that url.Parse quotes in its errors: it may hold a password.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// Open connects to the database a DSN names, checks it answers, and returns a pool of at most
+// maxConns read-only connections (0 means 8).
+func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if maxConns <= 0 {
+		maxConns = 8
+	}
+	cfg.InterpolateParams = true // text protocol: canonical forms are built from the server's text
+	cfg.ParseTime = false
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
+	where := cfg.Addr
+
+	// A first connection learns the flavour, which names the read-only variable.
+	version, err := probeVersion(ctx, cfg)
+	if err != nil {
+		return nil, connectError(where, cfg.DBName, err)
+	}
+	mariadb := strings.Contains(strings.ToLower(version), "mariadb")
+	if mariadb || versionBefore(version, 5, 7, 20) {
+		cfg.Params["tx_read_only"] = "1"
+	} else {
+		cfg.Params["transaction_read_only"] = "1"
+	}
+	conn, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %s: %w", where, err)
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	d := &DB{db: db, schema: cfg.DBName, version: version, mariadb: mariadb, addr: where}
+	if d.schema == "" {
+		var s sql.NullString
+		if err := db.QueryRowContext(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
+			db.Close()
+			return nil, fmt.Errorf("mysql: %s: the DSN names no database", where)
+		}
+		d.schema = s.String
+	}
+	return d, nil
+}
+
+func probeVersion(ctx context.Context, cfg *driver.Config) (string, error) {
+	conn, err := driver.NewConnector(cfg)
+	if err != nil {
+		return "", err
+	}
+	db := sql.OpenDB(conn)
+	defer db.Close()
+	var v string
+	err = db.QueryRowContext(ctx, versionQuery).Scan(&v)
+	return v, err
+}
+
+// connectError says why a connection failed in one line: refused, access denied, unknown
+// database, timeout.
+func connectError(addr, db string, err error) error {
+	var me *driver.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1044, 1045:
+			return fmt.Errorf("mysql: %s: access denied (wrong user or password): %w", addr, err)
+		case 1049:
+			return fmt.Errorf("mysql: %s: database %q: %w: %w", addr, db, dialect.ErrNotFound, err)
+		}
+	}
+	return fmt.Errorf("mysql: cannot connect to %s: %w", addr, err)
+}
+
+// versionBefore reports whether a MySQL version string is older than major.minor.patch.
+func versionBefore(v string, major, minor, patch int) bool {
+	parts := strings.SplitN(strings.SplitN(v, "-", 2)[0], ".", 3)
+	want := []int{major, minor, patch}
+	for i := range want {
+		if i >= len(parts) {
+			return false
+		}
+		n, _ := strconv.Atoi(parts[i])
+		if n != want[i] {
+			return n < want[i]
+		}
+	}
+	return false
+}
+
+// Engine implements dialect.DB.
+func (d *DB) Engine() string { return dialect.MySQL }
+
+// Version implements dialect.DB.
+func (d *DB) Version() string { return d.version }
+
+// Schema implements dialect.DB.
+func (d *DB) Schema() string { return d.schema }
+
+// Close implements dialect.DB.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Tables implements dialect.DB.
+func (d *DB) Tables(ctx context.Context) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, listTables, d.schema)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: list tables of %s: %w", d.schema, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("mysql: list tables of %s: %w", d.schema, err)
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// Table implements dialect.DB.
+func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
+	schema := d.schema
+	if s, n, ok := strings.Cut(name, "."); ok {
+		schema, name = s, n
+	}
+	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
+	var kind string
+	err := d.db.QueryRowContext(ctx, tableExists, schema, name).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("mysql: table %s: %w", t, dialect.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mysql: table %s: %w", t, err)
+	}
+	if err := d.readColumns(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := d.readKey(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
+	rows, err := d.db.QueryContext(ctx, listColumns, t.Schema, t.Name)
+	if err != nil {
+		return fmt.Errorf("mysql: columns of %s: %w", t, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, dataType, colType, nullable string
+		if err := rows.Scan(&name, &dataType, &colType, &nullable); err != nil {
+			return fmt.Errorf("mysql: columns of %s: %w", t, err)
+		}
+		c := dialect.Column{Name: name, Type: colType, Nullable: nullable == "YES"}
+		c.Class, c.PadChar = classify(strings.ToLower(dataType), strings.ToLower(colType))
+		t.Columns = append(t.Columns, c)
+	}
+	return rows.Err()
+}
+
+// classify maps a MySQL type to its class, and says whether it is a padded CHAR.
+func classify(dataType, colType string) (dialect.Class, bool) {
+	switch dataType {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
+		if strings.Contains(colType, "unsigned") {
+			return dialect.ClassUint, false
+		}
+		return dialect.ClassInt, false
+	case "decimal", "numeric":
+		return dialect.ClassDecimal, false
+	case "float":
+		return dialect.ClassFloat, false
+	case "double", "real", "double precision":
+		return dialect.ClassDouble, false
+	case "bit":
+		return dialect.ClassBit, false
+	case "char":
+		return dialect.ClassString, true
+	case "varchar", "tinytext", "text", "mediumtext", "longtext":
+		return dialect.ClassString, false
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
+		return dialect.ClassBytes, false
+	case "enum", "set":
+		return dialect.ClassEnum, false
+	case "date":
+		return dialect.ClassDate, false
+	case "time":
+		return dialect.ClassTime, false
+	case "datetime", "timestamp":
+		return dialect.ClassTimestamp, false
+	case "year":
+		return dialect.ClassYear, false
+	case "json":
+		return dialect.ClassJSON, false
+	case "uuid":
+		return dialect.ClassUUID, false
+	}
+	return dialect.ClassOther, false
+}
+
+func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
+	rows, err := d.db.QueryContext(ctx, listUniqueIndexes, t.Schema, t.Name)
+	if err != nil {
+		return fmt.Errorf("mysql: indexes of %s: %w", t, err)
+	}
+	defer rows.Close()
+	type index struct {
+		name   string
+		cols   []int
+		usable bool
+	}
+	var idx []*index
+	for rows.Next() {
+		var name, col string
+		var prefix bool
+		if err := rows.Scan(&name, &col, &prefix); err != nil {
+			return fmt.Errorf("mysql: indexes of %s: %w", t, err)
+		}
+		if len(idx) == 0 || idx[len(idx)-1].name != name {
+			idx = append(idx, &index{name: name, usable: true})
+		}
+		x := idx[len(idx)-1]
+		c := t.Column(col)
+		if c < 0 || prefix || t.Columns[c].Nullable {
+			x.usable = false // an expression, a prefix or a NULL-able column: not a row identity
+			continue
+		}
+		x.cols = append(x.cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("mysql: indexes of %s: %w", t, err)
+	}
+	var best *index
+	for _, x := range idx {
+		if !x.usable {
+			continue
+		}
+		if x.name == "PRIMARY" {
+			best = x
+			break
+		}
+		if best == nil || len(x.cols) < len(best.cols) {
+			best = x
+		}
+	}
+	if best != nil {
+		t.Key, t.KeyName, t.KeyKind = best.cols, best.name, dialect.KeyUnique
+		if best.name == "PRIMARY" {
+			t.KeyKind = dialect.KeyPrimary
+		}
+	}
+	return nil
+}
+
+// EstimateRows implements dialect.DB.
+func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) {
+	var n int64
+	if err := d.db.QueryRowContext(ctx, tableRows, t.Schema, t.Name).Scan(&n); err != nil {
+		return 0, fmt.Errorf("mysql: row estimate of %s: %w", t, err)
+	}
+	return n, nil
+}
+
+// CountRows implements dialect.DB.
+func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
+	pred, args := rangePredicate(q)
+	var n int64
+	if err := d.db.QueryRowContext(ctx, fmt.Sprintf(countRows, quoteTable(q.Table), pred), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("mysql: count rows of %s: %w", q.Table, err)
+	}
+	return n, nil
+}
+
+// KeyBounds implements dialect.DB.
+func (d *DB) KeyBounds(ctx context.Context, q dialect.Query) (lo, hi dialect.Key, ok bool, err error) {
+	pred, args := rangePredicate(q)
+	t := q.Table
+	for _, dir := range []string{"", " DESC"} {
+		query := fmt.Sprintf(keyEdge, quoteList(t, t.Key, ""), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, dir))
+		k, found, err := d.queryKey(ctx, t, query, args)
+		if err != nil || !found {
+			return nil, nil, false, err
+		}
+		if dir == "" {
+			lo = k
+		} else {
+			hi = k
+		}
+	}
+	return lo, hi, true, nil
+}
+
+// KeyAfter implements dialect.DB.
+func (d *DB) KeyAfter(ctx context.Context, q dialect.Query, skip int) (dialect.Key, bool, error) {
+	if skip < 1 {
+		return nil, false, fmt.Errorf("mysql: key after: skip %d < 1", skip)
+	}
+	pred, args := rangePredicate(q)
+	t := q.Table
+	query := fmt.Sprintf(keyAfter, quoteList(t, t.Key, ""), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, ""), skip-1)
+	return d.queryKey(ctx, t, query, args)
+}
+
+// indexHint forces the key's index, if the key is one here.
+func indexHint(t *dialect.Table) string {
+	if t.KeyName == "" {
+		return ""
+	}
+	return fmt.Sprintf(forceIndex, quote(t.KeyName))
+}
+
+func (d *DB) queryKey(ctx context.Context, t *dialect.Table, query string, args []any) (dialect.Key, bool, error) {
+	rows, err := d.query(ctx, t, t.Key, query, args)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, false, rows.Err()
+	}
+	return dialect.CloneKey(rows.Values()), true, nil
+}
+
+// Scan implements dialect.DB.
+func (d *DB) Scan(ctx context.Context, q dialect.Query) (dialect.Rows, error) {
+	pred, args := rangePredicate(q)
+	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
+	return d.query(ctx, q.Table, q.Columns, query, args)
+}
+
+// Lookup implements dialect.DB.
+func (d *DB) Lookup(ctx context.Context, q dialect.Query, keys []dialect.Key) (dialect.Rows, error) {
+	pred, args := keysPredicate(q.Table, keys)
+	if q.Where != "" {
+		pred = "(" + pred + ") AND (" + q.Where + ")"
+	}
+	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
+	return d.query(ctx, q.Table, q.Columns, query, args)
+}
+
+func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (*rowStream, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: read %s: %w", t, err)
+	}
+	return newRowStream(t, cols, rows), nil
+}

@@ -1,0 +1,44 @@
+package mysql
+
+// Every SQL string of the MySQL dialect. %s verbs take quoted identifiers or predicates built by
+// this package; values always travel as parameters.
+const (
+	// versionQuery tells MySQL from MariaDB (whose version string says so).
+	versionQuery = "SELECT VERSION()"
+	// currentDatabase is the default schema when the DSN names none.
+	currentDatabase = "SELECT DATABASE()"
+
+	// listTables lists a schema's base tables (not views).
+	listTables = `SELECT TABLE_NAME FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`
+
+	// tableRows is InnoDB's row estimate from its statistics: cheap, possibly stale.
+	tableRows = `SELECT COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`
+
+	// tableExists tells a missing table from one without columns.
+	tableExists = `SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`
+
+	// listColumns reads a table's columns in order. COLUMN_TYPE carries width, unsigned and
+	// enum members; DATA_TYPE the bare type name.
+	listColumns = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`
+
+	// listUniqueIndexes reads every unique index's columns, the primary key first. SUB_PART
+	// marks a prefix index, which does not identify rows.
+	listUniqueIndexes = `SELECT INDEX_NAME, COLUMN_NAME, SUB_PART IS NOT NULL FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
+ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX`
+
+	// selectRows reads columns of a table under a predicate: SELECT cols FROM t WHERE pred.
+	selectRows = "SELECT %s FROM %s WHERE %s"
+	// countRows counts rows under a predicate.
+	countRows = "SELECT COUNT(*) FROM %s WHERE %s"
+	// keyEdge finds the first (ASC) or last (DESC) key under a predicate, walking the key's index
+	// (the second %s is an index hint, forceIndex, or empty when the key has no index here).
+	keyEdge = "SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT 1"
+	// keyAfter finds the key `skip` rows past a range's lower bound: one index walk per chunk.
+	keyAfter = "SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d"
+	// forceIndex keeps the optimizer on the key's index for ordered key walks.
+	forceIndex = " FORCE INDEX (%s)"
+)

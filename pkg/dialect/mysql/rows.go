@@ -1,0 +1,94 @@
+package mysql
+
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/dbverify/dbverify/pkg/checksum"
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+// rowStream reads rows as raw text and puts each value into canonical form.
+type rowStream struct {
+	rows  *sql.Rows
+	t     *dialect.Table
+	enc   *dialect.RowEncoder
+	raw   []sql.RawBytes
+	vals  [][]byte
+	dest  []any
+	out   [][]byte
+	err   error
+	close bool
+}
+
+func newRowStream(t *dialect.Table, idx []int, rows *sql.Rows) *rowStream {
+	s := &rowStream{rows: rows, t: t, enc: dialect.NewRowEncoder(t, idx, appendCanonical),
+		raw: make([]sql.RawBytes, len(idx)), vals: make([][]byte, len(idx)), dest: make([]any, len(idx))}
+	for i := range s.raw {
+		s.dest[i] = &s.raw[i]
+	}
+	return s
+}
+
+func (s *rowStream) Next() bool {
+	if s.err != nil || s.close {
+		return false
+	}
+	if !s.rows.Next() {
+		if err := s.rows.Err(); err != nil {
+			s.err = fmt.Errorf("mysql: read %s: %w", s.t, err)
+		}
+		return false
+	}
+	if err := s.rows.Scan(s.dest...); err != nil {
+		s.err = fmt.Errorf("mysql: read %s: %w", s.t, err)
+		return false
+	}
+	for i, r := range s.raw {
+		s.vals[i] = r
+	}
+	s.out, s.err = s.enc.Encode(s.vals)
+	if s.err != nil {
+		s.err = fmt.Errorf("mysql: %w", s.err)
+	}
+	return s.err == nil
+}
+
+// appendCanonical appends the canonical form of one non-NULL value in MySQL's text form.
+func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
+	switch c.Class {
+	case dialect.ClassDecimal:
+		return checksum.AppendDecimal(dst, raw)
+	case dialect.ClassFloat:
+		return checksum.AppendFloat(dst, raw, 32)
+	case dialect.ClassDouble:
+		return checksum.AppendFloat(dst, raw, 64)
+	case dialect.ClassBit:
+		return checksum.AppendBitBytes(dst, raw), nil
+	case dialect.ClassTime:
+		return checksum.AppendTime(dst, raw)
+	case dialect.ClassTimestamp:
+		return checksum.AppendTimestamp(dst, raw)
+	case dialect.ClassJSON:
+		return checksum.AppendJSON(dst, raw)
+	case dialect.ClassUUID:
+		return checksum.AppendUUID(dst, raw)
+	case dialect.ClassString:
+		if c.PadChar {
+			raw = checksum.TrimPad(raw)
+		}
+	}
+	// Integers, dates, years, text, enums, binary: the server's text is already canonical.
+	return append(dst, raw...), nil
+}
+
+func (s *rowStream) Values() [][]byte { return s.out }
+
+func (s *rowStream) Err() error { return s.err }
+
+func (s *rowStream) Close() {
+	if !s.close {
+		s.close = true
+		s.rows.Close()
+	}
+}

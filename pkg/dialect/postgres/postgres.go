@@ -1,0 +1,448 @@
+// Package postgres is the PostgreSQL dialect (12 and later), over pgx.
+//
+// Results are requested in text format, so every value arrives as the server's text and is put
+// into canonical form here. Sessions are read-only, pinned to UTC, ISO dates, hex bytea and
+// shortest round-trip floats, whatever the server's or the role's defaults.
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dbverify/dbverify/pkg/checksum"
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+// DB is a read-only connection pool to one PostgreSQL database. It implements dialect.DB.
+type DB struct {
+	pool    *pgxpool.Pool
+	schema  string
+	version string
+	addr    string
+}
+
+var _ dialect.DB = (*DB)(nil)
+
+// sessionSettings pin everything that changes how values print.
+var sessionSettings = map[string]string{
+	"default_transaction_read_only": "on",
+	"TimeZone":                      "UTC",
+	"DateStyle":                     "ISO, YMD",
+	"IntervalStyle":                 "postgres",
+	"bytea_output":                  "hex",
+	"extra_float_digits":            "1", // shortest text that round-trips (PostgreSQL 12+)
+	"application_name":              "dbverify",
+}
+
+// ParseDSN parses a postgres:// URL or a libpq keyword/value string into a pool config.
+func ParseDSN(dsn string) (*pgxpool.Config, error) {
+	if strings.HasPrefix(strings.ToLower(dsn), "pg://") {
+		dsn = "postgres://" + dsn[len("pg://"):]
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			return nil, fmt.Errorf("postgres: malformed DSN: %v", pe.Unwrap())
+		}
+		return nil, errors.New("postgres: malformed DSN")
+	}
+	return cfg, nil
+}
+
+// Open connects to the database a DSN names, checks it answers, and returns a pool of at most
+// maxConns read-only connections (0 means 8).
+func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if maxConns <= 0 {
+		maxConns = 8
+	}
+	cfg.MaxConns = int32(maxConns)
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	for k, v := range sessionSettings {
+		cfg.ConnConfig.RuntimeParams[k] = v
+	}
+	addr := fmt.Sprintf("%s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(addr, cfg.ConnConfig.Database, err)
+	}
+	d := &DB{pool: pool, addr: addr}
+	if err := pool.QueryRow(ctx, versionQuery).Scan(&d.version); err != nil {
+		pool.Close()
+		return nil, connectError(addr, cfg.ConnConfig.Database, err)
+	}
+	if err := pool.QueryRow(ctx, currentSchema).Scan(&d.schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, err)
+	}
+	return d, nil
+}
+
+// connectError says why a connection failed in one line. pgx's own message repeats the host
+// and user; the server's error (with its SQLSTATE) is what matters.
+func connectError(addr, db string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "28P01", "28000":
+			return fmt.Errorf("postgres: %s: access denied (wrong user or password): %s (SQLSTATE %s)", addr, pe.Message, pe.Code)
+		case "3D000":
+			return fmt.Errorf("postgres: %s: database %q: %w: %s", addr, db, dialect.ErrNotFound, pe.Message)
+		}
+		return fmt.Errorf("postgres: cannot connect to %s: %s (SQLSTATE %s)", addr, pe.Message, pe.Code)
+	}
+	// pgx joins every attempt (each address, with and without TLS) into one long message; the
+	// network error of the last attempt says it all.
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		return fmt.Errorf("postgres: cannot connect to %s: %v", addr, ne)
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		return fmt.Errorf("postgres: cannot connect to %s: %v", addr, de)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("postgres: cannot connect to %s: timed out", addr)
+	}
+	return fmt.Errorf("postgres: cannot connect to %s: %v", addr, err)
+}
+
+// Engine implements dialect.DB.
+func (d *DB) Engine() string { return dialect.Postgres }
+
+// Version implements dialect.DB.
+func (d *DB) Version() string { return d.version }
+
+// Schema implements dialect.DB.
+func (d *DB) Schema() string { return d.schema }
+
+// Close implements dialect.DB.
+func (d *DB) Close() error { d.pool.Close(); return nil }
+
+// Tables implements dialect.DB.
+func (d *DB) Tables(ctx context.Context) ([]string, error) {
+	rows, err := d.pool.Query(ctx, listTables, d.schema)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list tables of %s: %w", d.schema, err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list tables of %s: %w", d.schema, err)
+	}
+	return names, nil
+}
+
+// Table implements dialect.DB.
+func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
+	schema := d.schema
+	if s, n, ok := strings.Cut(name, "."); ok {
+		schema, name = s, n
+	}
+	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
+	var oid uint32
+	err := d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: table %s: %w", t, dialect.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: table %s: %w", t, err)
+	}
+	attnums, err := d.readColumns(ctx, t, oid)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.readKey(ctx, t, oid, attnums); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (d *DB) readColumns(ctx context.Context, t *dialect.Table, oid uint32) (map[int]int, error) {
+	rows, err := d.pool.Query(ctx, listColumns, oid)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: columns of %s: %w", t, err)
+	}
+	defer rows.Close()
+	attnums := map[int]int{}
+	for rows.Next() {
+		var num int16
+		var c dialect.Column
+		var typname, typtype string
+		var notNull bool
+		if err := rows.Scan(&num, &c.Name, &c.Type, &c.BaseType, &typname, &typtype, &notNull); err != nil {
+			return nil, fmt.Errorf("postgres: columns of %s: %w", t, err)
+		}
+		c.Nullable = !notNull
+		c.Class, c.PadChar = classify(typname, typtype)
+		attnums[int(num)] = len(t.Columns)
+		t.Columns = append(t.Columns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: columns of %s: %w", t, err)
+	}
+	return attnums, nil
+}
+
+// classify maps a PostgreSQL type (pg_type.typname, typtype) to its class.
+func classify(typname, typtype string) (dialect.Class, bool) {
+	if typtype == "e" {
+		return dialect.ClassEnum, false
+	}
+	switch typname {
+	case "int2", "int4", "int8":
+		return dialect.ClassInt, false
+	case "oid", "xid":
+		return dialect.ClassUint, false
+	case "numeric":
+		return dialect.ClassDecimal, false
+	case "float4":
+		return dialect.ClassFloat, false
+	case "float8":
+		return dialect.ClassDouble, false
+	case "bool":
+		return dialect.ClassBool, false
+	case "bit", "varbit":
+		return dialect.ClassBit, false
+	case "bpchar":
+		return dialect.ClassString, true
+	case "varchar", "text", "name", "citext":
+		return dialect.ClassString, false
+	case "bytea":
+		return dialect.ClassBytes, false
+	case "date":
+		return dialect.ClassDate, false
+	case "time":
+		return dialect.ClassTime, false
+	case "timestamp", "timestamptz":
+		return dialect.ClassTimestamp, false
+	case "json", "jsonb":
+		return dialect.ClassJSON, false
+	case "uuid":
+		return dialect.ClassUUID, false
+	}
+	return dialect.ClassOther, false
+}
+
+func (d *DB) readKey(ctx context.Context, t *dialect.Table, oid uint32, attnums map[int]int) error {
+	rows, err := d.pool.Query(ctx, listUniqueIndexes, oid)
+	if err != nil {
+		return fmt.Errorf("postgres: indexes of %s: %w", t, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, keys string
+		var primary bool
+		if err := rows.Scan(&name, &primary, &keys); err != nil {
+			return fmt.Errorf("postgres: indexes of %s: %w", t, err)
+		}
+		cols, ok := indexColumns(t, keys, attnums)
+		if !ok || t.Key != nil {
+			continue
+		}
+		t.Key, t.KeyName, t.KeyKind = cols, name, dialect.KeyUnique
+		if primary {
+			t.KeyKind = dialect.KeyPrimary
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: indexes of %s: %w", t, err)
+	}
+	return nil
+}
+
+// indexColumns maps an index's column numbers to t's columns; ok is false when the index covers
+// a NULL-able column (or INCLUDE columns we cannot tell apart), which does not identify rows.
+func indexColumns(t *dialect.Table, indkey string, attnums map[int]int) ([]int, bool) {
+	var cols []int
+	for _, f := range strings.Fields(indkey) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, false
+		}
+		c, ok := attnums[n]
+		if !ok || t.Columns[c].Nullable {
+			return nil, false
+		}
+		cols = append(cols, c)
+	}
+	return cols, len(cols) > 0
+}
+
+// EstimateRows implements dialect.DB.
+func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) {
+	var n int64
+	err := d.pool.QueryRow(ctx, tableRows, quoteTable(t)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: row estimate of %s: %w", t, err)
+	}
+	return n, nil
+}
+
+// CountRows implements dialect.DB.
+func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
+	pred, args := rangePredicate(q)
+	var n int64
+	if err := d.pool.QueryRow(ctx, fmt.Sprintf(countRows, quoteTable(q.Table), pred), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count rows of %s: %w", q.Table, err)
+	}
+	return n, nil
+}
+
+// KeyBounds implements dialect.DB.
+func (d *DB) KeyBounds(ctx context.Context, q dialect.Query) (lo, hi dialect.Key, ok bool, err error) {
+	pred, args := rangePredicate(q)
+	t := q.Table
+	for _, dir := range []string{"", " DESC"} {
+		query := fmt.Sprintf(keyEdge, quoteList(t, t.Key, ""), quoteTable(t), pred, quoteList(t, t.Key, dir))
+		k, found, err := d.queryKey(ctx, t, query, args)
+		if err != nil || !found {
+			return nil, nil, false, err
+		}
+		if dir == "" {
+			lo = k
+		} else {
+			hi = k
+		}
+	}
+	return lo, hi, true, nil
+}
+
+// KeyAfter implements dialect.DB.
+func (d *DB) KeyAfter(ctx context.Context, q dialect.Query, skip int) (dialect.Key, bool, error) {
+	if skip < 1 {
+		return nil, false, fmt.Errorf("postgres: key after: skip %d < 1", skip)
+	}
+	pred, args := rangePredicate(q)
+	t := q.Table
+	query := fmt.Sprintf(keyAfter, quoteList(t, t.Key, ""), quoteTable(t), pred, quoteList(t, t.Key, ""), skip-1)
+	return d.queryKey(ctx, t, query, args)
+}
+
+func (d *DB) queryKey(ctx context.Context, t *dialect.Table, query string, args []any) (dialect.Key, bool, error) {
+	rows, err := d.query(ctx, t, t.Key, query, args)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, false, rows.Err()
+	}
+	return dialect.CloneKey(rows.Values()), true, nil
+}
+
+// Scan implements dialect.DB.
+func (d *DB) Scan(ctx context.Context, q dialect.Query) (dialect.Rows, error) {
+	pred, args := rangePredicate(q)
+	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
+	return d.query(ctx, q.Table, q.Columns, query, args)
+}
+
+// Lookup implements dialect.DB.
+func (d *DB) Lookup(ctx context.Context, q dialect.Query, keys []dialect.Key) (dialect.Rows, error) {
+	pred, args := keysPredicate(q.Table, keys)
+	if q.Where != "" {
+		pred = "(" + pred + ") AND (" + q.Where + ")"
+	}
+	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
+	return d.query(ctx, q.Table, q.Columns, query, args)
+}
+
+// textResults asks for every result column in text format.
+var textResults = pgx.QueryResultFormats{pgx.TextFormatCode}
+
+func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (*rowStream, error) {
+	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read %s: %w", t, err)
+	}
+	return &rowStream{rows: rows, t: t, enc: dialect.NewRowEncoder(t, cols, appendCanonical)}, nil
+}
+
+// rowStream reads rows in text format and puts each value into canonical form.
+type rowStream struct {
+	rows pgx.Rows
+	t    *dialect.Table
+	enc  *dialect.RowEncoder
+	out  [][]byte
+	err  error
+}
+
+func (s *rowStream) Next() bool {
+	if s.err != nil {
+		return false
+	}
+	if !s.rows.Next() {
+		if err := s.rows.Err(); err != nil {
+			s.err = fmt.Errorf("postgres: read %s: %w", s.t, err)
+		}
+		return false
+	}
+	s.out, s.err = s.enc.Encode(s.rows.RawValues())
+	if s.err != nil {
+		s.err = fmt.Errorf("postgres: %w", s.err)
+	}
+	return s.err == nil
+}
+
+func (s *rowStream) Values() [][]byte { return s.out }
+func (s *rowStream) Err() error       { return s.err }
+func (s *rowStream) Close()           { s.rows.Close() }
+
+// appendCanonical appends the canonical form of one non-NULL value in PostgreSQL's text form.
+func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
+	switch c.Class {
+	case dialect.ClassDecimal:
+		switch string(raw) {
+		case "NaN", "Infinity", "-Infinity":
+			return append(dst, raw...), nil
+		}
+		return checksum.AppendDecimal(dst, raw)
+	case dialect.ClassFloat:
+		return checksum.AppendFloat(dst, raw, 32)
+	case dialect.ClassDouble:
+		return checksum.AppendFloat(dst, raw, 64)
+	case dialect.ClassBool:
+		return checksum.AppendBool(dst, raw)
+	case dialect.ClassBit:
+		return checksum.AppendBitString(dst, raw)
+	case dialect.ClassBytes:
+		if len(raw) < 2 || raw[0] != '\\' || raw[1] != 'x' {
+			return dst, fmt.Errorf("bytea not in hex format: %.20q", raw)
+		}
+		n := len(dst)
+		dst = append(dst, make([]byte, (len(raw)-2)/2)...)
+		if _, err := hex.Decode(dst[n:], raw[2:]); err != nil {
+			return dst[:n], fmt.Errorf("bytea: %w", err)
+		}
+		return dst, nil
+	case dialect.ClassTime:
+		return checksum.AppendTime(dst, raw)
+	case dialect.ClassTimestamp:
+		return checksum.AppendTimestamp(dst, raw)
+	case dialect.ClassJSON:
+		return checksum.AppendJSON(dst, raw)
+	case dialect.ClassUUID:
+		return checksum.AppendUUID(dst, raw)
+	case dialect.ClassString:
+		if c.PadChar {
+			raw = checksum.TrimPad(raw)
+		}
+	}
+	return append(dst, raw...), nil
+}

@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+// quote quotes an identifier with double quotes.
+func quote(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// quoteTable quotes schema.name.
+func quoteTable(t *dialect.Table) string {
+	if t.Schema == "" {
+		return quote(t.Name)
+	}
+	return quote(t.Schema) + "." + quote(t.Name)
+}
+
+// quoteList quotes the named columns of t and joins them with commas, each with suffix.
+func quoteList(t *dialect.Table, idx []int, suffix string) string {
+	parts := make([]string, len(idx))
+	for i, c := range idx {
+		parts[i] = quote(t.Columns[c].Name) + suffix
+	}
+	return strings.Join(parts, ", ")
+}
+
+// params numbers parameters and casts each to its key column's type.
+type params struct {
+	args []any
+}
+
+// add returns the marker of a new parameter for column c. Key values travel as canonical text
+// and are cast server-side (text first, then the column's bare type), which is exact for every
+// type and keeps the comparison indexable; binary values travel as bytea.
+func (p *params) add(c dialect.Column, v []byte) string {
+	n := "$" + strconv.Itoa(len(p.args)+1)
+	if c.Class == dialect.ClassBytes {
+		p.args = append(p.args, v)
+		return n + "::bytea"
+	}
+	p.args = append(p.args, string(v))
+	return n + "::text::" + c.BaseType
+}
+
+// keyTuple is "(a, b)" or "a" for the key columns, and the matching parameter tuple.
+func keyTuple(t *dialect.Table, k dialect.Key, p *params) (string, string) {
+	cols := t.KeyColumns()
+	names := make([]string, len(cols))
+	marks := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = quote(c.Name)
+		marks[i] = p.add(c, k[i])
+	}
+	if len(cols) == 1 {
+		return names[0], marks[0]
+	}
+	return "(" + strings.Join(names, ", ") + ")", "(" + strings.Join(marks, ", ") + ")"
+}
+
+// rangePredicate returns the WHERE condition selecting q's range and filter, never empty.
+// Composite keys compare as row values, which PostgreSQL answers with one index range.
+func rangePredicate(q dialect.Query) (string, []any) {
+	var conds []string
+	var p params
+	if q.Range.Lo != nil {
+		cols, vals := keyTuple(q.Table, q.Range.Lo, &p)
+		conds = append(conds, cols+" > "+vals)
+	}
+	if q.Range.Hi != nil {
+		cols, vals := keyTuple(q.Table, q.Range.Hi, &p)
+		conds = append(conds, cols+" <= "+vals)
+	}
+	if q.Where != "" {
+		conds = append(conds, "("+q.Where+")")
+	}
+	if len(conds) == 0 {
+		return "true", nil
+	}
+	return strings.Join(conds, " AND "), p.args
+}
+
+// keysPredicate returns the WHERE condition selecting rows whose key equals one of keys.
+func keysPredicate(t *dialect.Table, keys []dialect.Key) (string, []any) {
+	var p params
+	var cols string
+	tuples := make([]string, len(keys))
+	for i, k := range keys {
+		cols, tuples[i] = keyTuple(t, k, &p)
+	}
+	return cols + " IN (" + strings.Join(tuples, ", ") + ")", p.args
+}

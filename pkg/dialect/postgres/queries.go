@@ -1,0 +1,48 @@
+package postgres
+
+// Every SQL string of the PostgreSQL dialect. %s verbs take quoted identifiers or predicates
+// built by this package; values always travel as parameters.
+const (
+	// versionQuery is the server version, for reports.
+	versionQuery = "SELECT current_setting('server_version')"
+	// currentSchema is the first schema of the search path: where unqualified names resolve.
+	currentSchema = "SELECT current_schema()"
+
+	// listTables lists a schema's ordinary and partitioned tables.
+	listTables = `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`
+
+	// tableOID finds a table.
+	tableOID = `SELECT c.oid FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`
+
+	// listColumns reads a table's columns in order: the full type for reports, the bare type for
+	// casts, and the type's name and kind (domains resolve to their base type) for the class.
+	listColumns = `SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+  format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid), NULL),
+  COALESCE(b.typname, t.typname), COALESCE(b.typtype, t.typtype), a.attnotnull
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
+WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
+
+	// listUniqueIndexes reads the unique indexes usable as a row identity (valid, no expression,
+	// no predicate), the primary key first; indkey is their column numbers.
+	listUniqueIndexes = `SELECT ic.relname, i.indisprimary, array_to_string(i.indkey, ' ')
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indexprs IS NULL AND i.indpred IS NULL
+ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname`
+
+	// tableRows is the cheap row estimate of a table named by its quoted name.
+	tableRows = `SELECT GREATEST(reltuples, 0)::bigint FROM pg_catalog.pg_class WHERE oid = $1::regclass`
+
+	// selectRows reads columns of a table under a predicate.
+	selectRows = "SELECT %s FROM %s WHERE %s"
+	// countRows counts rows under a predicate.
+	countRows = "SELECT count(*) FROM %s WHERE %s"
+	// keyEdge finds the first (ASC) or last (DESC) key under a predicate.
+	keyEdge = "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1"
+	// keyAfter finds the key `skip` rows past a range's lower bound: one index walk per chunk.
+	keyAfter = "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d"
+)

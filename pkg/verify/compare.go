@@ -1,0 +1,343 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dbverify/dbverify/pkg/checksum"
+	"github.com/dbverify/dbverify/pkg/chunker"
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+// Compare compares the selected tables of src and tgt and reports every difference.
+// It returns an error only when it could not compare; differences are in the Report.
+func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Source:  EndpointInfo{DSN: src.DSN(), Engine: src.DB.Engine(), Version: src.DB.Version()},
+		Target:  EndpointInfo{DSN: tgt.DSN(), Engine: tgt.DB.Engine(), Version: tgt.DB.Version()},
+		Started: time.Now(),
+	}
+	names, err := resolveTables(ctx, src, opt)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		tr, err := compareTable(ctx, src, tgt, name, opt)
+		if err != nil {
+			return nil, err
+		}
+		rep.Tables = append(rep.Tables, tr)
+	}
+	rep.Duration = time.Since(rep.Started)
+	return rep, nil
+}
+
+// resolveTables expands the include patterns against the source's tables and drops excluded
+// ones. A plain name must exist; a pattern must match something.
+func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]string, error) {
+	all, err := src.DB.Tables(ctx)
+	if err != nil {
+		return nil, src.errorf("", err)
+	}
+	var names []string
+	if len(opt.Tables) == 0 {
+		names = all
+	}
+	for _, p := range opt.Tables {
+		if !isPattern(p) {
+			names = append(names, p) // checked when introspected, with a clear "not found"
+			continue
+		}
+		n := 0
+		for _, t := range all {
+			if ok, _ := path.Match(p, t); ok {
+				names = append(names, t)
+				n++
+			}
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, invalid(fmt.Errorf("--tables pattern %q: %v", p, err))
+		}
+		if n == 0 {
+			return nil, invalid(fmt.Errorf("no table of the source schema %s matches %q", src.DB.Schema(), p))
+		}
+	}
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) && !excluded(n, opt.Exclude) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid(fmt.Errorf("no tables to compare in the source schema %s", src.DB.Schema()))
+	}
+	return out, nil
+}
+
+func isPattern(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+func excluded(name string, patterns []string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok || p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// job is the compare of one table.
+type job struct {
+	src, tgt *Endpoint
+	st, tt   *dialect.Table // tt's key is the source key's columns, on the target
+	scols    []int          // compared columns, source indexes
+	tcols    []int          // the same columns, target indexes
+	names    []string       // their names (source spelling)
+	keyPos   []int          // where the key's columns sit among the compared columns
+	textKey  bool           // the key has a text column: collations may order it differently
+	opt      Options
+	rep      *TableReport
+
+	mu     sync.Mutex
+	sd, td checksum.Digest
+}
+
+func compareTable(ctx context.Context, src, tgt *Endpoint, name string, opt Options) (*TableReport, error) {
+	started := time.Now()
+	j, err := newJob(ctx, src, tgt, name, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.run(ctx); err != nil {
+		return nil, err
+	}
+	j.finish()
+	j.rep.Duration = time.Since(started)
+	return j.rep, nil
+}
+
+// newJob introspects both sides and lines their columns up.
+func newJob(ctx context.Context, src, tgt *Endpoint, name string, opt Options) (*job, error) {
+	j := &job{src: src, tgt: tgt, opt: opt}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if j.st, err = src.DB.Table(gctx, name); err != nil {
+			return src.errorf(name, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if j.tt, err = tgt.DB.Table(gctx, name); err != nil {
+			return tgt.errorf(name, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := j.alignColumns(); err != nil {
+		return nil, err
+	}
+	st := j.st
+	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
+		Key: st.KeyNames(), Columns: len(j.scols), Mode: "stream"}
+	if st.KeyKind == dialect.KeyNone {
+		j.rep.Note = "no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed"
+	}
+	return j, nil
+}
+
+// alignColumns picks the compared columns and finds each on the target by name (exactly, else
+// ignoring case, as PostgreSQL folds unquoted names to lower case).
+func (j *job) alignColumns() error {
+	st, tt := j.st, j.tt
+	for _, c := range append(slices.Clone(j.opt.Columns), j.opt.IgnoreColumns...) {
+		if st.Column(c) < 0 {
+			return j.src.errorf(st.String(), invalid(fmt.Errorf("no column %q (named in --columns or --ignore-columns)", c)))
+		}
+	}
+	isKey := func(i int) bool { return slices.Contains(st.Key, i) }
+	for _, c := range j.opt.IgnoreColumns {
+		if isKey(st.Column(c)) {
+			return invalid(fmt.Errorf("table %s: column %s is part of the key and cannot be ignored", st, c))
+		}
+	}
+	used := make([]bool, len(tt.Columns))
+	var missing []string
+	for i, c := range st.Columns {
+		if slices.Contains(j.opt.IgnoreColumns, c.Name) || len(j.opt.Columns) > 0 && !slices.Contains(j.opt.Columns, c.Name) && !isKey(i) {
+			continue
+		}
+		ti := findColumn(tt, c.Name)
+		if ti < 0 {
+			missing = append(missing, c.Name)
+			continue
+		}
+		used[ti] = true
+		j.scols, j.tcols, j.names = append(j.scols, i), append(j.tcols, ti), append(j.names, c.Name)
+	}
+	if len(missing) > 0 {
+		return j.tgt.errorf(tt.String(), fmt.Errorf("column set differs: the target lacks %s (present on the source); exclude with --ignore-columns", strings.Join(missing, ", ")))
+	}
+	if len(j.opt.Columns) == 0 {
+		var extra []string
+		for ti, c := range tt.Columns {
+			if !used[ti] && findColumn(st, c.Name) < 0 && !slices.Contains(j.opt.IgnoreColumns, c.Name) {
+				extra = append(extra, c.Name)
+			}
+		}
+		if len(extra) > 0 {
+			return j.tgt.errorf(tt.String(), fmt.Errorf("column set differs: the target has %s, which the source lacks; exclude with --ignore-columns", strings.Join(extra, ", ")))
+		}
+	}
+	// The target is read with the source's key, whatever its own indexes are.
+	keyed := *tt
+	keyed.Key = nil
+	for _, k := range st.Key {
+		keyed.Key = append(keyed.Key, j.tcols[slices.Index(j.scols, k)])
+		j.keyPos = append(j.keyPos, slices.Index(j.scols, k))
+		j.textKey = j.textKey || st.Columns[k].Class == dialect.ClassString || st.Columns[k].Class == dialect.ClassEnum
+	}
+	if !slices.Equal(keyed.Key, tt.Key) {
+		keyed.KeyName = "" // not an index of the target's: no index hint
+	}
+	keyed.KeyKind = st.KeyKind
+	j.tt = &keyed
+	return nil
+}
+
+func findColumn(t *dialect.Table, name string) int {
+	if i := t.Column(name); i >= 0 {
+		return i
+	}
+	for i, c := range t.Columns {
+		if strings.EqualFold(c.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// run plans chunks on the source and hashes them on both sides in a bounded pool.
+func (j *job) run(ctx context.Context) error {
+	rows, err := j.rowsHint(ctx)
+	if err != nil {
+		return err
+	}
+	if j.opt.Progress != nil {
+		j.opt.Progress.Table(j.st.String(), rows)
+	}
+	chunks, err := chunker.New(ctx, j.src.DB, j.st, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
+		Where: j.opt.Where, RowsHint: rows})
+	if err != nil {
+		return j.src.errorf(j.st.String(), err)
+	}
+	j.rep.Strategy = string(chunks.Strategy())
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(j.opt.Workers) // g.Go blocks when all are busy: back-pressure on the chunker
+	for {
+		c, err := chunks.Next(gctx)
+		if errors.Is(err, chunker.ErrDone) {
+			break
+		}
+		if err != nil {
+			if werr := g.Wait(); werr != nil {
+				return werr // the worker's error is the cause; the chunker saw the cancellation
+			}
+			return j.src.errorf(j.st.String(), err)
+		}
+		j.rep.Chunks++
+		g.Go(func() error { return j.chunk(gctx, c, chunks) })
+	}
+	return g.Wait()
+}
+
+// rowsHint counts the source's rows (estimates them on large tables), for chunk planning and
+// progress.
+func (j *job) rowsHint(ctx context.Context) (int64, error) {
+	est, err := j.src.DB.EstimateRows(ctx, j.st)
+	if err != nil {
+		return 0, j.src.errorf(j.st.String(), err)
+	}
+	if est > 1_000_000 {
+		return est, nil
+	}
+	n, err := j.src.DB.CountRows(ctx, dialect.Query{Table: j.st, Where: j.opt.Where})
+	if err != nil {
+		return 0, j.src.errorf(j.st.String(), err)
+	}
+	return n, nil
+}
+
+// chunk hashes one chunk on both sides and narrows it down to rows if the digests differ.
+func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
+	start := time.Now()
+	sd, td, err := j.digests(ctx, c.Range)
+	if err != nil {
+		return err
+	}
+	fb.Feedback(max(sd.Rows, td.Rows), time.Since(start))
+	j.mu.Lock()
+	j.sd.Merge(sd)
+	j.td.Merge(td)
+	j.mu.Unlock()
+	if j.opt.Progress != nil {
+		j.opt.Progress.Rows(sd.Rows)
+	}
+	if sd == td || j.st.KeyKind == dialect.KeyNone {
+		return nil
+	}
+	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
+	return j.narrow(ctx, c.Range, sd.Rows, td.Rows)
+}
+
+// digests hashes a range on both sides at once.
+func (j *job) digests(ctx context.Context, r dialect.Range) (sd, td checksum.Digest, err error) {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { sd, err = j.digest(gctx, j.src, j.st, j.scols, r); return err })
+	g.Go(func() (err error) { td, err = j.digest(gctx, j.tgt, j.tt, j.tcols, r); return err })
+	err = g.Wait()
+	return sd, td, err
+}
+
+var hashers = sync.Pool{New: func() any { return checksum.NewHasher() }}
+
+// digest hashes the rows of a range on one side.
+func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range) (checksum.Digest, error) {
+	var d checksum.Digest
+	rows, err := e.DB.Scan(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
+	if err != nil {
+		return d, e.errorf(t.String(), err)
+	}
+	defer rows.Close()
+	h := hashers.Get().(*checksum.Hasher)
+	defer hashers.Put(h)
+	for rows.Next() {
+		d.Add(h.Row(rows.Values()))
+	}
+	if err := rows.Err(); err != nil {
+		return d, e.errorf(t.String(), err)
+	}
+	return d, nil
+}
+
+// finish fills in the table's totals.
+func (j *job) finish() {
+	j.rep.SourceRows, j.rep.TargetRows = j.sd.Rows, j.td.Rows
+	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()
+	slices.SortFunc(j.rep.Diffs, func(a, b RowDiff) int { return compareKeys(j.st.KeyColumns(), a.key, b.key) })
+	if j.st.KeyKind == dialect.KeyNone && j.sd != j.td {
+		j.rep.Note += "; the digests differ"
+	}
+}

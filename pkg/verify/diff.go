@@ -1,0 +1,327 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"math/big"
+
+	"github.com/dbverify/dbverify/pkg/checksum"
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+// splitParts is how many sub-ranges a differing range is cut into per step.
+const splitParts = 8
+
+// lookupBatch is how many keys one point-lookup query asks for.
+const lookupBatch = 200
+
+// narrow finds the differing rows of a range whose digests differ. A range small enough is
+// matched row by row; a larger one is cut into sub-ranges along the keys of the side with more
+// rows, and only the sub-ranges whose digests differ are narrowed further. No more than
+// DiffRows rows per side are ever held in memory.
+func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64) error {
+	if max(srows, trows) <= int64(j.opt.DiffRows) {
+		return j.rowDiff(ctx, r)
+	}
+	e, t, rows := j.src, j.st, srows
+	if trows > srows {
+		e, t, rows = j.tgt, j.tt, trows
+	}
+	step := int(max(1, rows/splitParts))
+	var parts []dialect.Range
+	lo := r.Lo
+	for len(parts) < splitParts-1 {
+		k, ok, err := e.DB.KeyAfter(ctx, dialect.Query{Table: t, Columns: t.Key, Range: dialect.Range{Lo: lo, Hi: r.Hi}, Where: j.opt.Where}, step)
+		if err != nil {
+			return e.errorf(t.String(), err)
+		}
+		if !ok {
+			break
+		}
+		parts = append(parts, dialect.Range{Lo: lo, Hi: k})
+		lo = k
+	}
+	parts = append(parts, dialect.Range{Lo: lo, Hi: r.Hi})
+	if len(parts) == 1 {
+		return j.rowDiff(ctx, r) // cannot cut further (the rows changed meanwhile): match as is
+	}
+	for _, p := range parts {
+		sd, td, err := j.digests(ctx, p)
+		if err != nil {
+			return err
+		}
+		if sd == td {
+			continue
+		}
+		if err := j.narrow(ctx, p, sd.Rows, td.Rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowEntry is what the row diff keeps of a row: its key and one hash per column.
+type rowEntry struct {
+	key  dialect.Key
+	cols []uint64
+}
+
+// rowDiff matches the rows of a small range by key.
+func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
+	srcRows := map[string]rowEntry{}
+	err := j.scanEntries(ctx, j.src, j.st, j.scols, r, func(k string, e rowEntry) { srcRows[k] = e })
+	if err != nil {
+		return err
+	}
+	var extra []rowEntry
+	var changed [][2]rowEntry
+	err = j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, func(k string, te rowEntry) {
+		se, ok := srcRows[k]
+		if !ok {
+			extra = append(extra, te)
+			return
+		}
+		delete(srcRows, k)
+		if !equalHashes(se.cols, te.cols) {
+			changed = append(changed, [2]rowEntry{se, te})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	missing := make([]rowEntry, 0, len(srcRows))
+	for _, e := range srcRows {
+		missing = append(missing, e)
+	}
+	if j.textKey {
+		// Collations may put a text key in another range on the other side: look such rows up
+		// by key before calling them missing or extra.
+		var more [][2]rowEntry
+		if missing, more, err = j.confirm(ctx, missing, j.tgt, j.tt, j.tcols, false); err != nil {
+			return err
+		}
+		changed = append(changed, more...)
+		if extra, more, err = j.confirm(ctx, extra, j.src, j.st, j.scols, true); err != nil {
+			return err
+		}
+		changed = append(changed, more...)
+	}
+	return j.record(ctx, missing, extra, changed)
+}
+
+// scanEntries reads a range's rows on one side and hands each to fn keyed by its framed key.
+func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range, fn func(string, rowEntry)) error {
+	rows, err := e.DB.Scan(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
+	if err != nil {
+		return e.errorf(t.String(), err)
+	}
+	defer rows.Close()
+	key := make([][]byte, len(j.keyPos))
+	var buf []byte
+	for rows.Next() {
+		vals := rows.Values()
+		for i, p := range j.keyPos {
+			key[i] = vals[p]
+		}
+		buf = checksum.AppendRow(buf[:0], key)
+		fn(string(buf), rowEntry{key: dialect.CloneKey(key), cols: columnHashes(vals)})
+	}
+	if err := rows.Err(); err != nil {
+		return e.errorf(t.String(), err)
+	}
+	return nil
+}
+
+func columnHashes(vals [][]byte) []uint64 {
+	h := make([]uint64, len(vals))
+	for i, v := range vals {
+		h[i] = checksum.Column(v)
+	}
+	return h
+}
+
+func equalHashes(a, b []uint64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// confirm looks rows up by exact key on the other side. Rows found there were only placed in
+// another range by a collation: they are dropped if equal, or become changed rows. The rest
+// stay unmatched. sourceSide says the other side is the source (so pairs are {found, given}).
+func (j *job) confirm(ctx context.Context, rows []rowEntry, e *Endpoint, t *dialect.Table, cols []int, sourceSide bool) ([]rowEntry, [][2]rowEntry, error) {
+	if len(rows) == 0 {
+		return rows, nil, nil
+	}
+	found := map[string]rowEntry{}
+	if err := j.lookup(ctx, e, t, cols, keysOf(rows), func(k string, vals [][]byte) {
+		found[k] = rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: columnHashes(vals)}
+	}); err != nil {
+		return nil, nil, err
+	}
+	var left []rowEntry
+	var changed [][2]rowEntry
+	for _, r := range rows {
+		other, ok := found[string(checksum.AppendRow(nil, r.key))]
+		switch {
+		case !ok:
+			left = append(left, r)
+		case equalHashes(r.cols, other.cols):
+		case sourceSide:
+			changed = append(changed, [2]rowEntry{other, r})
+		default:
+			changed = append(changed, [2]rowEntry{r, other})
+		}
+	}
+	return left, changed, nil
+}
+
+func keysOf(rows []rowEntry) []dialect.Key {
+	keys := make([]dialect.Key, len(rows))
+	for i, r := range rows {
+		keys[i] = r.key
+	}
+	return keys
+}
+
+func (j *job) keyOf(vals [][]byte) dialect.Key {
+	k := make(dialect.Key, len(j.keyPos))
+	for i, p := range j.keyPos {
+		k[i] = vals[p]
+	}
+	return k
+}
+
+// lookup reads rows by key in batches and hands each to fn with its framed key. Rows that only
+// match under a collation come back too; fn's callers match on the exact framed key.
+func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, keys []dialect.Key, fn func(string, [][]byte)) error {
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), lookupBatch)]
+		keys = keys[len(batch):]
+		rows, err := e.DB.Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.opt.Where}, batch)
+		if err != nil {
+			return e.errorf(t.String(), err)
+		}
+		for rows.Next() {
+			vals := rows.Values()
+			fn(string(checksum.AppendRow(nil, j.keyOf(vals))), vals)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return e.errorf(t.String(), err)
+		}
+	}
+	return nil
+}
+
+// record counts a range's differences and keeps a sample of them, with values, in the report.
+func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][2]rowEntry) error {
+	j.mu.Lock()
+	j.rep.Missing += int64(len(missing))
+	j.rep.Extra += int64(len(extra))
+	j.rep.Changed += int64(len(changed))
+	room := j.opt.MaxDiffs - len(j.rep.Diffs)
+	total := len(missing) + len(extra) + len(changed)
+	if total > room {
+		j.rep.Truncated = true
+	}
+	j.mu.Unlock()
+	if room <= 0 || total == 0 {
+		return nil
+	}
+	var diffs []RowDiff
+	for _, m := range missing {
+		diffs = append(diffs, j.newDiff(Missing, m.key))
+	}
+	for _, x := range extra {
+		diffs = append(diffs, j.newDiff(Extra, x.key))
+	}
+	changed = changed[:min(len(changed), max(0, room-len(diffs)))]
+	if len(changed) > 0 {
+		more, err := j.changedDiffs(ctx, changed)
+		if err != nil {
+			return err
+		}
+		diffs = append(diffs, more...)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	room = j.opt.MaxDiffs - len(j.rep.Diffs)
+	j.rep.Diffs = append(j.rep.Diffs, diffs[:min(len(diffs), max(0, room))]...)
+	return nil
+}
+
+func (j *job) newDiff(kind DiffKind, key dialect.Key) RowDiff {
+	d := RowDiff{Kind: kind, key: key, Key: make([]Value, len(key))}
+	for i, v := range key {
+		d.Key[i] = newValue(v, j.st.Columns[j.st.Key[i]].Class)
+	}
+	return d
+}
+
+// changedDiffs reads both sides' values of changed rows, for the report.
+func (j *job) changedDiffs(ctx context.Context, changed [][2]rowEntry) ([]RowDiff, error) {
+	keys := make([]dialect.Key, len(changed))
+	for i, c := range changed {
+		keys[i] = c[0].key
+	}
+	vals := [2]map[string][][]byte{{}, {}}
+	for side, e := range []*Endpoint{j.src, j.tgt} {
+		t, cols := j.st, j.scols
+		if side == 1 {
+			t, cols = j.tt, j.tcols
+		}
+		err := j.lookup(ctx, e, t, cols, keys, func(k string, v [][]byte) { vals[side][k] = dialect.CloneKey(v) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	diffs := make([]RowDiff, 0, len(changed))
+	for _, c := range changed {
+		d := j.newDiff(Changed, c[0].key)
+		k := string(checksum.AppendRow(nil, c[0].key))
+		sv, tv := vals[0][k], vals[1][k]
+		for i := range j.names {
+			if c[0].cols[i] == c[1].cols[i] {
+				continue
+			}
+			cd := ColumnDiff{Column: j.names[i]}
+			class := j.st.Columns[j.scols[i]].Class
+			if sv != nil {
+				cd.Source = newValue(sv[i], class)
+			}
+			if tv != nil {
+				cd.Target = newValue(tv[i], class)
+			}
+			d.Columns = append(d.Columns, cd)
+		}
+		diffs = append(diffs, d)
+	}
+	return diffs, nil
+}
+
+// compareKeys orders keys for reports: numerically for numeric columns, else by bytes.
+func compareKeys(cols []dialect.Column, a, b dialect.Key) int {
+	for i := range min(len(a), len(b), len(cols)) {
+		if c := compareValue(cols[i].Class, a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
+}
+
+func compareValue(class dialect.Class, a, b []byte) int {
+	switch class {
+	case dialect.ClassInt, dialect.ClassUint, dialect.ClassDecimal, dialect.ClassYear, dialect.ClassBit:
+		x, ok1 := new(big.Rat).SetString(string(a))
+		y, ok2 := new(big.Rat).SetString(string(b))
+		if ok1 && ok2 {
+			return x.Cmp(y)
+		}
+	}
+	return bytes.Compare(a, b)
+}

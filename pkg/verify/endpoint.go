@@ -1,0 +1,134 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dbverify/dbverify/pkg/dialect"
+	"github.com/dbverify/dbverify/pkg/dialect/mysql"
+	"github.com/dbverify/dbverify/pkg/dialect/postgres"
+)
+
+// Side names an endpoint's role in a compare.
+type Side string
+
+// The two sides.
+const (
+	Source Side = "source"
+	Target Side = "target"
+)
+
+// Endpoint is one side of a compare: an open database and how to name it in messages.
+type Endpoint struct {
+	Side Side
+	DB   dialect.DB
+	dsn  string // masked
+	pass string // the password, to scrub from messages that drivers build
+}
+
+// Open connects to a DSN as one side of a compare, with a pool of conns connections (0 means 8).
+// DSNs are URLs (mysql://user:pass@host:3306/db?tls=true, postgres://user:pass@host:5432/db) or
+// the drivers' native forms.
+func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, error) {
+	n := 0
+	if len(conns) > 0 {
+		n = conns[0]
+	}
+	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), pass: dialect.Password(dsn)}
+	engine, err := dialect.DetectEngine(dsn)
+	if err != nil {
+		return nil, e.errorf("", invalid(err))
+	}
+	var db dialect.DB
+	switch engine {
+	case dialect.MySQL:
+		if _, perr := mysql.ParseDSN(dsn); perr != nil {
+			return nil, e.errorf("", invalid(perr))
+		}
+		db, err = mysql.Open(ctx, dsn, n)
+	case dialect.Postgres:
+		if _, perr := postgres.ParseDSN(dsn); perr != nil {
+			return nil, e.errorf("", invalid(perr))
+		}
+		db, err = postgres.Open(ctx, dsn, n)
+	}
+	if err != nil {
+		return nil, e.errorf("", err)
+	}
+	e.DB = db
+	return e, nil
+}
+
+// NewEndpoint wraps an already open database (a custom dialect, or one opened with options
+// Open does not offer).
+func NewEndpoint(side Side, db dialect.DB, maskedDSN string) *Endpoint {
+	return &Endpoint{Side: side, DB: db, dsn: maskedDSN}
+}
+
+// DSN is the endpoint's DSN with its password masked.
+func (e *Endpoint) DSN() string { return e.dsn }
+
+// Close closes the database.
+func (e *Endpoint) Close() error {
+	if e == nil || e.DB == nil {
+		return nil
+	}
+	return e.DB.Close()
+}
+
+// tableName is a table's name as reports show it: without the schema when it is the default one.
+func (e *Endpoint) tableName(t *dialect.Table) string {
+	if t.Schema == e.DB.Schema() {
+		return t.Name
+	}
+	return t.String()
+}
+
+func (e *Endpoint) String() string { return fmt.Sprintf("%s (%s)", e.Side, e.dsn) }
+
+// errorf wraps err as this side's error about table (empty for the endpoint itself).
+func (e *Endpoint) errorf(table string, err error) error {
+	return &Error{Side: e.Side, DSN: e.dsn, Table: table, Err: err, secret: e.pass}
+}
+
+// ErrInvalid is wrapped by errors in the caller's input (a malformed DSN, options that cannot
+// work, a pattern that matches no table), as opposed to failures while comparing.
+var ErrInvalid = errors.New("invalid input")
+
+// invalid marks err as the caller's bad input without changing its message.
+func invalid(err error) error { return invalidError{err} }
+
+type invalidError struct{ error }
+
+func (e invalidError) Unwrap() []error { return []error{e.error, ErrInvalid} }
+
+// Error is a failure on one side of a compare.
+type Error struct {
+	Side   Side
+	DSN    string // masked
+	Table  string // empty when the failure is not about one table
+	Err    error
+	secret string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(string(e.Side))
+	if e.DSN != "" {
+		fmt.Fprintf(&b, " (%s)", e.DSN)
+	}
+	if e.Table != "" {
+		fmt.Fprintf(&b, " table %s", e.Table)
+	}
+	b.WriteString(": ")
+	msg := strings.ReplaceAll(e.Err.Error(), "\n", " ")
+	if e.secret != "" && len(e.secret) >= 3 {
+		msg = strings.ReplaceAll(msg, e.secret, "***")
+	}
+	b.WriteString(msg)
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }

@@ -1,0 +1,50 @@
+package verify
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Options tune a compare. Zero values mean the defaults.
+type Options struct {
+	Tables        []string      // source tables: names or glob patterns (path.Match); empty means all
+	Exclude       []string      // tables to leave out: names or glob patterns
+	Where         string        // an SQL condition applied on both sides, e.g. "created_at < '2026-01-01'"
+	Columns       []string      // compare only these columns (the key's are always compared)
+	IgnoreColumns []string      // leave these columns out
+	Workers       int           // chunks hashed at once (each on both sides); 0 means 4
+	ChunkRows     int           // fixed rows per chunk; 0 sizes chunks by ChunkTime
+	ChunkTime     time.Duration // target time per chunk; 0 means 500ms
+	DiffRows      int           // a differing range is split until it holds at most this many rows; 0 means 2000
+	MaxDiffs      int           // differing rows kept per table in the report (counts are always exact); 0 means 1000
+	Progress      Progress      // told of progress; nil for none
+	Logger        *slog.Logger  // nil discards
+}
+
+// Progress is told how a compare advances. Calls may come from several goroutines at once.
+type Progress interface {
+	// Table says a table starts, with its (estimated) source row count.
+	Table(name string, rows int64)
+	// Rows says n more source rows were hashed.
+	Rows(n int64)
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Workers < 0 || o.ChunkRows < 0 || o.ChunkTime < 0 || o.DiffRows < 0 || o.MaxDiffs < 0 {
+		return o, invalid(fmt.Errorf("options: workers, chunk rows, chunk time, diff rows and max diffs must not be negative"))
+	}
+	if o.Workers == 0 {
+		o.Workers = 4
+	}
+	if o.DiffRows == 0 {
+		o.DiffRows = 2000
+	}
+	if o.MaxDiffs == 0 {
+		o.MaxDiffs = 1000
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
