@@ -164,7 +164,7 @@ func (j *job) alignColumns() error {
 	st, tt := j.st, j.tt
 	for _, c := range append(slices.Clone(j.opt.Columns), j.opt.IgnoreColumns...) {
 		if st.Column(c) < 0 {
-			return j.src.errorf(st.String(), invalid(fmt.Errorf("no column %q (named in --columns or --ignore-columns)", c)))
+			return j.src.tableError(st, invalid(fmt.Errorf("no column %q (named in --columns or --ignore-columns)", c)))
 		}
 	}
 	isKey := func(i int) bool { return slices.Contains(st.Key, i) }
@@ -188,7 +188,7 @@ func (j *job) alignColumns() error {
 		j.scols, j.tcols, j.names = append(j.scols, i), append(j.tcols, ti), append(j.names, c.Name)
 	}
 	if len(missing) > 0 {
-		return j.tgt.errorf(tt.String(), fmt.Errorf("column set differs: the target lacks %s (present on the source); exclude with --ignore-columns", strings.Join(missing, ", ")))
+		return j.tgt.tableError(tt, fmt.Errorf("column set differs: the target lacks %s (present on the source); exclude with --ignore-columns", strings.Join(missing, ", ")))
 	}
 	if len(j.opt.Columns) == 0 {
 		var extra []string
@@ -198,7 +198,7 @@ func (j *job) alignColumns() error {
 			}
 		}
 		if len(extra) > 0 {
-			return j.tgt.errorf(tt.String(), fmt.Errorf("column set differs: the target has %s, which the source lacks; exclude with --ignore-columns", strings.Join(extra, ", ")))
+			return j.tgt.tableError(tt, fmt.Errorf("column set differs: the target has %s, which the source lacks; exclude with --ignore-columns", strings.Join(extra, ", ")))
 		}
 	}
 	// The target is read with the source's key, whatever its own indexes are.
@@ -241,7 +241,7 @@ func (j *job) run(ctx context.Context) error {
 	chunks, err := chunker.New(ctx, j.src.DB, j.st, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
 		Where: j.opt.Where, RowsHint: rows})
 	if err != nil {
-		return j.src.errorf(j.st.String(), err)
+		return j.src.tableError(j.st, err)
 	}
 	j.rep.Strategy = string(chunks.Strategy())
 	g, gctx := errgroup.WithContext(ctx)
@@ -255,7 +255,7 @@ func (j *job) run(ctx context.Context) error {
 			if werr := g.Wait(); werr != nil {
 				return werr // the worker's error is the cause; the chunker saw the cancellation
 			}
-			return j.src.errorf(j.st.String(), err)
+			return j.src.tableError(j.st, err)
 		}
 		j.rep.Chunks++
 		g.Go(func() error { return j.chunk(gctx, c, chunks) })
@@ -268,14 +268,14 @@ func (j *job) run(ctx context.Context) error {
 func (j *job) rowsHint(ctx context.Context) (int64, error) {
 	est, err := j.src.DB.EstimateRows(ctx, j.st)
 	if err != nil {
-		return 0, j.src.errorf(j.st.String(), err)
+		return 0, j.src.tableError(j.st, err)
 	}
 	if est > 1_000_000 {
 		return est, nil
 	}
 	n, err := j.src.DB.CountRows(ctx, dialect.Query{Table: j.st, Where: j.opt.Where})
 	if err != nil {
-		return 0, j.src.errorf(j.st.String(), err)
+		return 0, j.src.tableError(j.st, err)
 	}
 	return n, nil
 }
@@ -318,7 +318,7 @@ func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 	var d checksum.Digest
 	rows, err := e.DB.Scan(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
 	if err != nil {
-		return d, e.errorf(t.String(), err)
+		return d, e.tableError(t, err)
 	}
 	defer rows.Close()
 	h := hashers.Get().(*checksum.Hasher)
@@ -327,7 +327,7 @@ func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 		d.Add(h.Row(rows.Values()))
 	}
 	if err := rows.Err(); err != nil {
-		return d, e.errorf(t.String(), err)
+		return d, e.tableError(t, err)
 	}
 	return d, nil
 }

@@ -33,7 +33,7 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64) e
 	for len(parts) < splitParts-1 {
 		k, ok, err := e.DB.KeyAfter(ctx, dialect.Query{Table: t, Columns: t.Key, Range: dialect.Range{Lo: lo, Hi: r.Hi}, Where: j.opt.Where}, step)
 		if err != nil {
-			return e.errorf(t.String(), err)
+			return e.tableError(t, err)
 		}
 		if !ok {
 			break
@@ -113,7 +113,7 @@ func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
 func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range, fn func(string, rowEntry)) error {
 	rows, err := e.DB.Scan(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
 	if err != nil {
-		return e.errorf(t.String(), err)
+		return e.tableError(t, err)
 	}
 	defer rows.Close()
 	key := make([][]byte, len(j.keyPos))
@@ -127,7 +127,7 @@ func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, co
 		fn(string(buf), rowEntry{key: dialect.CloneKey(key), cols: columnHashes(vals)})
 	}
 	if err := rows.Err(); err != nil {
-		return e.errorf(t.String(), err)
+		return e.tableError(t, err)
 	}
 	return nil
 }
@@ -203,7 +203,7 @@ func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 		keys = keys[len(batch):]
 		rows, err := e.DB.Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.opt.Where}, batch)
 		if err != nil {
-			return e.errorf(t.String(), err)
+			return e.tableError(t, err)
 		}
 		for rows.Next() {
 			vals := rows.Values()
@@ -212,7 +212,7 @@ func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return e.errorf(t.String(), err)
+			return e.tableError(t, err)
 		}
 	}
 	return nil

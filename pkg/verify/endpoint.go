@@ -86,6 +86,11 @@ func (e *Endpoint) tableName(t *dialect.Table) string {
 	return t.String()
 }
 
+// tableError wraps err as this side's error about table t.
+func (e *Endpoint) tableError(t *dialect.Table, err error) error {
+	return e.errorf(e.tableName(t), err)
+}
+
 func (e *Endpoint) String() string { return fmt.Sprintf("%s (%s)", e.Side, e.dsn) }
 
 // errorf wraps err as this side's error about table (empty for the endpoint itself).
