@@ -54,6 +54,12 @@ var (
 	seq     atomic.Int64
 )
 
+// MySQLServer is the URL of the MariaDB/MySQL test server (no database).
+func MySQLServer() string { return serverURL("DBVERIFY_TEST_MYSQL", defaultMySQL) }
+
+// PostgresServer is the URL of the PostgreSQL test server.
+func PostgresServer() string { return serverURL("DBVERIFY_TEST_POSTGRES", defaultPostgres) }
+
 // serverURL returns the base DSN of an engine's test server.
 func serverURL(name, def string) string {
 	if v := os.Getenv(name); v != "" {
