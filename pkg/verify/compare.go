@@ -236,7 +236,7 @@ func (j *job) run(ctx context.Context) error {
 		return err
 	}
 	if j.opt.Progress != nil {
-		j.opt.Progress.Table(j.st.String(), rows)
+		j.opt.Progress.Table(j.rep.Source, rows)
 	}
 	chunks, err := chunker.New(ctx, j.src.DB, j.st, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
 		Where: j.opt.Where, RowsHint: rows})

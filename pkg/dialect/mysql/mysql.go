@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,6 +212,7 @@ func (d *DB) Tables(ctx context.Context) ([]string, error) {
 		}
 		names = append(names, n)
 	}
+	slices.Sort(names) // by bytes: information_schema sorts by its collation
 	return names, rows.Err()
 }
 
