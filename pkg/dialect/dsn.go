@@ -14,8 +14,10 @@ const (
 )
 
 var (
-	// user:pass@tcp(host:port)/db or user@unix(/path)/db, go-sql-driver's native form.
-	mysqlNative = regexp.MustCompile(`^[^@/]*@(tcp|unix)(\(.*\))?/`)
+	// user:pass@tcp(host:port)/db, user@unix(/path)/db or user:pass@/db, go-sql-driver's native
+	// form. The driver splits user:pass from the address at the last '@', so the password may
+	// hold '@' and ':'.
+	mysqlNative = regexp.MustCompile(`(?s)^[^/]*@((tcp|unix)(\(.*\))?)?/`)
 	// host=... user=... keyword/value pairs, libpq's native form.
 	pgKeyword = regexp.MustCompile(`^\s*\w+\s*=`)
 )
@@ -33,27 +35,38 @@ func DetectEngine(dsn string) (string, error) {
 		return "", fmt.Errorf("unknown DSN scheme %q (want mysql:// or postgres://)", dsn[:i])
 	}
 	switch {
+	case pgKeyword.MatchString(dsn): // first: a keyword value (password=a@/b) may look native
+		return Postgres, nil
 	case mysqlNative.MatchString(dsn):
 		return MySQL, nil
-	case pgKeyword.MatchString(dsn):
-		return Postgres, nil
 	}
 	return "", fmt.Errorf("cannot tell the engine of DSN %q (want mysql://user:pass@host:port/db, postgres://user:pass@host:port/db, or a driver's native form)", MaskDSN(dsn))
 }
 
 var (
-	urlPassword     = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*://[^:@/]*):([^@]*)@`)
-	nativePassword  = regexp.MustCompile(`^([^:@/]*):(.*)@(tcp|unix)(\(|/)`)
-	keywordPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
-	queryPassword   = regexp.MustCompile(`(?i)([?&]password=)[^&]*`)
+	// scheme://user:password@ : the password runs to the authority's last '@', as url.Parse reads it.
+	urlPassword = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*://[^:@/?#]*):([^/?#]*)@`)
+	// user:password@tcp(, user:password@unix( or user:password@/ : the driver splits at the last '@'.
+	nativePassword = regexp.MustCompile(`(?s)^([^:@/]*):(.*)@((?:tcp|unix)\(|/)`)
+	// user:password@ at the start of anything else, so that even a DSN no driver understands
+	// (quoted in an error) does not show its password.
+	otherPassword   = regexp.MustCompile(`(?s)^([^:@/]*):(.*)@`)
+	keywordPassword = regexp.MustCompile(`(?i)((?:^|\s)password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+	queryPassword   = regexp.MustCompile(`(?i)([?&]password=)[^&#]*`)
 )
 
 // MaskDSN returns the DSN with its password replaced by ***, for output and logs.
 func MaskDSN(dsn string) string {
-	s := urlPassword.ReplaceAllString(dsn, "$1:***@")
-	s = nativePassword.ReplaceAllString(s, "$1:***@$3$4")
-	s = keywordPassword.ReplaceAllString(s, "${1}***")
-	return queryPassword.ReplaceAllString(s, "${1}***")
+	s := queryPassword.ReplaceAllString(dsn, "${1}***")
+	switch {
+	case strings.Contains(s, "://"):
+		s = urlPassword.ReplaceAllString(s, "$1:***@")
+	case nativePassword.MatchString(s):
+		s = nativePassword.ReplaceAllString(s, "$1:***@$3")
+	default:
+		s = otherPassword.ReplaceAllString(s, "$1:***@")
+	}
+	return keywordPassword.ReplaceAllString(s, "${1}***")
 }
 
 // Password extracts the DSN's password, if any, so that callers can scrub it from messages
@@ -65,14 +78,27 @@ func Password(dsn string) string {
 		}
 		return m[2]
 	}
+	if strings.Contains(dsn, "://") {
+		if m := queryPassword.FindString(dsn); m != "" {
+			p := m[strings.IndexByte(m, '=')+1:]
+			if u, err := url.QueryUnescape(p); err == nil {
+				return u
+			}
+			return p
+		}
+		return ""
+	}
+	if pgKeyword.MatchString(dsn) {
+		if m := keywordPassword.FindStringSubmatch(dsn); m != nil {
+			return strings.Trim(m[2], "'")
+		}
+		return ""
+	}
 	if m := nativePassword.FindStringSubmatch(dsn); m != nil {
 		return m[2]
 	}
-	if m := keywordPassword.FindStringSubmatch(dsn); m != nil {
-		return strings.Trim(m[2], "'")
-	}
-	if m := queryPassword.FindString(dsn); m != "" {
-		return m[strings.IndexByte(m, '=')+1:]
+	if m := otherPassword.FindStringSubmatch(dsn); m != nil {
+		return m[2]
 	}
 	return ""
 }

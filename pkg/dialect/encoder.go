@@ -28,6 +28,10 @@ func NewRowEncoder(t *Table, idx []int, canon CanonicalFunc) *RowEncoder {
 
 // Encode encodes one row; raw[i] == nil is NULL. The result is valid until the next call.
 func (e *RowEncoder) Encode(raw [][]byte) ([][]byte, error) {
+	if e.buf == nil {
+		// Never nil: slicing a nil buffer gives nil, which would turn an empty value into NULL.
+		e.buf = make([]byte, 0, 256)
+	}
 	e.buf = e.buf[:0]
 	for i, v := range raw {
 		if v == nil {

@@ -162,6 +162,12 @@ func FormatValue(v []byte, max int) string {
 	cut := v
 	if max > 0 && len(v) > max {
 		cut = v[:max]
+		if utf8.Valid(v) {
+			// Cut at a character boundary, so that cut text still reads as text.
+			for len(cut) > 0 && !utf8.RuneStart(v[len(cut)]) {
+				cut = cut[:len(cut)-1]
+			}
+		}
 	}
 	var s string
 	if printable(cut) {

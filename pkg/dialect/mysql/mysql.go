@@ -255,7 +255,38 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
 		c.Class, c.PadChar = classify(strings.ToLower(dataType), strings.ToLower(colType))
 		t.Columns = append(t.Columns, c)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("mysql: columns of %s: %w", t, err)
+	}
+	if d.mariadb {
+		return d.readJSONChecks(ctx, t)
+	}
+	return nil
+}
+
+// readJSONChecks gives MariaDB's JSON columns (text with a json_valid check) the JSON class, so
+// that they compare with another engine's JSON columns.
+func (d *DB) readJSONChecks(ctx context.Context, t *dialect.Table) error {
+	rows, err := d.db.QueryContext(ctx, jsonChecks, t.Schema, t.Name)
+	if err != nil {
+		return fmt.Errorf("mysql: check constraints of %s: %w", t, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var clause string
+		if err := rows.Scan(&clause); err != nil {
+			return fmt.Errorf("mysql: check constraints of %s: %w", t, err)
+		}
+		for i, c := range t.Columns {
+			if c.Class == dialect.ClassString && !c.PadChar && clause == "json_valid("+quote(c.Name)+")" {
+				t.Columns[i].Class = dialect.ClassJSON
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("mysql: check constraints of %s: %w", t, err)
+	}
+	return nil
 }
 
 // classify maps a MySQL type to its class, and says whether it is a padded CHAR.
@@ -311,7 +342,8 @@ func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
 	}
 	var idx []*index
 	for rows.Next() {
-		var name, col string
+		var name string
+		var col sql.NullString // NULL for an expression
 		var prefix bool
 		if err := rows.Scan(&name, &col, &prefix); err != nil {
 			return fmt.Errorf("mysql: indexes of %s: %w", t, err)
@@ -320,8 +352,8 @@ func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
 			idx = append(idx, &index{name: name, usable: true})
 		}
 		x := idx[len(idx)-1]
-		c := t.Column(col)
-		if c < 0 || prefix || t.Columns[c].Nullable {
+		c := t.Column(col.String)
+		if !col.Valid || c < 0 || prefix || t.Columns[c].Nullable {
 			x.usable = false // an expression, a prefix or a NULL-able column: not a row identity
 			continue
 		}

@@ -106,10 +106,14 @@ func rangePredicate(q dialect.Query) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// keysPredicate returns the WHERE condition selecting rows whose key equals one of keys.
+// keysPredicate returns the WHERE condition selecting rows whose key equals one of keys; no
+// keys select no rows.
 func keysPredicate(t *dialect.Table, keys []dialect.Key) (string, []any) {
 	cols := t.KeyColumns()
 	args := make([]any, 0, len(keys)*len(cols))
+	if len(keys) == 0 {
+		return "1=0", args // "IN ()" is a syntax error
+	}
 	if len(cols) == 1 {
 		marks := make([]string, len(keys))
 		for i, k := range keys {
