@@ -147,6 +147,7 @@ func MySQL(t testing.TB) *DB {
 	cfg.Net, cfg.Addr = "tcp", u.Host
 	cfg.Timeout = 5 * time.Second
 	cfg.MultiStatements = true
+	cfg.Params = map[string]string{"time_zone": "'+00:00'"} // TIMESTAMP literals in UTC, as dbverify reads them
 	admin, err := openPing("mysql", cfg.FormatDSN())
 	if err != nil {
 		unavailable(t, "mysql", err)

@@ -15,7 +15,7 @@ import (
 //
 //	integers      decimal, no leading zeros or plus sign
 //	decimals      decimal, no trailing fractional zeros, no trailing point; -0 is 0
-//	floats        shortest text that round-trips at the type's own width (32 or 64 bits)
+//	floats        shortest text that round-trips at the type's own width (32 or 64 bits); -0 is 0
 //	booleans      1 or 0
 //	bit strings   the unsigned integer in decimal
 //	dates         YYYY-MM-DD
@@ -99,6 +99,10 @@ func AppendFloatValue(dst []byte, v float64, bits int) []byte {
 		return append(dst, "Infinity"...)
 	case v < 0 && v*0.5 == v:
 		return append(dst, "-Infinity"...)
+	case v == 0:
+		// Negative zero is zero: MySQL stores -0.0 as 0 while PostgreSQL keeps the sign, and
+		// the two compare equal as numbers.
+		return append(dst, '0')
 	}
 	return strconv.AppendFloat(dst, v, 'g', -1, bits)
 }

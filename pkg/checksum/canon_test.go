@@ -157,8 +157,8 @@ func TestAppendFloat(t *testing.T) {
 		{in: "-Infinity", want: "-Infinity"},
 		{in: "0", want: "0"},
 		{in: "0.0", want: "0"},
-		{in: "-0", want: "-0"}, // kept: IEEE negative zero is its own value here
-		{in: "-0.0", want: "-0"},
+		{in: "-0", want: "0"}, // negative zero equals zero as a number, and MySQL cannot store it
+		{in: "-0.0", want: "0"},
 		{in: "1", want: "1"},
 		{in: "1.0", want: "1"},
 		{in: "-2.5", want: "-2.5"},
@@ -212,7 +212,7 @@ func TestAppendFloatValue(t *testing.T) {
 		{math.Inf(1), 64, "Infinity"},
 		{math.Inf(-1), 32, "-Infinity"},
 		{0, 64, "0"},
-		{math.Copysign(0, -1), 64, "-0"},
+		{math.Copysign(0, -1), 64, "0"},
 		{math.MaxFloat64, 64, "1.7976931348623157e+308"},
 		{math.SmallestNonzeroFloat64, 64, "5e-324"},
 		{float64(float32(0.1)), 32, "0.1"},

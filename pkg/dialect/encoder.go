@@ -39,7 +39,11 @@ func (e *RowEncoder) Encode(raw [][]byte) ([][]byte, error) {
 			continue
 		}
 		var err error
+		start := len(e.buf)
 		e.buf, err = e.canon(e.buf, v, e.cols[i])
+		if err != nil && e.cols[i].Coerced {
+			e.buf, err = append(e.buf[:start], v...), nil // not of the other side's class: compare the text
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s column %s (%s): %w", e.table, e.cols[i].Name, e.cols[i].Type, err)
 		}

@@ -50,6 +50,12 @@ type Column struct {
 	Class    Class
 	Nullable bool
 	PadChar  bool // fixed-width character type whose trailing pad spaces are not data
+	// Collation orders and compares text values ("" for non-text columns): a key whose text
+	// columns collate differently on the two sides cannot be cut into the same ranges.
+	Collation string
+	// Coerced marks a column compared under another side's class (a CHAR(36) against a uuid,
+	// a TEXT against a json): a value that does not read as that class is compared as its text.
+	Coerced bool
 }
 
 // KeyKind says which kind of key identifies a table's rows.

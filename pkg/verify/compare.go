@@ -201,6 +201,13 @@ func (j *job) alignColumns() error {
 			return j.tgt.tableError(tt, fmt.Errorf("column set differs: the target has %s, which the source lacks; exclude with --ignore-columns", strings.Join(extra, ", ")))
 		}
 	}
+	sameEngine := j.src.DB.Engine() == j.tgt.DB.Engine()
+	for i := range j.scols {
+		sc, tc := &st.Columns[j.scols[i]], &tt.Columns[j.tcols[i]]
+		if err := reconcile(sc, tc, sameEngine); err != nil {
+			return invalid(fmt.Errorf("table %s: %w", j.src.tableName(st), err))
+		}
+	}
 	// The target is read with the source's key, whatever its own indexes are.
 	keyed := *tt
 	keyed.Key = nil
@@ -237,6 +244,9 @@ func (j *job) run(ctx context.Context) error {
 	}
 	if j.opt.Progress != nil {
 		j.opt.Progress.Table(j.rep.Source, rows)
+	}
+	if j.collationsDiffer() {
+		return j.runBuckets(ctx)
 	}
 	chunks, err := chunker.New(ctx, j.src.DB, j.st, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
 		Where: j.opt.Where, RowsHint: rows})

@@ -68,35 +68,19 @@ type rowEntry struct {
 
 // rowDiff matches the rows of a small range by key.
 func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
-	srcRows := map[string]rowEntry{}
-	err := j.scanEntries(ctx, j.src, j.st, j.scols, r, func(k string, e rowEntry) { srcRows[k] = e })
-	if err != nil {
+	src, tgt := map[string]rowEntry{}, map[string]rowEntry{}
+	if err := j.scanEntries(ctx, j.src, j.st, j.scols, r, func(k string, e rowEntry) { src[k] = e }); err != nil {
 		return err
 	}
-	var extra []rowEntry
-	var changed [][2]rowEntry
-	err = j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, func(k string, te rowEntry) {
-		se, ok := srcRows[k]
-		if !ok {
-			extra = append(extra, te)
-			return
-		}
-		delete(srcRows, k)
-		if !equalHashes(se.cols, te.cols) {
-			changed = append(changed, [2]rowEntry{se, te})
-		}
-	})
-	if err != nil {
+	if err := j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, func(k string, e rowEntry) { tgt[k] = e }); err != nil {
 		return err
 	}
-	missing := make([]rowEntry, 0, len(srcRows))
-	for _, e := range srcRows {
-		missing = append(missing, e)
-	}
+	missing, extra, changed := matchEntries(src, tgt)
 	if j.textKey {
 		// Collations may put a text key in another range on the other side: look such rows up
 		// by key before calling them missing or extra.
 		var more [][2]rowEntry
+		var err error
 		if missing, more, err = j.confirm(ctx, missing, j.tgt, j.tt, j.tcols, false); err != nil {
 			return err
 		}
@@ -109,6 +93,26 @@ func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
 	return j.record(ctx, missing, extra, changed)
 }
 
+// matchEntries pairs rows by their framed key: rows only the source has, rows only the target
+// has, and pairs {source, target} whose values differ.
+func matchEntries(src, tgt map[string]rowEntry) (missing, extra []rowEntry, changed [][2]rowEntry) {
+	for k, te := range tgt {
+		se, ok := src[k]
+		switch {
+		case !ok:
+			extra = append(extra, te)
+		case !equalHashes(se.cols, te.cols):
+			changed = append(changed, [2]rowEntry{se, te})
+		}
+	}
+	for k, se := range src {
+		if _, ok := tgt[k]; !ok {
+			missing = append(missing, se)
+		}
+	}
+	return missing, extra, changed
+}
+
 // scanEntries reads a range's rows on one side and hands each to fn keyed by its framed key.
 func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range, fn func(string, rowEntry)) error {
 	rows, err := e.DB.Scan(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
@@ -116,20 +120,24 @@ func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, co
 		return e.tableError(t, err)
 	}
 	defer rows.Close()
-	key := make([][]byte, len(j.keyPos))
 	var buf []byte
 	for rows.Next() {
 		vals := rows.Values()
-		for i, p := range j.keyPos {
-			key[i] = vals[p]
-		}
-		buf = checksum.AppendRow(buf[:0], key)
-		fn(string(buf), rowEntry{key: dialect.CloneKey(key), cols: columnHashes(vals)})
+		buf = j.frameKey(buf[:0], vals)
+		fn(string(buf), rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: columnHashes(vals)})
 	}
 	if err := rows.Err(); err != nil {
 		return e.tableError(t, err)
 	}
 	return nil
+}
+
+// frameKey appends the framing of a row's key columns: the identity rows are matched by.
+func (j *job) frameKey(dst []byte, vals [][]byte) []byte {
+	for _, p := range j.keyPos {
+		dst = checksum.AppendRow(dst, vals[p:p+1])
+	}
+	return dst
 }
 
 func columnHashes(vals [][]byte) []uint64 {
@@ -165,7 +173,7 @@ func (j *job) confirm(ctx context.Context, rows []rowEntry, e *Endpoint, t *dial
 	var left []rowEntry
 	var changed [][2]rowEntry
 	for _, r := range rows {
-		other, ok := found[string(checksum.AppendRow(nil, r.key))]
+		other, ok := found[string(checksum.AppendRow(nil, r.key))] // framed as frameKey frames
 		switch {
 		case !ok:
 			left = append(left, r)

@@ -247,11 +247,11 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var name, dataType, colType, nullable string
-		if err := rows.Scan(&name, &dataType, &colType, &nullable); err != nil {
+		var name, dataType, colType, nullable, collation string
+		if err := rows.Scan(&name, &dataType, &colType, &nullable, &collation); err != nil {
 			return fmt.Errorf("mysql: columns of %s: %w", t, err)
 		}
-		c := dialect.Column{Name: name, Type: colType, Nullable: nullable == "YES"}
+		c := dialect.Column{Name: name, Type: colType, Nullable: nullable == "YES", Collation: collation}
 		c.Class, c.PadChar = classify(strings.ToLower(dataType), strings.ToLower(colType))
 		t.Columns = append(t.Columns, c)
 	}
@@ -408,7 +408,7 @@ func (d *DB) KeyBounds(ctx context.Context, q dialect.Query) (lo, hi dialect.Key
 	pred, args := rangePredicate(q)
 	t := q.Table
 	for _, dir := range []string{"", " DESC"} {
-		query := fmt.Sprintf(keyEdge, quoteList(t, t.Key, ""), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, dir))
+		query := fmt.Sprintf(keyEdge, selectList(t, t.Key), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, dir))
 		k, found, err := d.queryKey(ctx, t, query, args)
 		if err != nil || !found {
 			return nil, nil, false, err
@@ -429,7 +429,7 @@ func (d *DB) KeyAfter(ctx context.Context, q dialect.Query, skip int) (dialect.K
 	}
 	pred, args := rangePredicate(q)
 	t := q.Table
-	query := fmt.Sprintf(keyAfter, quoteList(t, t.Key, ""), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, ""), skip-1)
+	query := fmt.Sprintf(keyAfter, selectList(t, t.Key), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, ""), skip-1)
 	return d.queryKey(ctx, t, query, args)
 }
 
@@ -456,7 +456,7 @@ func (d *DB) queryKey(ctx context.Context, t *dialect.Table, query string, args 
 // Scan implements dialect.DB.
 func (d *DB) Scan(ctx context.Context, q dialect.Query) (dialect.Rows, error) {
 	pred, args := rangePredicate(q)
-	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
+	query := fmt.Sprintf(selectRows, selectList(q.Table, q.Columns), quoteTable(q.Table), pred)
 	return d.query(ctx, q.Table, q.Columns, query, args)
 }
 
@@ -466,7 +466,7 @@ func (d *DB) Lookup(ctx context.Context, q dialect.Query, keys []dialect.Key) (d
 	if q.Where != "" {
 		pred = "(" + pred + ") AND (" + q.Where + ")"
 	}
-	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
+	query := fmt.Sprintf(selectRows, selectList(q.Table, q.Columns), quoteTable(q.Table), pred)
 	return d.query(ctx, q.Table, q.Columns, query, args)
 }
 

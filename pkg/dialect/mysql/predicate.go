@@ -29,6 +29,19 @@ func quoteList(t *dialect.Table, idx []int, suffix string) string {
 	return strings.Join(parts, ", ")
 }
 
+// selectList is the select list reading the columns idx of t. FLOAT columns are read widened to
+// DOUBLE: MySQL prints a FLOAT with six significant digits, which loses the stored value.
+func selectList(t *dialect.Table, idx []int) string {
+	parts := make([]string, len(idx))
+	for i, c := range idx {
+		parts[i] = quote(t.Columns[c].Name)
+		if t.Columns[c].Class == dialect.ClassFloat {
+			parts[i] = "(" + parts[i] + " + 0E0)"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // placeholder is the parameter marker for a key column. Decimals are cast so that MySQL compares
 // them as decimals: a decimal column against a string parameter would compare as doubles.
 func placeholder(c dialect.Column) string {
