@@ -305,6 +305,9 @@ func (j *job) changedDiffs(ctx context.Context, changed [][2]rowEntry) ([]RowDif
 			if tv != nil {
 				cd.Target = newValue(tv[i], class)
 			}
+			if sv != nil && tv != nil {
+				cd.Cause = likelyCause(class, sv[i], tv[i])
+			}
 			d.Columns = append(d.Columns, cd)
 		}
 		diffs = append(diffs, d)

@@ -92,6 +92,7 @@ type ColumnDiff struct {
 	Column string `json:"column"`
 	Source Value  `json:"source"`
 	Target Value  `json:"target"`
+	Cause  string `json:"cause,omitempty"` // the likely reason, when one fits: truncated, rounded, ...
 }
 
 // Value is a canonical value as reports show it.
@@ -198,6 +199,9 @@ func (r *Report) WriteText(w io.Writer) error {
 					sep = ", "
 				}
 				fmt.Fprintf(&b, "%s%s: %s -> %s", sep, c.Column, c.Source, c.Target)
+				if c.Cause != "" {
+					fmt.Fprintf(&b, " (%s)", c.Cause)
+				}
 			}
 			b.WriteString("\n")
 		}
