@@ -25,6 +25,8 @@ type compareFlags struct {
 	chunkRows         int
 	chunkTime         time.Duration
 	maxDiffs          int
+	floatDigits       int
+	timePrecision     time.Duration
 	output            string
 	progress, verbose bool
 }
@@ -61,6 +63,8 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 			&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
 			&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
+			&cli.IntFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits (default: exactly)", Destination: &f.floatDigits},
+			&cli.DurationFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing (default: exactly)", Destination: &f.timePrecision},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
 			&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
@@ -122,6 +126,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	opt := verify.Options{
 		Tables: f.tables, Exclude: f.exclude, Where: f.where, Columns: f.columns, IgnoreColumns: f.ignore,
 		Workers: f.workers, ChunkRows: f.chunkRows, ChunkTime: f.chunkTime, MaxDiffs: f.maxDiffs,
+		FloatDigits: f.floatDigits, TimePrecision: f.timePrecision,
 		Logger: logger(f.verbose, stderr),
 	}
 	var bar *barProgress

@@ -183,9 +183,9 @@ func (j *job) scanSide(ctx context.Context, e *Endpoint, t *dialect.Table, cols 
 		n++
 		g.Go(func() error {
 			start := time.Now()
-			rows, err := e.DB.Scan(gctx, dialect.Query{Table: t, Columns: cols, Range: c.Range, Where: j.opt.Where})
+			rows, err := j.scan(gctx, e, dialect.Query{Table: t, Columns: cols, Range: c.Range, Where: j.opt.Where})
 			if err != nil {
-				return e.tableError(t, err)
+				return err
 			}
 			defer rows.Close()
 			count, err := visit(rows)

@@ -106,6 +106,7 @@ type job struct {
 	names    []string       // their names (source spelling)
 	keyPos   []int          // where the key's columns sit among the compared columns
 	textKey  bool           // the key has a text column: collations may order it differently
+	tol      *tolerance     // opt-in tolerances; nil for exact
 	opt      Options
 	rep      *TableReport
 
@@ -152,6 +153,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, name string, opt Options) (
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols), Mode: "stream"}
+	j.tol = j.newTolerance()
 	if st.KeyKind == dialect.KeyNone {
 		j.rep.Note = "no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed"
 	}
@@ -321,14 +323,23 @@ func (j *job) digests(ctx context.Context, r dialect.Range) (sd, td checksum.Dig
 	return sd, td, err
 }
 
+// scan reads a query's rows on one side, under the job's tolerances.
+func (j *job) scan(ctx context.Context, e *Endpoint, q dialect.Query) (dialect.Rows, error) {
+	rows, err := e.DB.Scan(ctx, q)
+	if err != nil {
+		return nil, e.tableError(q.Table, err)
+	}
+	return j.wrap(rows), nil
+}
+
 var hashers = sync.Pool{New: func() any { return checksum.NewHasher() }}
 
 // digest hashes the rows of a range on one side.
 func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range) (checksum.Digest, error) {
 	var d checksum.Digest
-	rows, err := e.DB.Scan(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
+	rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
 	if err != nil {
-		return d, e.tableError(t, err)
+		return d, err
 	}
 	defer rows.Close()
 	h := hashers.Get().(*checksum.Hasher)

@@ -115,9 +115,9 @@ func matchEntries(src, tgt map[string]rowEntry) (missing, extra []rowEntry, chan
 
 // scanEntries reads a range's rows on one side and hands each to fn keyed by its framed key.
 func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range, fn func(string, rowEntry)) error {
-	rows, err := e.DB.Scan(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
+	rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
 	if err != nil {
-		return e.tableError(t, err)
+		return err
 	}
 	defer rows.Close()
 	var buf []byte
@@ -209,10 +209,11 @@ func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 	for len(keys) > 0 {
 		batch := keys[:min(len(keys), lookupBatch)]
 		keys = keys[len(batch):]
-		rows, err := e.DB.Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.opt.Where}, batch)
+		raw, err := e.DB.Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.opt.Where}, batch)
 		if err != nil {
 			return e.tableError(t, err)
 		}
+		rows := j.wrap(raw)
 		for rows.Next() {
 			vals := rows.Values()
 			fn(string(checksum.AppendRow(nil, j.keyOf(vals))), vals)

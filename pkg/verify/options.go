@@ -18,6 +18,8 @@ type Options struct {
 	ChunkTime     time.Duration // target time per chunk; 0 means 500ms
 	DiffRows      int           // a differing range is split until it holds at most this many rows; 0 means 2000
 	MaxDiffs      int           // differing rows kept per table in the report (counts are always exact); 0 means 1000
+	FloatDigits   int           // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
+	TimePrecision time.Duration // truncate times and timestamps to this precision (1s ... 1µs) before comparing; 0 compares exactly
 	Progress      Progress      // told of progress; nil for none
 	Logger        *slog.Logger  // nil discards
 }
@@ -33,6 +35,14 @@ type Progress interface {
 func (o Options) withDefaults() (Options, error) {
 	if o.Workers < 0 || o.ChunkRows < 0 || o.ChunkTime < 0 || o.DiffRows < 0 || o.MaxDiffs < 0 {
 		return o, invalid(fmt.Errorf("options: workers, chunk rows, chunk time, diff rows and max diffs must not be negative"))
+	}
+	if o.FloatDigits < 0 || o.FloatDigits > 17 {
+		return o, invalid(fmt.Errorf("options: float digits %d: want 1 to 17, or 0 to compare exactly", o.FloatDigits))
+	}
+	if o.TimePrecision > 0 {
+		if _, err := timeDigits(o.TimePrecision); err != nil {
+			return o, invalid(fmt.Errorf("options: %w", err))
+		}
 	}
 	if o.Workers == 0 {
 		o.Workers = 4

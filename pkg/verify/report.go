@@ -58,6 +58,7 @@ type TableReport struct {
 	Diffs       []RowDiff     `json:"diffs"`   // a sample of differing rows, sorted by key
 	Truncated   bool          `json:"diffs_truncated"`
 	Note        string        `json:"note,omitempty"`
+	Tolerances  []string      `json:"tolerances,omitempty"` // opt-in tolerances applied, per column
 	Duration    time.Duration `json:"duration_ns"`
 }
 
@@ -182,6 +183,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, t := range r.Tables {
 		if t.Note != "" {
 			fmt.Fprintf(&b, "\n%s: %s\n", t.Source, t.Note)
+		}
+		for _, tol := range t.Tolerances {
+			fmt.Fprintf(&b, "\n%s: tolerance: %s\n", t.Source, tol)
 		}
 		if len(t.Diffs) == 0 {
 			continue

@@ -1,0 +1,42 @@
+package verify_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dbverify/dbverify/pkg/verify"
+)
+
+// TestTolerances: float digits and time precision are opt-in, make the differences they cover
+// disappear (on a real MariaDB source and PostgreSQL target), leave others, and show in the report.
+func TestTolerances(t *testing.T) {
+	my, pg := engines[0], engines[1]
+	mdb, pdb := my.newDB(t), pg.newDB(t)
+	mdb.Exec(t, "CREATE TABLE tol (id INT NOT NULL PRIMARY KEY, d DOUBLE, ts DATETIME(6), n INT)")
+	pdb.Exec(t, "CREATE TABLE tol (id INT NOT NULL PRIMARY KEY, d DOUBLE PRECISION, ts TIMESTAMP(6), n INT)")
+	my.insert(t, mdb, "tol", "id, d, ts, n", [][]any{{1, 3.14159265358979, "2024-01-01 00:00:00.123456", 1}, {2, 2.5, "2024-01-01 00:00:00", 2}})
+	pg.insert(t, pdb, "tol", "id, d, ts, n", [][]any{{1, 3.1415926, "2024-01-01 00:00:00.123", 1}, {2, 2.5, "2024-01-01 00:00:00", 3}})
+
+	exact := table(t, compare(t, mdb, pdb, verify.Options{}), "tol")
+	if got := diffString(exact); len(got) != 2 || !strings.Contains(got[0], "d:") || !strings.Contains(got[0], "ts:") {
+		t.Fatalf("exact compare: %q", got)
+	}
+	tr := table(t, compare(t, mdb, pdb, verify.Options{FloatDigits: 6, TimePrecision: time.Millisecond}), "tol")
+	if got, want := diffString(tr), []string{"changed id=2 n:2->3"}; !slices.Equal(got, want) {
+		t.Errorf("with tolerances: %q, want %q", got, want)
+	}
+	if want := []string{"d: floats compared to 6 significant digits", "ts: times truncated to 1ms"}; !slices.Equal(tr.Tolerances, want) {
+		t.Errorf("tolerances reported %q, want %q", tr.Tolerances, want)
+	}
+	for _, bad := range []verify.Options{{FloatDigits: 18}, {TimePrecision: 3 * time.Millisecond}} {
+		s, _ := verify.Open(t.Context(), verify.Source, mdb.DSN)
+		d, _ := verify.Open(t.Context(), verify.Target, pdb.DSN)
+		if _, err := verify.Compare(t.Context(), s, d, bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+		s.Close()
+		d.Close()
+	}
+}
