@@ -51,13 +51,28 @@ func ParseDSN(dsn string) (*pgxpool.Config, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		var pe *pgconn.ParseConfigError
-		if errors.As(err, &pe) && pe.Unwrap() != nil {
-			return nil, fmt.Errorf("postgres: malformed DSN: %v", pe.Unwrap())
-		}
-		return nil, errors.New("postgres: malformed DSN")
+		return nil, fmt.Errorf("postgres: malformed DSN: %s", parseError(err, dsn))
 	}
 	return cfg, nil
+}
+
+// parseError is what went wrong parsing a DSN, without the DSN: pgx quotes it with the password
+// masked only up to the first '@' ("cannot parse `...`: invalid port").
+func parseError(err error, dsn string) string {
+	var pe *pgconn.ParseConfigError
+	if !errors.As(err, &pe) {
+		return "cannot parse"
+	}
+	msg := "cannot parse"
+	if pe.Unwrap() != nil {
+		msg = pe.Unwrap().Error()
+	} else if i := strings.LastIndex(pe.Error(), "`: "); i >= 0 {
+		msg = pe.Error()[i+3:]
+	}
+	if p := dialect.Password(dsn); p != "" {
+		msg = strings.ReplaceAll(msg, p, "***")
+	}
+	return msg
 }
 
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most
@@ -266,8 +281,8 @@ func (d *DB) readKey(ctx context.Context, t *dialect.Table, oid uint32, attnums 
 	return nil
 }
 
-// indexColumns maps an index's column numbers to t's columns; ok is false when the index covers
-// a NULL-able column (or INCLUDE columns we cannot tell apart), which does not identify rows.
+// indexColumns maps an index's key column numbers to t's columns; ok is false when the index
+// covers a NULL-able column, which does not identify rows.
 func indexColumns(t *dialect.Table, indkey string, attnums map[int]int) ([]int, bool) {
 	var cols []int
 	for _, f := range strings.Fields(indkey) {

@@ -39,9 +39,22 @@ type params struct {
 // type and keeps the comparison indexable; binary values travel as bytea.
 func (p *params) add(c dialect.Column, v []byte) string {
 	n := "$" + strconv.Itoa(len(p.args)+1)
-	if c.Class == dialect.ClassBytes {
+	switch {
+	case c.Class == dialect.ClassBytes:
 		p.args = append(p.args, v)
 		return n + "::bytea"
+	case c.PadChar && false:
+		// The bare type of char(n) is "character", which means char(1): the cast would cut the
+		// value to one character. bpchar has no width and compares the same way.
+		p.args = append(p.args, string(v))
+		return n + "::text::bpchar"
+	case c.Class == dialect.ClassBit && strings.HasPrefix(c.Type, "bit("):
+		// The canonical value is the unsigned integer, not a bit string: cast it through bigint
+		// (two's complement, so all 64 bits) to the column's own width.
+		if u, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+			p.args = append(p.args, strconv.FormatInt(int64(u), 10))
+			return n + "::text::bigint::" + c.Type
+		}
 	}
 	p.args = append(p.args, string(v))
 	return n + "::text::" + c.BaseType
@@ -84,8 +97,12 @@ func rangePredicate(q dialect.Query) (string, []any) {
 	return strings.Join(conds, " AND "), p.args
 }
 
-// keysPredicate returns the WHERE condition selecting rows whose key equals one of keys.
+// keysPredicate returns the WHERE condition selecting rows whose key equals one of keys; no
+// keys select no rows.
 func keysPredicate(t *dialect.Table, keys []dialect.Key) (string, []any) {
+	if len(keys) == 0 {
+		return "false", nil // "IN ()" is a syntax error
+	}
 	var p params
 	var cols string
 	tuples := make([]string, len(keys))

@@ -8,9 +8,11 @@ const (
 	// currentSchema is the first schema of the search path: where unqualified names resolve.
 	currentSchema = "SELECT current_schema()"
 
-	// listTables lists a schema's ordinary and partitioned tables.
+	// listTables lists a schema's ordinary and partitioned tables, but not partitions: their rows
+	// are their parent's, which is compared whole (and the other side may not be partitioned).
+	// relname is of type name, which sorts bytewise.
 	listTables = `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`
 
 	// tableOID finds a table.
 	tableOID = `SELECT c.oid FROM pg_catalog.pg_class c
@@ -28,8 +30,9 @@ LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
 
 	// listUniqueIndexes reads the unique indexes usable as a row identity (valid, no expression,
-	// no predicate), the primary key first; indkey is their column numbers.
-	listUniqueIndexes = `SELECT ic.relname, i.indisprimary, array_to_string(i.indkey, ' ')
+	// no predicate), the primary key first, with the column numbers of their key columns (indkey
+	// is 0-based and ends with the INCLUDE columns, which are not part of the key).
+	listUniqueIndexes = `SELECT ic.relname, i.indisprimary, array_to_string((i.indkey::int2[])[0:i.indnkeyatts - 1], ' ')
 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indexprs IS NULL AND i.indpred IS NULL
 ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname`
