@@ -75,6 +75,7 @@ func Run(t *testing.T, h Harness) {
 		{"KeyAfter", s.keyAfter},
 		{"KeyAfterComposite", s.keyAfterComposite},
 		{"TextKeys", s.textKeys},
+		{"CharKeys", s.charKeys},
 		{"Lookup", s.lookup},
 		{"BigInts", s.bigInts},
 		{"Errors", s.errors},
@@ -740,7 +741,8 @@ func (e *env) checkWalks(t *testing.T, tb *dialect.Table, where string, rows int
 			chunks = append(chunks, r)
 			rs := e.scan(t, dialect.Query{Table: tb, Columns: tb.Key, Range: r, Where: where})
 			if ok && (len(rs) != size || !slices.Contains(rs, fmtVals(hi))) {
-				t.Errorf("walk of %s by %d: chunk %s holds %q, want %d rows ending with its upper bound", tb, size, r, rs, size)
+				t.Errorf("walk of %s where %q by %d: chunk %s holds %q, want %d rows ending with its upper bound", tb, where, size, r, rs, size)
+				return
 			}
 			got = append(got, rs...)
 			if !ok {
@@ -774,7 +776,7 @@ func (s *suite) textKeys(t *testing.T, e *env) {
 		e.gap(t)
 		var got []string
 		var after dialect.Key
-		for {
+		for range len(keys) + 2 { // bounded: a seek that fails to advance would loop forever
 			key, ok, err := e.db.KeyAfter(t.Context(), dialect.Query{Table: tb, Columns: tb.Key, Range: dialect.Range{Lo: after}}, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -788,6 +790,33 @@ func (s *suite) textKeys(t *testing.T, e *env) {
 		// And a range planned in byte order selects the same rows here.
 		e.checkRange(t, dialect.Query{Table: tb, Columns: tb.Key, Range: dialect.Range{Lo: k("Z"), Hi: k("a")}}, []string{row("_"), row("a")})
 	})
+}
+
+// charKeys checks fixed-width text keys: pad spaces are not data, and parameters are not cut to
+// the column's width or to one character.
+func (s *suite) charKeys(t *testing.T, e *env) {
+	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE ck (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.Char(3), e.ty.Int))
+	keys := []string{"a", "ab", "abc", "b", "ba"}
+	var rows [][]any
+	for i, key := range keys {
+		rows = append(rows, []any{key, i})
+	}
+	e.insert(t, "ck", []string{"k", "v"}, rows...)
+	tb := e.table(t, "ck")
+	e.checkWalks(t, tb, "", len(keys))
+	q := dialect.Query{Table: tb, Columns: tb.Key}
+	for i, key := range keys {
+		q.Range = dialect.Range{Hi: k(key)}
+		if i > 0 {
+			q.Range.Lo = k(keys[i-1])
+		}
+		e.checkRange(t, q, []string{row(key)})
+		e.checkKeyAfter(t, dialect.Query{Table: tb, Columns: tb.Key, Range: dialect.Range{Lo: q.Range.Lo}}, 1, row(key))
+		equal(t, "Lookup("+key+")", e.lookupRows(t, q, []dialect.Key{k(key)}), []string{row(key)})
+	}
+	// A key longer than the column selects by its whole value.
+	q.Range = dialect.Range{Lo: k("abcd"), Hi: k("b")}
+	e.checkRange(t, q, []string{row("b")})
 }
 
 func (s *suite) lookup(t *testing.T, e *env) {

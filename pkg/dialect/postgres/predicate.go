@@ -43,7 +43,7 @@ func (p *params) add(c dialect.Column, v []byte) string {
 	case c.Class == dialect.ClassBytes:
 		p.args = append(p.args, v)
 		return n + "::bytea"
-	case c.PadChar && false:
+	case c.PadChar:
 		// The bare type of char(n) is "character", which means char(1): the cast would cut the
 		// value to one character. bpchar has no width and compares the same way.
 		p.args = append(p.args, string(v))
