@@ -76,6 +76,7 @@ func Run(t *testing.T, h Harness) {
 		{"KeyAfterComposite", s.keyAfterComposite},
 		{"TextKeys", s.textKeys},
 		{"CharKeys", s.charKeys},
+		{"UUIDKeys", s.uuidKeys},
 		{"Lookup", s.lookup},
 		{"BigInts", s.bigInts},
 		{"Errors", s.errors},
@@ -789,6 +790,48 @@ func (s *suite) textKeys(t *testing.T, e *env) {
 		equal(t, "key order", got, sorted(keys))
 		// And a range planned in byte order selects the same rows here.
 		e.checkRange(t, dialect.Query{Table: tb, Columns: tb.Key, Range: dialect.Range{Lo: k("Z"), Hi: k("a")}}, []string{row("_"), row("a")})
+	})
+}
+
+// uuidKeys checks UUID keys: walks select each row once, and (BinaryOrder) the engine orders
+// them as their bytes, as the other engine does.
+func (s *suite) uuidKeys(t *testing.T, e *env) {
+	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE uk (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.UUID, e.ty.Int))
+	keys := []string{
+		"00000000-0000-1000-8000-000000000002",
+		"00000001-0000-1000-8000-000000000001",
+		"00000000-ffff-4000-8000-000000000000",
+		"ffffffff-0000-4000-8000-000000000000",
+		"7fffffff-ffff-7fff-bfff-ffffffffffff",
+		"00000000-0000-0000-0000-000000000000",
+	}
+	var rows [][]any
+	for i, key := range keys {
+		rows = append(rows, []any{key, i})
+	}
+	e.insert(t, "uk", []string{"k", "v"}, rows...)
+	tb := e.table(t, "uk")
+	e.checkWalks(t, tb, "", len(keys))
+	for _, key := range keys {
+		q := dialect.Query{Table: tb, Columns: tb.Key}
+		equal(t, "Lookup("+key+")", e.lookupRows(t, q, []dialect.Key{k(key)}), []string{row(key)})
+	}
+
+	t.Run("BinaryOrder", func(t *testing.T) {
+		e.gap(t)
+		var got []string
+		var after dialect.Key
+		for range len(keys) + 2 {
+			key, ok, err := e.db.KeyAfter(t.Context(), dialect.Query{Table: tb, Columns: tb.Key, Range: dialect.Range{Lo: after}}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			got, after = append(got, string(key[0])), key
+		}
+		equal(t, "key order", got, sorted(keys))
 	})
 }
 
