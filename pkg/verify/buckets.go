@@ -13,8 +13,8 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-// Hash buckets: the strategy for keys whose text columns collate differently on the two sides
-// (another engine, or another collation). Range predicates cannot cut such keys alike on both
+// Hash buckets: the strategy for keys that may order differently on the two sides (text under
+// another collation or engine, enums, engine-specific UUID types). Range predicates cannot cut such keys alike on both
 // sides while using their indexes: 'a' < 'B' under a case-insensitive collation and 'B' < 'a' in
 // binary, and a binary comparison cannot use a case-insensitive index. So each side is read in
 // parallel along its own index order, and every row is put in a bucket by a hash of its
@@ -28,17 +28,29 @@ const bucketCount = 4096
 // more differing buckets take more passes.
 const maxHeldRows = 100_000
 
-// collationsDiffer reports whether the key's text columns may order differently on each side.
-func (j *job) collationsDiffer() bool {
-	if !j.textKey {
-		return false
-	}
-	if j.src.DB.Engine() != j.tgt.DB.Engine() {
+// orderSafe reports whether keys of a class order the same way on every engine and under every
+// collation: numbers, dates and times by value, binary strings by bytes.
+func orderSafe(c dialect.Class) bool {
+	switch c {
+	case dialect.ClassInt, dialect.ClassUint, dialect.ClassDecimal, dialect.ClassYear,
+		dialect.ClassDate, dialect.ClassTime, dialect.ClassTimestamp, dialect.ClassBytes:
 		return true
 	}
+	return false
+}
+
+// keyOrderDiffers reports whether the key may order differently on each side: another engine
+// with a key column whose order is engine-defined (text under a collation, enums in declaration
+// order, MariaDB's UUID in its storage order), or text columns whose collations differ.
+func (j *job) keyOrderDiffers() bool {
+	sameEngine := j.src.DB.Engine() == j.tgt.DB.Engine()
 	for i, k := range j.st.Key {
-		if j.st.Columns[k].Collation != j.tt.Columns[j.tt.Key[i]].Collation {
+		sc, tc := j.st.Columns[k], j.tt.Columns[j.tt.Key[i]]
+		if !sameEngine && (!orderSafe(sc.Class) || !orderSafe(tc.Class)) {
 			return true
+		}
+		if sc.Collation != tc.Collation || sc.Class == dialect.ClassEnum && sc.Type != tc.Type {
+			return true // another collation, or enums with other members (they sort by position)
 		}
 	}
 	return false

@@ -247,7 +247,7 @@ func (j *job) run(ctx context.Context) error {
 	if j.opt.Progress != nil {
 		j.opt.Progress.Table(j.rep.Source, rows)
 	}
-	if j.collationsDiffer() {
+	if j.keyOrderDiffers() {
 		return j.runBuckets(ctx)
 	}
 	chunks, err := chunker.New(ctx, j.src.DB, j.st, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,

@@ -76,3 +76,34 @@ func TestTextKeysAcrossEngines(t *testing.T) {
 		})
 	}
 }
+
+// TestCollationsWithinPostgres: a text key under "C" on one side and an ICU collation on the
+// other orders differently, is detected, and compares exactly; equal collations keep ranges.
+func TestCollationsWithinPostgres(t *testing.T) {
+	pg := engines[1]
+	src, tgt := pg.newDB(t), pg.newDB(t)
+	keys := textKeys()
+	for i, db := range []*testdb.DB{src, tgt} {
+		coll := []string{`"C"`, `"en-x-icu"`}[i]
+		db.Exec(t, "CREATE TABLE coll (code VARCHAR(40) COLLATE "+coll+" NOT NULL PRIMARY KEY, v INT)",
+			"CREATE TABLE same_coll (code VARCHAR(40) NOT NULL PRIMARY KEY, v INT)")
+		var rows [][]any
+		for j, k := range keys {
+			rows = append(rows, []any{k, j})
+		}
+		pg.insert(t, db, "coll", "code, v", rows)
+		pg.insert(t, db, "same_coll", "code, v", rows)
+	}
+	pg.exec(t, tgt, "UPDATE coll SET v = -1 WHERE code = ?", "zulu020")
+	rep := compare(t, src, tgt, verify.Options{ChunkRows: 50})
+	c := table(t, rep, "coll")
+	if c.Strategy != "hash-buckets" {
+		t.Errorf("coll: strategy %s, want hash-buckets", c.Strategy)
+	}
+	if got, want := diffString(c), []string{`changed code="zulu020" v:306->-1`}; !slices.Equal(got, want) {
+		t.Errorf("coll: %q, want %q", got, want)
+	}
+	if s := table(t, rep, "same_coll"); s.Strategy != "keyset" || !s.Identical() {
+		t.Errorf("same_coll: strategy %s, identical %v", s.Strategy, s.Identical())
+	}
+}

@@ -20,13 +20,18 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`
 
 	// listColumns reads a table's columns in order: the full type for reports, the bare type for
-	// casts, and the type's name and kind (domains resolve to their base type) for the class.
+	// casts, the type's name and kind (domains resolve to their base type) for the class, and the
+	// collation, with "default" resolved to the database's own (two databases may differ).
 	listColumns = `SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
   format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid), NULL),
-  COALESCE(b.typname, t.typname), COALESCE(b.typtype, t.typtype), a.attnotnull
+  COALESCE(b.typname, t.typname), COALESCE(b.typtype, t.typtype), a.attnotnull,
+  COALESCE(CASE WHEN co.collname = 'default'
+    THEN (SELECT d.datcollate FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+    ELSE co.collname END, '')
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
 
 	// listUniqueIndexes reads the unique indexes usable as a row identity (valid, no expression,
