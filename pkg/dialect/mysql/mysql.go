@@ -33,11 +33,12 @@ func (nopLogger) Print(...any) {}
 
 // DB is a read-only connection pool to one MySQL schema. It implements dialect.DB.
 type DB struct {
-	db      *sql.DB
-	schema  string
-	version string
-	mariadb bool
-	addr    string
+	dialect.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
+	db                *sql.DB
+	schema            string
+	version           string
+	mariadb           bool
+	addr              string
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -131,6 +132,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	d := &DB{db: db, schema: cfg.DBName, version: version, mariadb: mariadb, addr: where}
+	d.SQLReader = dialect.SQLReader{Engine: dialect.MySQL, Syntax: syntax{}, Run: d.query}
 	if d.schema == "" {
 		var s sql.NullString
 		if err := db.QueryRowContext(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
@@ -403,36 +405,6 @@ func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
 	return n, nil
 }
 
-// KeyBounds implements dialect.DB.
-func (d *DB) KeyBounds(ctx context.Context, q dialect.Query) (lo, hi dialect.Key, ok bool, err error) {
-	pred, args := rangePredicate(q)
-	t := q.Table
-	for _, dir := range []string{"", " DESC"} {
-		query := fmt.Sprintf(keyEdge, selectList(t, t.Key), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, dir))
-		k, found, err := d.queryKey(ctx, t, query, args)
-		if err != nil || !found {
-			return nil, nil, false, err
-		}
-		if dir == "" {
-			lo = k
-		} else {
-			hi = k
-		}
-	}
-	return lo, hi, true, nil
-}
-
-// KeyAfter implements dialect.DB.
-func (d *DB) KeyAfter(ctx context.Context, q dialect.Query, skip int) (dialect.Key, bool, error) {
-	if skip < 1 {
-		return nil, false, fmt.Errorf("mysql: key after: skip %d < 1", skip)
-	}
-	pred, args := rangePredicate(q)
-	t := q.Table
-	query := fmt.Sprintf(keyAfter, selectList(t, t.Key), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, ""), skip-1)
-	return d.queryKey(ctx, t, query, args)
-}
-
 // indexHint forces the key's index, if the key is one here.
 func indexHint(t *dialect.Table) string {
 	if t.KeyName == "" {
@@ -441,36 +413,7 @@ func indexHint(t *dialect.Table) string {
 	return fmt.Sprintf(forceIndex, quote(t.KeyName))
 }
 
-func (d *DB) queryKey(ctx context.Context, t *dialect.Table, query string, args []any) (dialect.Key, bool, error) {
-	rows, err := d.query(ctx, t, t.Key, query, args)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, false, rows.Err()
-	}
-	return dialect.CloneKey(rows.Values()), true, nil
-}
-
-// Scan implements dialect.DB.
-func (d *DB) Scan(ctx context.Context, q dialect.Query) (dialect.Rows, error) {
-	pred, args := rangePredicate(q)
-	query := fmt.Sprintf(selectRows, selectList(q.Table, q.Columns), quoteTable(q.Table), pred)
-	return d.query(ctx, q.Table, q.Columns, query, args)
-}
-
-// Lookup implements dialect.DB.
-func (d *DB) Lookup(ctx context.Context, q dialect.Query, keys []dialect.Key) (dialect.Rows, error) {
-	pred, args := keysPredicate(q.Table, keys)
-	if q.Where != "" {
-		pred = "(" + pred + ") AND (" + q.Where + ")"
-	}
-	query := fmt.Sprintf(selectRows, selectList(q.Table, q.Columns), quoteTable(q.Table), pred)
-	return d.query(ctx, q.Table, q.Columns, query, args)
-}
-
-func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (*rowStream, error) {
+func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (dialect.Rows, error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: read %s: %w", t, err)

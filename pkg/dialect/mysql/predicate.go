@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -145,4 +146,29 @@ func keysPredicate(t *dialect.Table, keys []dialect.Key) (string, []any) {
 		ors[i] = "(" + strings.Join(ands, " AND ") + ")"
 	}
 	return strings.Join(ors, " OR "), args
+}
+
+// syntax is the MySQL SQL of dialect.SQLReader's reads.
+type syntax struct{}
+
+func (syntax) SelectRange(q dialect.Query) (string, []any) {
+	pred, args := rangePredicate(q)
+	return fmt.Sprintf(selectRows, selectList(q.Table, q.Columns), quoteTable(q.Table), pred), args
+}
+
+func (syntax) SelectKeys(q dialect.Query, keys []dialect.Key) (string, []any) {
+	pred, args := keysPredicate(q.Table, keys)
+	if q.Where != "" {
+		pred = "(" + pred + ") AND (" + q.Where + ")"
+	}
+	return fmt.Sprintf(selectRows, selectList(q.Table, q.Columns), quoteTable(q.Table), pred), args
+}
+
+func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
+	pred, args := rangePredicate(q)
+	t, dir := q.Table, ""
+	if desc {
+		dir = " DESC"
+	}
+	return fmt.Sprintf(keyWalk, selectList(t, t.Key), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, dir), offset), args
 }

@@ -44,11 +44,10 @@ ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX`
 	selectRows = "SELECT %s FROM %s WHERE %s"
 	// countRows counts rows under a predicate.
 	countRows = "SELECT COUNT(*) FROM %s WHERE %s"
-	// keyEdge finds the first (ASC) or last (DESC) key under a predicate, walking the key's index
-	// (the second %s is an index hint, forceIndex, or empty when the key has no index here).
-	keyEdge = "SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT 1"
-	// keyAfter finds the key `skip` rows past a range's lower bound: one index walk per chunk.
-	keyAfter = "SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d"
+	// keyWalk reads the key `offset` rows into a range in key order (ORDER BY ... DESC for the
+	// last key), walking the key's index: one index seek per chunk boundary. The third %s is an
+	// index hint, forceIndex, or empty when the key is not an index here.
+	keyWalk = "SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d"
 	// forceIndex keeps the optimizer on the key's index for ordered key walks.
 	forceIndex = " FORCE INDEX (%s)"
 )

@@ -25,10 +25,11 @@ import (
 
 // DB is a read-only connection pool to one PostgreSQL database. It implements dialect.DB.
 type DB struct {
-	pool    *pgxpool.Pool
-	schema  string
-	version string
-	addr    string
+	dialect.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
+	pool              *pgxpool.Pool
+	schema            string
+	version           string
+	addr              string
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -98,6 +99,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)
 	}
 	d := &DB{pool: pool, addr: addr}
+	d.SQLReader = dialect.SQLReader{Engine: dialect.Postgres, Syntax: syntax{}, Run: d.query}
 	if err := pool.QueryRow(ctx, versionQuery).Scan(&d.version); err != nil {
 		pool.Close()
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)
@@ -319,69 +321,10 @@ func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
 	return n, nil
 }
 
-// KeyBounds implements dialect.DB.
-func (d *DB) KeyBounds(ctx context.Context, q dialect.Query) (lo, hi dialect.Key, ok bool, err error) {
-	pred, args := rangePredicate(q)
-	t := q.Table
-	for _, dir := range []string{"", " DESC"} {
-		query := fmt.Sprintf(keyEdge, quoteList(t, t.Key, ""), quoteTable(t), pred, quoteList(t, t.Key, dir))
-		k, found, err := d.queryKey(ctx, t, query, args)
-		if err != nil || !found {
-			return nil, nil, false, err
-		}
-		if dir == "" {
-			lo = k
-		} else {
-			hi = k
-		}
-	}
-	return lo, hi, true, nil
-}
-
-// KeyAfter implements dialect.DB.
-func (d *DB) KeyAfter(ctx context.Context, q dialect.Query, skip int) (dialect.Key, bool, error) {
-	if skip < 1 {
-		return nil, false, fmt.Errorf("postgres: key after: skip %d < 1", skip)
-	}
-	pred, args := rangePredicate(q)
-	t := q.Table
-	query := fmt.Sprintf(keyAfter, quoteList(t, t.Key, ""), quoteTable(t), pred, quoteList(t, t.Key, ""), skip-1)
-	return d.queryKey(ctx, t, query, args)
-}
-
-func (d *DB) queryKey(ctx context.Context, t *dialect.Table, query string, args []any) (dialect.Key, bool, error) {
-	rows, err := d.query(ctx, t, t.Key, query, args)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, false, rows.Err()
-	}
-	return dialect.CloneKey(rows.Values()), true, nil
-}
-
-// Scan implements dialect.DB.
-func (d *DB) Scan(ctx context.Context, q dialect.Query) (dialect.Rows, error) {
-	pred, args := rangePredicate(q)
-	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
-	return d.query(ctx, q.Table, q.Columns, query, args)
-}
-
-// Lookup implements dialect.DB.
-func (d *DB) Lookup(ctx context.Context, q dialect.Query, keys []dialect.Key) (dialect.Rows, error) {
-	pred, args := keysPredicate(q.Table, keys)
-	if q.Where != "" {
-		pred = "(" + pred + ") AND (" + q.Where + ")"
-	}
-	query := fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred)
-	return d.query(ctx, q.Table, q.Columns, query, args)
-}
-
 // textResults asks for every result column in text format.
 var textResults = pgx.QueryResultFormats{pgx.TextFormatCode}
 
-func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (*rowStream, error) {
+func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (dialect.Rows, error) {
 	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read %s: %w", t, err)

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -110,4 +111,29 @@ func keysPredicate(t *dialect.Table, keys []dialect.Key) (string, []any) {
 		cols, tuples[i] = keyTuple(t, k, &p)
 	}
 	return cols + " IN (" + strings.Join(tuples, ", ") + ")", p.args
+}
+
+// syntax is the PostgreSQL SQL of dialect.SQLReader's reads.
+type syntax struct{}
+
+func (syntax) SelectRange(q dialect.Query) (string, []any) {
+	pred, args := rangePredicate(q)
+	return fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred), args
+}
+
+func (syntax) SelectKeys(q dialect.Query, keys []dialect.Key) (string, []any) {
+	pred, args := keysPredicate(q.Table, keys)
+	if q.Where != "" {
+		pred = "(" + pred + ") AND (" + q.Where + ")"
+	}
+	return fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred), args
+}
+
+func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
+	pred, args := rangePredicate(q)
+	t, dir := q.Table, ""
+	if desc {
+		dir = " DESC"
+	}
+	return fmt.Sprintf(keyWalk, quoteList(t, t.Key, ""), quoteTable(t), pred, quoteList(t, t.Key, dir), offset), args
 }

@@ -49,8 +49,7 @@ ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname`
 	selectRows = "SELECT %s FROM %s WHERE %s"
 	// countRows counts rows under a predicate.
 	countRows = "SELECT count(*) FROM %s WHERE %s"
-	// keyEdge finds the first (ASC) or last (DESC) key under a predicate.
-	keyEdge = "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1"
-	// keyAfter finds the key `skip` rows past a range's lower bound: one index walk per chunk.
-	keyAfter = "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d"
+	// keyWalk reads the key `offset` rows into a range in key order (ORDER BY ... DESC for the
+	// last key): one index seek per chunk boundary.
+	keyWalk = "SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 OFFSET %d"
 )
