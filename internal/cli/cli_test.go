@@ -138,3 +138,30 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestMappingFlags: --map, --rename-table and --rename-column map names; bad values are usage
+// errors.
+func TestMappingFlags(t *testing.T) {
+	src, tgt := testdb.MySQL(t), testdb.Postgres(t)
+	src.Exec(t, "CREATE TABLE OrderLines (LineId INT NOT NULL PRIMARY KEY, Qty INT)", "INSERT INTO OrderLines VALUES (1, 5), (2, 7)")
+	tgt.Exec(t, "CREATE TABLE order_lines (line_id INT NOT NULL PRIMARY KEY, quantity INT)", "INSERT INTO order_lines VALUES (1, 5), (2, 8)")
+	code, out, errw := run(t, "compare", "-s", src.DSN, "-t", tgt.DSN, "--map", "snake_case", "--rename-column", "OrderLines.Qty=quantity")
+	if code != 1 || !strings.Contains(out, `changed  LineId=2  Qty: 7 -> 8`) {
+		t.Errorf("exit %d\n%s\n%s", code, out, errw)
+	}
+	code, out, errw = run(t, "compare", "-s", src.DSN, "-t", tgt.DSN, "--rename-table", "OrderLines=order_lines", "--rename-column", "OrderLines.LineId=line_id,OrderLines.Qty=quantity")
+	if code != 1 || !strings.Contains(out, "OrderLines -> order_lines") {
+		t.Errorf("explicit renames: exit %d\n%s\n%s", code, out, errw)
+	}
+	for _, args := range [][]string{
+		{"--map", "camel"},
+		{"--rename-column", "Qty=quantity"},
+		{"--rename-table", "OrderLines"},
+		{"--dms-mappings", "/nonexistent/mappings.json"},
+	} {
+		code, _, errw := run(t, append([]string{"compare", "-s", src.DSN, "-t", tgt.DSN}, args...)...)
+		if code != 2 || strings.Count(errw, "\n") > 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, code, errw)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/dbverify/dbverify/pkg/mapping"
 	"github.com/dbverify/dbverify/pkg/verify"
 )
 
@@ -29,6 +30,11 @@ type compareFlags struct {
 	timePrecision     time.Duration
 	output            string
 	progress, verbose bool
+	mapCase           string
+	renameTables      []string
+	renameColumns     []string
+	targetSchema      string
+	dmsMappings       string
 }
 
 func compareCommand() *cli.Command {
@@ -63,6 +69,11 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 			&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
 			&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
+			&cli.StringFlag{Name: "map", Usage: "target names from source names: identity, lower, upper or snake_case (OrderId -> order_id)", Destination: &f.mapCase},
+			&cli.StringSliceFlag{Name: "rename-table", Usage: "a table's target name, `SOURCE=TARGET` (repeatable)"},
+			&cli.StringSliceFlag{Name: "rename-column", Usage: "a column's target name, `TABLE.COLUMN=TARGET` (repeatable)"},
+			&cli.StringFlag{Name: "target-schema", Usage: "look tables up in this target `SCHEMA` (PostgreSQL schema or MySQL database)", Destination: &f.targetSchema},
+			&cli.StringFlag{Name: "dms-mappings", Usage: "apply an AWS DMS table-mappings JSON `FILE`: its selection, renames, removed columns and filters", Destination: &f.dmsMappings},
 			&cli.IntFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits (default: exactly)", Destination: &f.floatDigits},
 			&cli.DurationFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing (default: exactly)", Destination: &f.timePrecision},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
@@ -75,6 +86,8 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			f.exclude = splitList(c.StringSlice("exclude"))
 			f.columns = splitList(c.StringSlice("columns"))
 			f.ignore = splitList(c.StringSlice("ignore-columns"))
+			f.renameTables = splitList(c.StringSlice("rename-table"))
+			f.renameColumns = splitList(c.StringSlice("rename-column"))
 			if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
 				return usage("--chunk-rows and --chunk-time exclude each other")
 			}
@@ -116,6 +129,10 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	case f.maxDiffs < 1:
 		return usage("--max-diffs must be at least 1")
 	}
+	mapper, err := f.mapper()
+	if err != nil {
+		return err
+	}
 	src, tgt, err := openBoth(ctx, f.source, f.target, f.workers+2)
 	if err != nil {
 		return fail(err)
@@ -126,7 +143,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	opt := verify.Options{
 		Tables: f.tables, Exclude: f.exclude, Where: f.where, Columns: f.columns, IgnoreColumns: f.ignore,
 		Workers: f.workers, ChunkRows: f.chunkRows, ChunkTime: f.chunkTime, MaxDiffs: f.maxDiffs,
-		FloatDigits: f.floatDigits, TimePrecision: f.timePrecision,
+		FloatDigits: f.floatDigits, TimePrecision: f.timePrecision, Mapping: mapper,
 		Logger: logger(f.verbose, stderr),
 	}
 	var bar *barProgress
@@ -149,6 +166,46 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	}
 	if !rep.Identical() {
 		return &exitError{code: ExitDiffer}
+	}
+	return nil
+}
+
+// mapper builds the name mapping from the flags; nil when none is given.
+func (f compareFlags) mapper() (*mapping.Mapper, error) {
+	if f.mapCase == "" && len(f.renameTables) == 0 && len(f.renameColumns) == 0 && f.targetSchema == "" && f.dmsMappings == "" {
+		return nil, nil
+	}
+	o := mapping.Options{Schema: f.targetSchema, Tables: map[string]string{}, Columns: map[string]string{}}
+	var err error
+	if o.Case, err = mapping.ParseCase(f.mapCase); err != nil {
+		return nil, usage("--map: %v", err)
+	}
+	if err := parseRenames(f.renameTables, "--rename-table", "SOURCE=TARGET", false, o.Tables); err != nil {
+		return nil, err
+	}
+	if err := parseRenames(f.renameColumns, "--rename-column", "TABLE.COLUMN=TARGET", true, o.Columns); err != nil {
+		return nil, err
+	}
+	if f.dmsMappings != "" {
+		if o.DMS, err = mapping.LoadDMS(f.dmsMappings); err != nil {
+			return nil, usage("--dms-mappings: %v", err)
+		}
+	}
+	m, err := mapping.New(o)
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	return m, nil
+}
+
+// parseRenames reads FROM=TO pairs into into; qualified requires FROM to be TABLE.COLUMN.
+func parseRenames(specs []string, flag, form string, qualified bool, into map[string]string) error {
+	for _, r := range specs {
+		from, to, ok := strings.Cut(r, "=")
+		if !ok || from == "" || to == "" || qualified && !strings.Contains(from, ".") {
+			return usage("%s %q: want %s", flag, r, form)
+		}
+		into[from] = to
 	}
 	return nil
 }

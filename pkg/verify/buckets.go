@@ -174,7 +174,7 @@ func (j *job) scanSide(ctx context.Context, e *Endpoint, t *dialect.Table, cols 
 		whole.KeyKind, whole.Key = dialect.KeyNone, nil
 		plan = &whole
 	}
-	chunks, err := chunker.New(ctx, e.DB, plan, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime, Where: j.opt.Where})
+	chunks, err := chunker.New(ctx, e.DB, plan, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime, Where: j.whereFor(e)})
 	if err != nil {
 		return 0, e.tableError(t, err)
 	}
@@ -195,7 +195,7 @@ func (j *job) scanSide(ctx context.Context, e *Endpoint, t *dialect.Table, cols 
 		n++
 		g.Go(func() error {
 			start := time.Now()
-			rows, err := j.scan(gctx, e, dialect.Query{Table: t, Columns: cols, Range: c.Range, Where: j.opt.Where})
+			rows, err := j.scan(gctx, e, dialect.Query{Table: t, Columns: cols, Range: c.Range, Where: j.whereFor(e)})
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/chunker"
 	"github.com/dbverify/dbverify/pkg/dialect"
+	"github.com/dbverify/dbverify/pkg/mapping"
 )
 
 // Compare compares the selected tables of src and tgt and reports every difference.
@@ -29,12 +30,12 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 		Target:  EndpointInfo{DSN: tgt.DSN(), Engine: tgt.DB.Engine(), Version: tgt.DB.Version()},
 		Started: time.Now(),
 	}
-	names, err := resolveTables(ctx, src, opt)
+	pairs, err := resolveTables(ctx, src, opt)
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range names {
-		tr, err := compareTable(ctx, src, tgt, name, opt)
+	for _, p := range pairs {
+		tr, err := compareTable(ctx, src, tgt, p, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -44,9 +45,13 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	return rep, nil
 }
 
-// resolveTables expands the include patterns against the source's tables and drops excluded
-// ones. A plain name must exist; a pattern must match something.
-func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]string, error) {
+// tablePair is a source table and the name it has on the target ("schema.name" or "name").
+type tablePair struct{ src, tgt string }
+
+// resolveTables expands the include patterns against the source's tables, drops excluded ones and
+// those the mapping does not select, and names each on the target. A plain name must exist; a
+// pattern must match something.
+func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair, error) {
 	all, err := src.DB.Tables(ctx)
 	if err != nil {
 		return nil, src.errorf("", err)
@@ -60,6 +65,9 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]string, e
 			names = append(names, p) // checked when introspected, with a clear "not found"
 			continue
 		}
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, invalid(fmt.Errorf("--tables pattern %q: %v", p, err))
+		}
 		n := 0
 		for _, t := range all {
 			if ok, _ := path.Match(p, t); ok {
@@ -67,18 +75,29 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]string, e
 				n++
 			}
 		}
-		if _, err := path.Match(p, ""); err != nil {
-			return nil, invalid(fmt.Errorf("--tables pattern %q: %v", p, err))
-		}
 		if n == 0 {
 			return nil, invalid(fmt.Errorf("no table of the source schema %s matches %q", src.DB.Schema(), p))
 		}
 	}
-	var out []string
+	var out []tablePair
+	seen := map[string]bool{}
 	for _, n := range names {
-		if !slices.Contains(out, n) && !excluded(n, opt.Exclude) {
-			out = append(out, n)
+		if seen[n] || excluded(n, opt.Exclude) {
+			continue
 		}
+		seen[n] = true
+		schema, table := src.DB.Schema(), n
+		if s, t, ok := strings.Cut(n, "."); ok {
+			schema, table = s, t
+		}
+		ts, tt, include := opt.Mapping.Table(schema, table)
+		if !include {
+			continue
+		}
+		if ts != "" {
+			tt = ts + "." + tt
+		}
+		out = append(out, tablePair{src: n, tgt: tt})
 	}
 	if len(out) == 0 {
 		return nil, invalid(fmt.Errorf("no tables to compare in the source schema %s", src.DB.Schema()))
@@ -107,6 +126,7 @@ type job struct {
 	keyPos   []int          // where the key's columns sit among the compared columns
 	textKey  bool           // the key has a text column: collations may order it differently
 	tol      *tolerance     // opt-in tolerances; nil for exact
+	srcWhere string         // the source's row filter: the user's and the mapping's (DMS filters)
 	opt      Options
 	rep      *TableReport
 
@@ -114,9 +134,9 @@ type job struct {
 	sd, td checksum.Digest
 }
 
-func compareTable(ctx context.Context, src, tgt *Endpoint, name string, opt Options) (*TableReport, error) {
+func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
 	started := time.Now()
-	j, err := newJob(ctx, src, tgt, name, opt)
+	j, err := newJob(ctx, src, tgt, p, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -129,18 +149,18 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, name string, opt Opti
 }
 
 // newJob introspects both sides and lines their columns up.
-func newJob(ctx context.Context, src, tgt *Endpoint, name string, opt Options) (*job, error) {
+func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*job, error) {
 	j := &job{src: src, tgt: tgt, opt: opt}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		if j.st, err = src.DB.Table(gctx, name); err != nil {
-			return src.errorf(name, err)
+		if j.st, err = src.DB.Table(gctx, p.src); err != nil {
+			return src.errorf(p.src, err)
 		}
 		return nil
 	})
 	g.Go(func() (err error) {
-		if j.tt, err = tgt.DB.Table(gctx, name); err != nil {
-			return tgt.errorf(name, err)
+		if j.tt, err = tgt.DB.Table(gctx, p.tgt); err != nil {
+			return tgt.errorf(p.tgt, withNameHint(gctx, tgt, p.tgt, err))
 		}
 		return nil
 	})
@@ -154,10 +174,53 @@ func newJob(ctx context.Context, src, tgt *Endpoint, name string, opt Options) (
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols), Mode: "stream"}
 	j.tol = j.newTolerance()
+	j.srcWhere = opt.Where
+	if q, ok := src.DB.(mapping.Quoter); ok {
+		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
+	}
 	if st.KeyKind == dialect.KeyNone {
 		j.rep.Note = "no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed"
 	}
 	return j, nil
+}
+
+// whereFor is the row filter of one side: the user's on both, DMS's selection filters on the
+// source only (the target holds only the rows they let through).
+func (j *job) whereFor(e *Endpoint) string {
+	if e == j.src {
+		return j.srcWhere
+	}
+	return j.opt.Where
+}
+
+// and joins two conditions; either may be empty.
+func and(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return "(" + a + ") AND (" + b + ")"
+}
+
+// withNameHint adds to a target's "table not found" the tables whose names differ only in case,
+// the usual sign that a name mapping is missing.
+func withNameHint(ctx context.Context, tgt *Endpoint, name string, err error) error {
+	if !errors.Is(err, dialect.ErrNotFound) {
+		return err
+	}
+	all, lerr := tgt.DB.Tables(ctx)
+	if lerr != nil {
+		return err
+	}
+	base := name[strings.LastIndexByte(name, '.')+1:]
+	for _, t := range all {
+		if strings.EqualFold(t, base) || strings.EqualFold(t, mapping.SnakeCase.Apply(base)) {
+			return fmt.Errorf("%w (the target has %s: map names with --map lower or --map snake_case, or --rename-table)", err, t)
+		}
+	}
+	return err
 }
 
 // alignColumns picks the compared columns and finds each on the target by name (exactly, else
@@ -181,9 +244,16 @@ func (j *job) alignColumns() error {
 		if slices.Contains(j.opt.IgnoreColumns, c.Name) || len(j.opt.Columns) > 0 && !slices.Contains(j.opt.Columns, c.Name) && !isKey(i) {
 			continue
 		}
-		ti := findColumn(tt, c.Name)
+		name, include := j.opt.Mapping.Column(st.Schema, st.Name, c.Name)
+		if !include {
+			if isKey(i) {
+				return invalid(fmt.Errorf("table %s: the mapping removes key column %s", st, c.Name))
+			}
+			continue
+		}
+		ti := findColumn(tt, name)
 		if ti < 0 {
-			missing = append(missing, c.Name)
+			missing = append(missing, name)
 			continue
 		}
 		used[ti] = true
@@ -195,7 +265,7 @@ func (j *job) alignColumns() error {
 	if len(j.opt.Columns) == 0 {
 		var extra []string
 		for ti, c := range tt.Columns {
-			if !used[ti] && findColumn(st, c.Name) < 0 && !slices.Contains(j.opt.IgnoreColumns, c.Name) {
+			if !used[ti] && !slices.Contains(j.opt.IgnoreColumns, c.Name) {
 				extra = append(extra, c.Name)
 			}
 		}
@@ -251,7 +321,7 @@ func (j *job) run(ctx context.Context) error {
 		return j.runBuckets(ctx)
 	}
 	chunks, err := chunker.New(ctx, j.src.DB, j.st, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
-		Where: j.opt.Where, RowsHint: rows})
+		Where: j.srcWhere, RowsHint: rows})
 	if err != nil {
 		return j.src.tableError(j.st, err)
 	}
@@ -285,7 +355,7 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 	if est > 1_000_000 {
 		return est, nil
 	}
-	n, err := j.src.DB.CountRows(ctx, dialect.Query{Table: j.st, Where: j.opt.Where})
+	n, err := j.src.DB.CountRows(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
 	if err != nil {
 		return 0, j.src.tableError(j.st, err)
 	}
@@ -337,7 +407,7 @@ var hashers = sync.Pool{New: func() any { return checksum.NewHasher() }}
 // digest hashes the rows of a range on one side.
 func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range) (checksum.Digest, error) {
 	var d checksum.Digest
-	rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
+	rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)})
 	if err != nil {
 		return d, err
 	}

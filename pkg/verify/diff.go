@@ -31,7 +31,7 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64) e
 	var parts []dialect.Range
 	lo := r.Lo
 	for len(parts) < splitParts-1 {
-		k, ok, err := e.DB.KeyAfter(ctx, dialect.Query{Table: t, Columns: t.Key, Range: dialect.Range{Lo: lo, Hi: r.Hi}, Where: j.opt.Where}, step)
+		k, ok, err := e.DB.KeyAfter(ctx, dialect.Query{Table: t, Columns: t.Key, Range: dialect.Range{Lo: lo, Hi: r.Hi}, Where: j.whereFor(e)}, step)
 		if err != nil {
 			return e.tableError(t, err)
 		}
@@ -115,7 +115,7 @@ func matchEntries(src, tgt map[string]rowEntry) (missing, extra []rowEntry, chan
 
 // scanEntries reads a range's rows on one side and hands each to fn keyed by its framed key.
 func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range, fn func(string, rowEntry)) error {
-	rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.opt.Where})
+	rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)})
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 	for len(keys) > 0 {
 		batch := keys[:min(len(keys), lookupBatch)]
 		keys = keys[len(batch):]
-		raw, err := e.DB.Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.opt.Where}, batch)
+		raw, err := e.DB.Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.whereFor(e)}, batch)
 		if err != nil {
 			return e.tableError(t, err)
 		}

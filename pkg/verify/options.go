@@ -4,24 +4,27 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/dbverify/dbverify/pkg/mapping"
 )
 
 // Options tune a compare. Zero values mean the defaults.
 type Options struct {
-	Tables        []string      // source tables: names or glob patterns (path.Match); empty means all
-	Exclude       []string      // tables to leave out: names or glob patterns
-	Where         string        // an SQL condition applied on both sides, e.g. "created_at < '2026-01-01'"
-	Columns       []string      // compare only these columns (the key's are always compared)
-	IgnoreColumns []string      // leave these columns out
-	Workers       int           // chunks hashed at once (each on both sides); 0 means 4
-	ChunkRows     int           // fixed rows per chunk; 0 sizes chunks by ChunkTime
-	ChunkTime     time.Duration // target time per chunk; 0 means 500ms
-	DiffRows      int           // a differing range is split until it holds at most this many rows; 0 means 2000
-	MaxDiffs      int           // differing rows kept per table in the report (counts are always exact); 0 means 1000
-	FloatDigits   int           // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
-	TimePrecision time.Duration // truncate times and timestamps to this precision (1s ... 1µs) before comparing; 0 compares exactly
-	Progress      Progress      // told of progress; nil for none
-	Logger        *slog.Logger  // nil discards
+	Tables        []string        // source tables: names or glob patterns (path.Match); empty means all
+	Exclude       []string        // tables to leave out: names or glob patterns
+	Where         string          // an SQL condition applied on both sides, e.g. "created_at < '2026-01-01'"
+	Mapping       *mapping.Mapper // source -> target names, and what DMS selected; nil maps names to themselves
+	Columns       []string        // compare only these columns (the key's are always compared)
+	IgnoreColumns []string        // leave these columns out
+	Workers       int             // chunks hashed at once (each on both sides); 0 means 4
+	ChunkRows     int             // fixed rows per chunk; 0 sizes chunks by ChunkTime
+	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
+	DiffRows      int             // a differing range is split until it holds at most this many rows; 0 means 2000
+	MaxDiffs      int             // differing rows kept per table in the report (counts are always exact); 0 means 1000
+	FloatDigits   int             // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
+	TimePrecision time.Duration   // truncate times and timestamps to this precision (1s ... 1µs) before comparing; 0 compares exactly
+	Progress      Progress        // told of progress; nil for none
+	Logger        *slog.Logger    // nil discards
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.

@@ -172,3 +172,12 @@ func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
 	}
 	return fmt.Sprintf(keyWalk, selectList(t, t.Key), quoteTable(t), indexHint(t), pred, quoteList(t, t.Key, dir), offset), args
 }
+
+// QuoteIdent quotes an identifier, for conditions built outside this package.
+func (d *DB) QuoteIdent(name string) string { return quote(name) }
+
+// QuoteString quotes a string literal for MySQL: quotes doubled, backslashes and NUL escaped, as
+// MySQL reads string literals in its default SQL mode (without NO_BACKSLASH_ESCAPES).
+func (d *DB) QuoteString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", "''", "\x00", `\0`).Replace(s) + "'"
+}

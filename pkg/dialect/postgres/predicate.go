@@ -137,3 +137,12 @@ func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
 	}
 	return fmt.Sprintf(keyWalk, quoteList(t, t.Key, ""), quoteTable(t), pred, quoteList(t, t.Key, dir), offset), args
 }
+
+// QuoteIdent quotes an identifier, for conditions built outside this package.
+func (d *DB) QuoteIdent(name string) string { return quote(name) }
+
+// QuoteString quotes a string literal for PostgreSQL (standard_conforming_strings: only quotes
+// are doubled).
+func (d *DB) QuoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
