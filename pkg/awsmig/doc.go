@@ -1,0 +1,39 @@
+// Package awsmig runs the AWS side of a database migration as resumable, verified steps: the
+// runbook that turns an unencrypted RDS or Aurora database into a KMS-encrypted one with
+// near-zero downtime, or moves one to another region.
+//
+// The steps, in order (see StepNames):
+//
+//	kms-key         the KMS key is enabled, symmetric, and in the region the copy is made in
+//	snapshot        a snapshot of the source (or the named one) is available
+//	copy            an encrypted copy of it, with the key (cross-region: in the target's region)
+//	restore         the target instance (or Aurora cluster + instance) restored from the copy
+//	prepare-target  an injected Preparer readies the target for the full load
+//	dms-task        a DMS full-load-and-cdc task with the spec's table mappings runs
+//	wait-sync       its full load is done and its CDC lag (CloudWatch) is under a threshold
+//	gate            an injected Gate (dbverify's compare) finds the target identical
+//	cutover         the Route 53 record's TTL is lowered, then it points at the target
+//
+// Failback points the record back, with a warning that writes made since the cutover are only
+// on the target.
+//
+// A Spec (YAML, see LoadSpec) says what to migrate. Each step first describes what exists,
+// then acts only if needed, waits with the SDK's waiters while reporting progress, and records
+// what it found or created in a State file (written atomically, locked with flock). Resource
+// names derive from the spec (see Names) and created resources are tagged, so a run that
+// crashed resumes where it stopped without creating anything twice. WritePlan prints every step
+// and the calls it would make without calling anything.
+//
+//	spec, err := awsmig.LoadSpec("orders.yaml")
+//	clients, err := awsmig.NewClients(ctx, spec)
+//	state, err := awsmig.OpenState("orders.state.json", spec.Name)
+//	defer state.Close()
+//	r, err := awsmig.NewRunner(spec, clients, state, awsmig.Options{Gate: gate, Until: awsmig.StepGate})
+//	res, err := r.Apply(ctx)
+//
+// Each step takes the narrowest SDK client interface it needs; the SDK's clients satisfy them,
+// and so do the stateful fakes of package awsmigtest, which also serves them over each
+// service's wire protocol for the SDK's own clients. This package imports no database code:
+// the gate and the prepare hook are interfaces, which the command line implements with package
+// verify.
+package awsmig

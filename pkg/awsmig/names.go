@@ -1,0 +1,49 @@
+package awsmig
+
+import "sort"
+
+// Names are the identifiers of the resources the runbook creates. They derive from the spec
+// alone, so a re-run (or a run resumed after a crash) finds what an earlier run created instead
+// of creating it again.
+type Names struct {
+	SourceSnapshot    string // the snapshot of the source: dbv-NAME-source, or the one the spec reuses
+	EncryptedSnapshot string // its encrypted copy: dbv-NAME-encrypted
+	Task              string // the DMS replication task: dbv-NAME
+}
+
+// Names returns the identifiers of the resources this migration creates.
+func (s *Spec) Names() Names {
+	n := Names{
+		SourceSnapshot:    "dbv-" + s.Name + "-source",
+		EncryptedSnapshot: "dbv-" + s.Name + "-encrypted",
+		Task:              "dbv-" + s.Name,
+	}
+	if s.Source.Snapshot != "" {
+		n.SourceSnapshot = s.Source.Snapshot
+	}
+	return n
+}
+
+// Tag keys set on every created resource.
+const (
+	tagPrefix    = "dbverify:"
+	TagMigration = tagPrefix + "migration" // the spec's name
+	TagStep      = tagPrefix + "step"      // the step that created the resource
+)
+
+// tag is one key/value pair, converted to each service's own tag type.
+type tag struct{ key, value string }
+
+// tags returns the tags for a resource created by step: dbverify's own, then the spec's, sorted.
+func (s *Spec) tags(step string) []tag {
+	out := []tag{{TagMigration, s.Name}, {TagStep, step}}
+	keys := make([]string, 0, len(s.Tags))
+	for k := range s.Tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out = append(out, tag{k, s.Tags[k]})
+	}
+	return out
+}

@@ -1,0 +1,780 @@
+package awsmig_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"text/template"
+
+	"github.com/dbverify/dbverify/pkg/awsmig"
+	"github.com/dbverify/dbverify/pkg/awsmig/awsmigtest"
+)
+
+// fixture is a fake cloud seeded with a source, a key, a replication instance and a zone.
+type fixture struct {
+	cloud *awsmigtest.Cloud
+	vars  map[string]string
+	dir   string
+}
+
+const (
+	region    = "eu-west-1"
+	sourceDNS = "orders.cfakefakefake.eu-west-1.rds.amazonaws.com"
+	targetDNS = "orders-enc.cfakefakefake.eu-west-1.rds.amazonaws.com"
+)
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	c := awsmigtest.New()
+	c.AddInstance(region, "orders", "mysql", "db.r6g.large")
+	keyARN := c.AddKey(region, "alias/orders")
+	rep := c.AddReplicationInstance(region, "dbv-rep")
+	zone := c.AddZone("example.com")
+	c.SetRecord(zone, "db.example.com", "CNAME", sourceDNS, 300)
+	return &fixture{cloud: c, dir: t.TempDir(), vars: map[string]string{
+		"Region": region, "TargetRegion": region, "Key": "alias/orders", "KeyARN": keyARN, "Rep": rep, "Zone": zone,
+		"SrcEP": awsmigtest.EndpointARN(region, "src"), "TgtEP": awsmigtest.EndpointARN(region, "tgt"),
+		"SyncTimeout": "2s", "Extra": "",
+	}}
+}
+
+// specTmpl is the test migration: short polls and timeouts so every test is fast.
+const specTmpl = `name: orders-enc
+region: {{.Region}}
+source:
+  instance: orders
+target:
+  region: {{.TargetRegion}}
+  instance: orders-enc
+  kms_key: {{.Key}}
+dms:
+  replication_instance_arn: {{.Rep}}
+  source_endpoint_arn: {{.SrcEP}}
+  target_endpoint_arn: {{.TgtEP}}
+  table_mappings: '{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"shop","object-locator":{"schema-name":"shop","table-name":"%"},"rule-action":"include"}]}'
+dns:
+  hosted_zone_id: {{.Zone}}
+  record: db.example.com
+  drain: 1ms
+wait:
+  poll: 1ms
+  resource_timeout: 5s
+  sync_timeout: {{.SyncTimeout}}
+  lag_threshold: 5s
+  gate_timeout: 200ms
+  gate_interval: 1ms
+  dns_timeout: 5s
+{{.Extra}}`
+
+func (f *fixture) spec(t *testing.T) *awsmig.Spec {
+	t.Helper()
+	var b bytes.Buffer
+	if err := template.Must(template.New("spec").Parse(specTmpl)).Execute(&b, f.vars); err != nil {
+		t.Fatal(err)
+	}
+	s, err := awsmig.ParseSpec(b.Bytes(), filepath.Join(f.dir, "spec.yaml"))
+	if err != nil {
+		t.Fatalf("spec: %v\n%s", err, b.String())
+	}
+	return s
+}
+
+func (f *fixture) statePath() string { return filepath.Join(f.dir, "state.json") }
+
+// cleanGate is a gate whose passes are always clean; it counts them.
+type cleanGate struct {
+	mu     sync.Mutex
+	passes int
+}
+
+func (g *cleanGate) Check(context.Context) (bool, string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.passes++
+	return true, "IDENTICAL: 3 tables, 42 rows", nil
+}
+
+func (g *cleanGate) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.passes
+}
+
+// apply opens the state and runs the runbook once.
+func (f *fixture) apply(t *testing.T, s *awsmig.Spec, opt awsmig.Options) (*awsmig.Result, error) {
+	t.Helper()
+	st, err := awsmig.OpenState(f.statePath(), s.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if opt.Gate == nil {
+		opt.Gate = &cleanGate{}
+	}
+	r, err := awsmig.NewRunner(s, f.cloud.Clients(s.Region, s.Target.Region), st, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Apply(t.Context())
+}
+
+func (f *fixture) state(t *testing.T) *awsmig.State {
+	t.Helper()
+	st, err := awsmig.ReadState(f.statePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// mutating are the calls that create or change something.
+var mutating = []string{"CreateDBSnapshot", "CopyDBSnapshot", "RestoreDBInstanceFromDBSnapshot", "CreateReplicationTask", "StartReplicationTask", "ChangeResourceRecordSets"}
+
+func mutations(c *awsmigtest.Cloud) map[string]int {
+	m := map[string]int{}
+	for _, op := range mutating {
+		m[op] = c.Calls(op)
+	}
+	return m
+}
+
+// once is what a clean run does: every resource created once, two DNS changes (TTL, value).
+var once = map[string]int{"CreateDBSnapshot": 1, "CopyDBSnapshot": 1, "RestoreDBInstanceFromDBSnapshot": 1,
+	"CreateReplicationTask": 1, "StartReplicationTask": 1, "ChangeResourceRecordSets": 2}
+
+// checkEnd checks the end state of a complete run.
+func (f *fixture) checkEnd(t *testing.T) {
+	t.Helper()
+	c := f.cloud
+	keyARN := f.vars["KeyARN"]
+	snap := c.Snapshot(region, "dbv-orders-enc-source")
+	if snap == nil || snap.Status != "available" || snap.Encrypted || snap.Tags[awsmig.TagMigration] != "orders-enc" || snap.Tags[awsmig.TagStep] != "snapshot" {
+		t.Errorf("source snapshot: %+v", snap)
+	}
+	enc := c.Snapshot(f.vars["TargetRegion"], "dbv-orders-enc-encrypted")
+	if enc == nil || enc.Status != "available" || !enc.Encrypted || enc.Key != keyARN || enc.Tags[awsmig.TagStep] != "copy" {
+		t.Errorf("encrypted copy: %+v (key %s)", enc, keyARN)
+	}
+	in := c.Instance(f.vars["TargetRegion"], "orders-enc")
+	if in == nil || in.Status != "available" || !in.Encrypted || in.Key != keyARN || in.Class != "db.r6g.large" || in.Tags[awsmig.TagMigration] != "orders-enc" {
+		t.Errorf("target instance: %+v", in)
+	}
+	task := c.Task("dbv-orders-enc")
+	if task == nil || task.Status != "running" || !strings.Contains(task.TableMappings, `"schema-name":"shop"`) ||
+		task.Settings != `{"FullLoadSettings":{"TargetTablePrepMode":"TRUNCATE_BEFORE_LOAD"}}` || task.Tags[awsmig.TagStep] != "dms-task" {
+		t.Errorf("task: %+v", task)
+	}
+	if v, ttl := c.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != strings.Replace(targetDNS, region, f.vars["TargetRegion"], 1) || ttl != 60 {
+		t.Errorf("record: %s TTL %d", v, ttl)
+	}
+	st := f.state(t)
+	for _, name := range awsmig.StepNames(f.spec(t)) {
+		if ss := st.Steps[name]; ss == nil || ss.Status != awsmig.StepDone {
+			t.Errorf("step %s: %+v", name, ss)
+		}
+	}
+	if st.DNS == nil || st.DNS.OriginalValue != sourceDNS || st.DNS.OriginalTTL != 300 || st.DNS.CutoverAt.IsZero() {
+		t.Errorf("dns state: %+v", st.DNS)
+	}
+}
+
+// TestApply: the whole runbook on the fake cloud, from nothing to a cutover.
+func TestApply(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	var progress []string
+	var mu sync.Mutex
+	gate := &cleanGate{}
+	res, err := f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true, Progress: func(step, msg string) {
+		mu.Lock()
+		progress = append(progress, step+": "+msg)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.Ran, awsmig.StepNames(s)) || res.StoppedBefore != "" {
+		t.Fatalf("result: %+v", res)
+	}
+	f.checkEnd(t)
+	if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+		t.Errorf("mutating calls: %v, want %v", got, once)
+	}
+	text := strings.Join(progress, "\n")
+	for _, want := range []string{"snapshot: dbv-orders-enc-source: creating", "copy: dbv-orders-enc-encrypted: available 100%",
+		"wait-sync: dbv-orders-enc: full load 50%", "gate: pass 1: IDENTICAL", "cutover: db.example.com CNAME: TTL 300 -> 60"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("progress lacks %q:\n%s", want, text)
+		}
+	}
+
+	// Everything is done: a re-run changes nothing and does not even re-check.
+	before := f.cloud.AllCalls()
+	res, err = f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true})
+	if err != nil || len(res.Ran) != 0 || len(res.Skipped) != len(awsmig.StepNames(s)) {
+		t.Fatalf("re-run: %+v, %v", res, err)
+	}
+	if after := f.cloud.AllCalls(); !reflect.DeepEqual(before, after) {
+		t.Errorf("re-run called AWS: %v -> %v", before, after)
+	}
+}
+
+// TestCutoverNeedsFlag: without the cutover option the run stops before it and the record is
+// untouched; a later run with it re-checks the live steps and cuts over.
+func TestCutoverNeedsFlag(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	gate := &cleanGate{}
+	res, err := f.apply(t, s, awsmig.Options{Gate: gate})
+	if err != nil || res.StoppedBefore != awsmig.StepCutover {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if v, ttl := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != sourceDNS || ttl != 300 {
+		t.Fatalf("record changed without --cutover: %s %d", v, ttl)
+	}
+	if f.cloud.Calls("ChangeResourceRecordSets") != 0 {
+		t.Fatal("changed DNS without --cutover")
+	}
+	res, err = f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{awsmig.StepTask, awsmig.StepSync, awsmig.StepGate, awsmig.StepCutover}
+	if !reflect.DeepEqual(res.Ran, want) {
+		t.Errorf("second run ran %v, want the live steps and the cutover %v", res.Ran, want)
+	}
+	if gate.count() != 2 {
+		t.Errorf("gate passes: %d, want one per run", gate.count())
+	}
+	f.checkEnd(t)
+	if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+		t.Errorf("mutating calls: %v, want %v", got, once)
+	}
+}
+
+// TestUntil: a run stops after the named step.
+func TestUntil(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	res, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepCopy})
+	if err != nil || !reflect.DeepEqual(res.Ran, []string{awsmig.StepKMSKey, awsmig.StepSnapshot, awsmig.StepCopy}) {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if f.cloud.Calls("RestoreDBInstanceFromDBSnapshot") != 0 {
+		t.Fatal("ran past --until")
+	}
+	st, _ := awsmig.OpenState(f.statePath(), s.Name)
+	defer st.Close()
+	if _, err := awsmig.NewRunner(s, f.cloud.Clients(region, region), st, awsmig.Options{Until: "nope"}); !errors.Is(err, awsmig.ErrInvalid) || !strings.Contains(err.Error(), `no step "nope"`) {
+		t.Errorf("unknown --until: %v", err)
+	}
+	if _, err := awsmig.NewRunner(s, f.cloud.Clients(region, region), st, awsmig.Options{Until: awsmig.StepCutover}); err == nil || !strings.Contains(err.Error(), "--cutover") {
+		t.Errorf("--until cutover without --cutover: %v", err)
+	}
+}
+
+// TestCrashAfterEveryCall: a run killed right after any call that creates or changes
+// something took effect (before the state recorded it) resumes without repeating it.
+func TestCrashAfterEveryCall(t *testing.T) {
+	for op, n := range once {
+		for i := 1; i <= n; i++ {
+			t.Run(fmt.Sprintf("%s#%d", op, i), func(t *testing.T) {
+				f := newFixture(t)
+				s := f.spec(t)
+				f.cloud.CrashAfter(op, i)
+				_, err := f.apply(t, s, awsmig.Options{Cutover: true})
+				if !errors.Is(err, awsmigtest.ErrCrash) {
+					t.Fatalf("first run: %v, want the crash", err)
+				}
+				if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); err != nil {
+					t.Fatalf("resume: %v", err)
+				}
+				f.checkEnd(t)
+				if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+					t.Errorf("mutating calls: %v, want %v", got, once)
+				}
+			})
+		}
+	}
+}
+
+// TestCrashAfterEveryStep: a run that stops after any step (recorded done) resumes at the next
+// one without repeating anything.
+func TestCrashAfterEveryStep(t *testing.T) {
+	f0 := newFixture(t)
+	for _, stop := range awsmig.StepNames(f0.spec(t)) {
+		t.Run(stop, func(t *testing.T) {
+			f := newFixture(t)
+			s := f.spec(t)
+			crash := errors.New("killed")
+			_, err := f.apply(t, s, awsmig.Options{Cutover: true, AfterStep: func(step string) error {
+				if step == stop {
+					return crash
+				}
+				return nil
+			}})
+			if !errors.Is(err, crash) {
+				t.Fatalf("first run: %v", err)
+			}
+			res, err := f.apply(t, s, awsmig.Options{Cutover: true})
+			if err != nil {
+				t.Fatalf("resume: %v", err)
+			}
+			for _, name := range res.Ran {
+				if name == stop && name != awsmig.StepTask && name != awsmig.StepSync && name != awsmig.StepGate {
+					t.Errorf("resume ran %s again", name)
+				}
+			}
+			f.checkEnd(t)
+			if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+				t.Errorf("mutating calls: %v, want %v", got, once)
+			}
+		})
+	}
+}
+
+// TestSnapshotFails: a snapshot that ends failed is a clear error, recorded in the state.
+func TestSnapshotFails(t *testing.T) {
+	for _, c := range []struct{ id, want string }{
+		{"dbv-orders-enc-source", "snapshot: dbv-orders-enc-source: ended in status failed"},
+		{"dbv-orders-enc-encrypted", "copy: dbv-orders-enc-encrypted: ended in status failed"},
+	} {
+		f := newFixture(t)
+		s := f.spec(t)
+		f.cloud.FailSnapshot(c.id)
+		_, err := f.apply(t, s, awsmig.Options{})
+		var se *awsmig.StepError
+		if err == nil || err.Error() != c.want || !errors.As(err, &se) {
+			t.Errorf("%s: got %v, want %q", c.id, err, c.want)
+			continue
+		}
+		st := f.state(t)
+		if ss := st.Steps[se.Step]; ss == nil || ss.Status != awsmig.StepFailed || ss.Error != c.want {
+			t.Errorf("state of %s: %+v", se.Step, ss)
+		}
+		// A re-run does not paper over it: the failed snapshot is ours, and stays failed.
+		_, err = f.apply(t, s, awsmig.Options{})
+		if err == nil || !strings.Contains(err.Error(), "ended in status failed; delete it and re-run") {
+			t.Errorf("%s: re-run: %v", c.id, err)
+		}
+	}
+}
+
+// TestKMSKey: a key in another region, disabled, or asymmetric stops the run before anything
+// is created.
+func TestKMSKey(t *testing.T) {
+	cases := []struct {
+		name string
+		seed func(c *awsmigtest.Cloud) string // returns the spec's kms_key
+		want string
+	}{
+		{"other region", func(c *awsmigtest.Cloud) string { c.AddKey("us-east-1", "alias/elsewhere"); return "alias/elsewhere" },
+			"kms-key: alias/elsewhere: not found in eu-west-1, where the encrypted copy is made (a KMS key works only in its own region)"},
+		{"disabled", func(c *awsmigtest.Cloud) string {
+			c.AddKey(region, "alias/off", awsmigtest.KeyDisabled)
+			return "alias/off"
+		},
+			"kms-key: alias/off: is Disabled, not Enabled"},
+		{"asymmetric", func(c *awsmigtest.Cloud) string {
+			c.AddKey(region, "alias/rsa", awsmigtest.KeyAsymmetric)
+			return "alias/rsa"
+		}, "kms-key: alias/rsa: is an asymmetric or HMAC key (RSA_2048)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.vars["Key"] = c.seed(f.cloud)
+			_, err := f.apply(t, f.spec(t), awsmig.Options{})
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+			if f.cloud.Calls("CreateDBSnapshot") != 0 {
+				t.Error("snapshot taken despite a bad key")
+			}
+		})
+	}
+
+	// The client of the wrong region returns a key whose ARN says so.
+	t.Run("client in the wrong region", func(t *testing.T) {
+		f := newFixture(t)
+		f.cloud.AddKey("us-east-1", "alias/orders")
+		s := f.spec(t)
+		st, _ := awsmig.OpenState(f.statePath(), s.Name)
+		defer st.Close()
+		cl := f.cloud.Clients(region, region)
+		cl.KMS = f.cloud.KMS("us-east-1")
+		r, err := awsmig.NewRunner(s, cl, st, awsmig.Options{Gate: &cleanGate{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Apply(t.Context())
+		if err == nil || !strings.Contains(err.Error(), "kms-key: alias/orders: is in us-east-1") || !strings.Contains(err.Error(), "use a key of eu-west-1") {
+			t.Fatalf("got %v", err)
+		}
+	})
+
+	// A key ARN of another region is caught when the spec is read.
+	t.Run("ARN of another region", func(t *testing.T) {
+		f := newFixture(t)
+		f.vars["Key"] = "arn:aws:kms:us-east-1:123456789012:key/abc"
+		var b bytes.Buffer
+		template.Must(template.New("").Parse(specTmpl)).Execute(&b, f.vars)
+		_, err := awsmig.ParseSpec(b.Bytes(), "spec.yaml")
+		if !errors.Is(err, awsmig.ErrInvalid) || !strings.Contains(err.Error(), "target.kms_key: the key is in us-east-1 but the encrypted copy is made in eu-west-1") {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+// TestTaskFails: a DMS task that fails stops the run with DMS's message; once the cause is
+// fixed, a re-run resumes the task (or reloads it, per dms.on_rerun) and finishes.
+func TestTaskFails(t *testing.T) {
+	for _, c := range []struct{ rerun, start string }{{"", "resume-processing"}, {"reload", "reload-target"}} {
+		t.Run("on_rerun="+c.start, func(t *testing.T) {
+			f := newFixture(t)
+			s := f.spec(t)
+			if c.rerun != "" {
+				s.DMS.OnRerun = c.rerun
+			}
+			f.cloud.FailTask("Error executing source loop; Stream component failed at subtask 0: table shop.orders has no primary key")
+			_, err := f.apply(t, s, awsmig.Options{})
+			want := "wait-sync: dbv-orders-enc: task failed: Error executing source loop; Stream component failed at subtask 0: table shop.orders has no primary key"
+			if err == nil || !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("got %v\nwant %s", err, want)
+			}
+			f.cloud.FailTask("")
+			if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); err != nil {
+				t.Fatal(err)
+			}
+			task := f.cloud.Task("dbv-orders-enc")
+			if want := []string{"start-replication", c.start}; !reflect.DeepEqual(task.Starts, want) {
+				t.Errorf("starts: %v, want %v", task.Starts, want)
+			}
+			if f.cloud.Calls("CreateReplicationTask") != 1 {
+				t.Error("task created twice")
+			}
+		})
+	}
+}
+
+// TestTaskStoppedIsResumed: a task someone stopped is resumed by the next run.
+func TestTaskStoppedIsResumed(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	if _, err := f.apply(t, s, awsmig.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.cloud.StopTask("dbv-orders-enc", "Stop Reason NORMAL")
+	if _, err := f.apply(t, s, awsmig.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if task := f.cloud.Task("dbv-orders-enc"); task.Status != "running" || len(task.Starts) != 2 || task.Starts[1] != "resume-processing" {
+		t.Errorf("task: %+v", task)
+	}
+}
+
+// TestLagNeverDrops: CDC lag that stays above the threshold ends the wait with a clear message.
+func TestLagNeverDrops(t *testing.T) {
+	f := newFixture(t)
+	f.vars["SyncTimeout"] = "30ms"
+	s := f.spec(t)
+	f.cloud.SetLag(func(int) (float64, float64) { return 120, 340 })
+	_, err := f.apply(t, s, awsmig.Options{})
+	want := "wait-sync: dbv-orders-enc: CDC lag still 2m0s source, 5m40s target (threshold 5s) after 30ms (wait.sync_timeout)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	if f.cloud.Calls("GetMetricData") < 2 {
+		t.Errorf("lag read %d times; the wait should poll", f.cloud.Calls("GetMetricData"))
+	}
+}
+
+// TestLagDrops: the wait ends when the lag falls under the threshold.
+func TestLagDrops(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	f.cloud.SetLag(func(n int) (float64, float64) { return max(0, 40-10*float64(n)), max(0, 60-10*float64(n)) })
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepSync}); err != nil {
+		t.Fatal(err)
+	}
+	note := f.state(t).Steps[awsmig.StepSync].Note
+	if !strings.Contains(note, "full load done; CDC lag 0s source, 0s target (threshold 5s)") {
+		t.Errorf("note: %s", note)
+	}
+	if n := f.cloud.Calls("GetMetricData"); n < 6 {
+		t.Errorf("GetMetricData called %d times, want at least 6", n)
+	}
+}
+
+// dirtyGate is never clean.
+type dirtyGate struct{}
+
+func (dirtyGate) Check(context.Context) (bool, string, error) {
+	return false, "DIFFERENT: 1 of 3 tables differ; 2 rows missing on target", nil
+}
+
+// TestGateNotClean: a gate that keeps finding differences stops the run before the cutover.
+func TestGateNotClean(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	_, err := f.apply(t, s, awsmig.Options{Gate: dirtyGate{}, Cutover: true})
+	if !errors.Is(err, awsmig.ErrNotClean) || !strings.HasPrefix(err.Error(), "gate: the target still differs from the source after 200ms (") ||
+		!strings.HasSuffix(err.Error(), "last pass: DIFFERENT: 1 of 3 tables differ; 2 rows missing on target") {
+		t.Fatalf("got %v", err)
+	}
+	if f.cloud.Calls("ChangeResourceRecordSets") != 0 {
+		t.Fatal("cut over although the gate failed")
+	}
+}
+
+// TestFailback: the failback warns about writes since the cutover, points the record back,
+// and forgets the cutover so a later one checks the gate again.
+func TestFailback(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := awsmig.OpenState(f.statePath(), s.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := awsmig.NewRunner(s, f.cloud.Clients(region, region), st, awsmig.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warn, err := r.FailbackWarning()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"WARNING", "since the cutover at", "went to the target " + targetDNS, "NOT on the source", "dbv-orders-enc replicates source -> target only"} {
+		if !strings.Contains(warn, want) {
+			t.Errorf("warning lacks %q: %s", want, warn)
+		}
+	}
+	note, err := r.Failback(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if v, ttl := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != sourceDNS || ttl != 60 {
+		t.Errorf("after failback: %s TTL %d (%s)", v, ttl, note)
+	}
+	state := f.state(t)
+	if state.Steps[awsmig.StepCutover] != nil || state.Steps[awsmig.StepGate] != nil || state.DNS.FailbackAt.IsZero() {
+		t.Errorf("state after failback: %+v %+v", state.Steps, state.DNS)
+	}
+	// Cutting over again runs the gate again.
+	gate := &cleanGate{}
+	if _, err := f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != targetDNS || gate.count() != 1 {
+		t.Errorf("second cutover: %s, %d gate passes", v, gate.count())
+	}
+}
+
+// TestFailbackWithoutCutover is refused.
+func TestFailbackWithoutCutover(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	st, _ := awsmig.OpenState(f.statePath(), s.Name)
+	defer st.Close()
+	r, _ := awsmig.NewRunner(s, f.cloud.Clients(region, region), st, awsmig.Options{})
+	if _, err := r.Failback(t.Context()); !errors.Is(err, awsmig.ErrInvalid) || !strings.Contains(err.Error(), "no cutover recorded") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestCrossRegion: the copy is made by the target region's client, from the source snapshot's
+// ARN, with SourceRegion, and encrypted with the target region's key.
+func TestCrossRegion(t *testing.T) {
+	f := newFixture(t)
+	const dst = "us-east-1"
+	f.vars["TargetRegion"] = dst
+	f.vars["KeyARN"] = f.cloud.AddKey(dst, "alias/orders-us")
+	f.vars["Key"] = "alias/orders-us"
+	f.vars["Rep"] = f.cloud.AddReplicationInstance(dst, "dbv-rep-us")
+	f.vars["SrcEP"], f.vars["TgtEP"] = awsmigtest.EndpointARN(dst, "src"), awsmigtest.EndpointARN(dst, "tgt")
+	s := f.spec(t)
+	if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); err != nil {
+		t.Fatal(err)
+	}
+	if f.cloud.Snapshot(dst, "dbv-orders-enc-source") != nil || f.cloud.Snapshot(region, "dbv-orders-enc-encrypted") != nil {
+		t.Error("snapshots in the wrong regions")
+	}
+	f.checkEnd(t)
+}
+
+// TestAurora: a cluster source is snapshotted, copied and restored as a cluster with an
+// instance in it; an instance source can be restored as a cluster (MySQL -> Aurora MySQL).
+func TestAurora(t *testing.T) {
+	f := newFixture(t)
+	f.cloud.AddCluster(region, "orders-aurora", "aurora-mysql")
+	s := f.spec(t)
+	s.Source.Instance, s.Source.Cluster = "", "orders-aurora"
+	s.Target.Cluster, s.Target.InstanceClass = "orders-aurora-enc", "db.r6g.large"
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+		t.Fatal(err)
+	}
+	in := f.cloud.Instance(region, "orders-enc")
+	if in == nil || in.Cluster != "orders-aurora-enc" || !in.Encrypted || in.Key != f.vars["KeyARN"] {
+		t.Errorf("instance: %+v", in)
+	}
+	if got := f.state(t).Resources.TargetAddress; got != "orders-aurora-enc.cluster.cfakefakefake.eu-west-1.rds.amazonaws.com" {
+		t.Errorf("target address %s", got)
+	}
+	for op, n := range map[string]int{"CreateDBClusterSnapshot": 1, "CopyDBClusterSnapshot": 1, "RestoreDBClusterFromSnapshot": 1, "CreateDBInstance": 1, "CreateDBSnapshot": 0} {
+		if got := f.cloud.Calls(op); got != n {
+			t.Errorf("%s: %d calls, want %d", op, got, n)
+		}
+	}
+
+	g := newFixture(t)
+	s = g.spec(t)
+	s.Target.Cluster, s.Target.Engine = "orders-aurora", "aurora-mysql"
+	if _, err := g.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+		t.Fatal(err)
+	}
+	if in := g.cloud.Instance(region, "orders-enc"); in == nil || in.Cluster != "orders-aurora" || !in.Encrypted {
+		t.Errorf("instance -> cluster: %+v", in)
+	}
+}
+
+// TestReuseSnapshot: a named snapshot is used as it is, and must be available.
+func TestReuseSnapshot(t *testing.T) {
+	f := newFixture(t)
+	f.cloud.AddSnapshot(region, "nightly", "orders", "available")
+	f.cloud.AddSnapshot(region, "busy", "orders", "creating")
+	s := f.spec(t)
+	s.Source.Snapshot = "nightly"
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepCopy}); err != nil {
+		t.Fatal(err)
+	}
+	if f.cloud.Calls("CreateDBSnapshot") != 0 || f.cloud.Snapshot(region, "dbv-orders-enc-encrypted") == nil {
+		t.Error("did not copy the named snapshot")
+	}
+
+	g := newFixture(t)
+	g.cloud.AddSnapshot(region, "busy", "orders", "creating")
+	s = g.spec(t)
+	s.Source.Snapshot = "busy"
+	_, err := g.apply(t, s, awsmig.Options{})
+	if err == nil || err.Error() != "snapshot: busy: is creating, not available: a reused snapshot must be available (source.snapshot)" {
+		t.Errorf("got %v", err)
+	}
+	s.Source.Snapshot = "missing"
+	s2 := *s
+	_, err = g.apply(t, &s2, awsmig.Options{})
+	if err == nil || !strings.Contains(err.Error(), "snapshot: missing: DB snapshot not found in eu-west-1") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestNotOurs: a resource that has the migration's name but not its tag is left alone.
+func TestNotOurs(t *testing.T) {
+	f := newFixture(t)
+	f.cloud.AddSnapshot(region, "dbv-orders-enc-source", "orders", "available")
+	_, err := f.apply(t, f.spec(t), awsmig.Options{})
+	if err == nil || !strings.Contains(err.Error(), "snapshot: dbv-orders-enc-source: a DB snapshot of this name exists but was not created by this migration") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestMissingSource: a source that does not exist is named in the error.
+func TestMissingSource(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	s.Source.Instance = "nope"
+	_, err := f.apply(t, s, awsmig.Options{})
+	if err == nil || err.Error() != "snapshot: nope: source instance nope not found in eu-west-1" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestStateLock: two runs cannot hold one state file at once.
+func TestStateLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	a, err := awsmig.OpenState(path, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := awsmig.OpenState(path, "m"); err == nil || !strings.Contains(err.Error(), "another dbverify migrate run holds it (pid ") {
+		t.Fatalf("second open: %v", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := awsmig.OpenState(path, "m")
+	if err != nil {
+		t.Fatalf("after close: %v", err)
+	}
+	b.Close()
+}
+
+// TestStateFile: writes are atomic (no temporary files left), readable, and tied to one
+// migration.
+func TestStateFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.json")
+	st, err := awsmig.OpenState(path, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := st.Update(func(s *awsmig.State) { s.Resources.TaskARN = fmt.Sprint(i) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	got, err := awsmig.ReadState(path)
+	if err != nil || got.Resources.TaskARN != "19" || got.Migration != "m" || got.Version != awsmig.StateVersion {
+		t.Fatalf("%+v, %v", got, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+	if _, err := awsmig.OpenState(path, "other"); err == nil || !strings.Contains(err.Error(), `belongs to migration "m", not "other"`) {
+		t.Errorf("other migration: %v", err)
+	}
+	os.WriteFile(path, []byte("{not json"), 0o644)
+	if _, err := awsmig.ReadState(path); err == nil || !strings.Contains(err.Error(), "not a dbverify state file") {
+		t.Errorf("garbage: %v", err)
+	}
+}
+
+// TestInterrupted: a cancelled run leaves its step running (not failed), and the next run
+// resumes it.
+func TestInterrupted(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	st, _ := awsmig.OpenState(f.statePath(), s.Name)
+	r, _ := awsmig.NewRunner(s, f.cloud.Clients(region, region), st, awsmig.Options{Gate: &cleanGate{}, Progress: func(step, msg string) {
+		if step == awsmig.StepCopy && strings.Contains(msg, "copying") {
+			cancel()
+		}
+	}})
+	_, err := r.Apply(ctx)
+	st.Close()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+	if ss := f.state(t).Steps[awsmig.StepCopy]; ss == nil || ss.Status != awsmig.StepRunning {
+		t.Fatalf("copy step: %+v", ss)
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.checkEnd(t)
+}
