@@ -26,8 +26,14 @@ test:
 test-short:
 	$(GO) test -short ./...
 
-bench:
-	./scripts/with-dbs $(GO) test -run '^$$' -bench . -benchmem ./...
+# BENCH_ROWS and BENCH_RUNS size the end-to-end benchmark; record its table in bench/RESULTS.md.
+BENCH_ROWS ?= 1000000
+BENCH_RUNS ?= 3
+
+bench: build
+	./scripts/bench-deps
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	./scripts/with-dbs $(GO) run ./bench -rows $(BENCH_ROWS) -runs $(BENCH_RUNS)
 
 lint:
 	@echo '$(GOFMT) -l'; \

@@ -310,3 +310,40 @@ dbv_stop_record() { # engine port kind what
 	*) dbv_warn "unknown record kind '$3' in $DBV_STARTED" ;;
 	esac
 }
+
+# ---------------------------------------------------------------- packages
+
+# Install Debian packages (apt-get update once per run), as root or through sudo.
+APT_UPDATED=0
+
+usage() {
+	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+}
+
+
+dbv_apt_install() { # package...
+	local log=$DBV_STATE_DIR/apt.log
+	local -a as_root=()
+	if ((EUID != 0)); then
+		# Not root: sudo, asking for a password only when someone can type it.
+		command -v sudo >/dev/null 2>&1 || dbv_die "need root (or sudo) to install $*; install them and re-run"
+		as_root=(sudo)
+		[[ -t 0 ]] || as_root=(sudo -n)
+	fi
+	command -v apt-get >/dev/null 2>&1 || dbv_die "apt-get not found; install $* by hand"
+	if ((!APT_UPDATED)); then
+		dbv_log "apt-get update"
+		"${as_root[@]}" apt-get update >"$log" 2>&1 9>&- || {
+			tail -n 20 "$log" >&2
+			dbv_die "apt-get update failed (full log: $log)"
+		}
+		APT_UPDATED=1
+	fi
+	dbv_log "installing $*"
+	# 9>&-: a server the package's postinst starts must not inherit our lock.
+	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		-o DPkg::Lock::Timeout=300 "$@" </dev/null >>"$log" 2>&1 9>&- || {
+		tail -n 30 "$log" >&2
+		dbv_die "installing $* failed (full log: $log)"
+	}
+}

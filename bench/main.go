@@ -1,0 +1,273 @@
+// Command bench times dbverify on large tables beside the floor (what the servers themselves
+// take to digest or stream both tables) and beside pt-table-checksum, in one run on one machine,
+// and prints medians and ratios as a Markdown table for bench/RESULTS.md.
+//
+//	go run ./bench -rows 1000000 -runs 3 -pairs mariadb,postgres,mariadb-postgres
+//
+// It seeds identical tables server-side (MariaDB's sequence engine, PostgreSQL's
+// generate_series) in the databases dbverify_bench_src and dbverify_bench_tgt, reusing them when
+// they already hold the right row count, optionally with -diffs scattered differing rows in the
+// target. Contestants run alternately, so that drift in the machine's load spreads over all.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/sync/errgroup"
+)
+
+const (
+	srcDB = "dbverify_bench_src"
+	tgtDB = "dbverify_bench_tgt"
+)
+
+type server struct {
+	engine string // mysql or postgres
+	url    string // server URL without a database
+}
+
+func (s server) dsn(db string) string {
+	u, _ := url.Parse(s.url)
+	u.Path = "/" + db
+	return u.String()
+}
+
+// open returns a database/sql handle on db of this server.
+func (s server) open(db string) (*sql.DB, error) {
+	if s.engine == "postgres" {
+		return sql.Open("pgx", s.dsn(db))
+	}
+	u, _ := url.Parse(s.url)
+	cfg := mysql.NewConfig()
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.Net, cfg.Addr, cfg.DBName = "tcp", u.Host, db
+	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
+	return sql.Open("mysql", cfg.FormatDSN())
+}
+
+func main() {
+	rows := flag.Int("rows", 1_000_000, "rows per table")
+	runs := flag.Int("runs", 3, "timed runs of each contestant (the median is reported)")
+	diffs := flag.Int("diffs", 0, "scattered rows changed in the target")
+	pairs := flag.String("pairs", "mariadb,postgres,mariadb-postgres", "engine pairs: mariadb, postgres, mariadb-postgres")
+	workers := flag.Int("workers", 4, "dbverify --workers")
+	bin := flag.String("dbverify", "bin/dbverify", "the dbverify binary")
+	myURL := flag.String("mysql", env("DBVERIFY_TEST_MYSQL", "mysql://root@127.0.0.1:3306/"), "MariaDB/MySQL server URL")
+	pgURL := flag.String("postgres", env("DBVERIFY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL")
+	flag.Parse()
+	my, pg := server{"mysql", *myURL}, server{"postgres", *pgURL}
+	ctx := context.Background()
+	if err := run(ctx, my, pg, *rows, *runs, *diffs, *workers, *bin, strings.Split(*pairs, ",")); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin string, pairs []string) error {
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%s: %w (run make build)", bin, err)
+	}
+	needs := map[string]bool{}
+	for _, p := range pairs {
+		switch p {
+		case "mariadb":
+			needs["mysql"] = true
+		case "postgres":
+			needs["postgres"] = true
+		case "mariadb-postgres":
+			needs["mysql"], needs["postgres"] = true, true
+		default:
+			return fmt.Errorf("unknown pair %q", p)
+		}
+	}
+	for _, s := range []server{my, pg} {
+		if needs[s.engine] {
+			if err := seed(ctx, s, rows, diffs); err != nil {
+				return fmt.Errorf("seed %s: %w", s.engine, err)
+			}
+		}
+	}
+	host, _ := os.Hostname()
+	fmt.Printf("\n### %d rows, %d scattered differences, %d runs each (median), dbverify --workers %d\n\n", rows, diffs, runs, workers)
+	fmt.Printf("Machine: %s, %d cores. Command: `%s`\n\n", host, numCPU(), strings.Join(os.Args, " "))
+	fmt.Println("| pair | contestant | median | ratio to floor | peak RSS |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, p := range pairs {
+		src, tgt := my, my
+		switch p {
+		case "postgres":
+			src, tgt = pg, pg
+		case "mariadb-postgres":
+			src, tgt = my, pg
+		}
+		cs := contestants(src, tgt, bin, workers)
+		results := make([][]sample, len(cs))
+		for r := 0; r < runs; r++ {
+			for i, c := range cs {
+				s, err := c.run(ctx)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", p, c.name, err)
+				}
+				results[i] = append(results[i], s)
+			}
+		}
+		floor := median(results[0]).wall
+		for i, c := range cs {
+			m := median(results[i])
+			rss := "-"
+			if m.rssKB > 0 {
+				rss = fmt.Sprintf("%d MiB", m.rssKB/1024)
+			}
+			fmt.Printf("| %s | %s | %.2f s | %.2fx | %s |\n", p, c.name, m.wall.Seconds(), m.wall.Seconds()/floor.Seconds(), rss)
+		}
+	}
+	return nil
+}
+
+type sample struct {
+	wall  time.Duration
+	rssKB int64
+}
+
+func median(s []sample) sample {
+	s = slices.Clone(s)
+	slices.SortFunc(s, func(a, b sample) int { return int(a.wall - b.wall) })
+	return s[len(s)/2]
+}
+
+type contestant struct {
+	name string
+	run  func(context.Context) (sample, error)
+}
+
+// contestants lists, floor first: the servers' own digests of both tables in parallel, a bare
+// client scan of both in parallel, dbverify, and pt-table-checksum where it applies.
+func contestants(src, tgt server, bin string, workers int) []contestant {
+	cs := []contestant{
+		{"floor: server-side digest, both sides in parallel", func(ctx context.Context) (sample, error) {
+			return timed(func() error { return both(ctx, src, tgt, serverDigest) })
+		}},
+		{"floor: bare client scan, both sides in parallel", func(ctx context.Context) (sample, error) {
+			return timed(func() error { return both(ctx, src, tgt, clientScan) })
+		}},
+		{fmt.Sprintf("dbverify compare (stream, %d workers)", workers), func(ctx context.Context) (sample, error) {
+			return command(ctx, bin, []int{0, 1}, "compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
+				"--tables", "bench", "--workers", fmt.Sprint(workers), "--output", "json")
+		}},
+	}
+	if src.engine == "mysql" && tgt.engine == "mysql" {
+		if pt, err := exec.LookPath("pt-table-checksum"); err == nil {
+			u, _ := url.Parse(src.url)
+			cs = append(cs, contestant{"pt-table-checksum (both databases)", func(ctx context.Context) (sample, error) {
+				return command(ctx, pt, []int{0, 16, 32}, "--host", u.Hostname(), "--port", portOr(u.Port(), "3306"), "--user", u.User.Username(),
+					"--databases", srcDB+","+tgtDB, "--tables", "bench", "--no-check-replication-filters", "--no-check-binlog-format",
+					"--recursion-method", "none", "--no-version-check", "--quiet")
+			}})
+		}
+	}
+	return cs
+}
+
+func portOr(p, def string) string {
+	if p == "" {
+		return def
+	}
+	return p
+}
+
+func timed(f func() error) (sample, error) {
+	start := time.Now()
+	err := f()
+	return sample{wall: time.Since(start)}, err
+}
+
+// command runs a program and measures its wall time and peak resident memory.
+func command(ctx context.Context, name string, okCodes []int, args ...string) (sample, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	s := sample{wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.rssKB = ru.Maxrss
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && slices.Contains(okCodes, ee.ExitCode()) {
+		err = nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("%s: %w: %s", filepath.Base(name), err, stderr.String())
+	}
+	return s, nil
+}
+
+func both(ctx context.Context, src, tgt server, f func(context.Context, server, string) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return f(gctx, src, srcDB) })
+	g.Go(func() error { return f(gctx, tgt, tgtDB) })
+	return g.Wait()
+}
+
+// serverDigest is the cheapest full-table digest each server computes by itself.
+func serverDigest(ctx context.Context, s server, db string) error {
+	h, err := s.open(db)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	q := "SELECT COUNT(*), BIT_XOR(CRC32(CONCAT_WS('#', id, i, name, amount, created, body))) FROM bench"
+	if s.engine == "postgres" {
+		q = "SELECT count(*), sum(hashtext(t::text)) FROM bench t"
+	}
+	var n int64
+	var d sql.NullString
+	return h.QueryRowContext(ctx, q).Scan(&n, &d)
+}
+
+// clientScan streams every row to the client and drops it.
+func clientScan(ctx context.Context, s server, db string) error {
+	h, err := s.open(db)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	rows, err := h.QueryContext(ctx, "SELECT id, i, name, amount, created, body FROM bench")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]sql.RawBytes, 6)
+	ptrs := make([]any, 6)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
