@@ -1,0 +1,337 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/dbverify/dbverify/internal/testdb"
+	"github.com/dbverify/dbverify/pkg/awsmig"
+	"github.com/dbverify/dbverify/pkg/awsmig/awsmigtest"
+)
+
+// runMain runs the CLI in-process.
+func runMain(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errw bytes.Buffer
+	code := Main(t.Context(), append([]string{"dbverify"}, args...), &out, &errw)
+	return code, out.String(), errw.String()
+}
+
+// migrateWorld is a fake cloud wired into the CLI, and a spec file for it.
+type migrateWorld struct {
+	cloud *awsmigtest.Cloud
+	zone  string
+	spec  string // path
+	vars  map[string]string
+}
+
+const region = "eu-west-1"
+
+const migrateSpec = `name: shop-enc
+region: eu-west-1
+source:
+  instance: shop
+  dsn: '{{.Source}}'
+target:
+  instance: shop-enc
+  kms_key: alias/shop
+  dsn: '{{.Target}}'
+dms:
+  replication_instance_arn: {{.Rep}}
+  source_endpoint_arn: {{.SrcEP}}
+  target_endpoint_arn: {{.TgtEP}}
+  table_mappings: '{{.Mappings}}'
+dns:
+  hosted_zone_id: {{.Zone}}
+  record: db.example.com
+  drain: 1ms
+wait:
+  poll: 1ms
+  resource_timeout: 5s
+  sync_timeout: 5s
+  gate_timeout: {{.GateTimeout}}
+  gate_interval: 10ms
+  dns_timeout: 5s
+`
+
+// newMigrateWorld seeds a fake cloud, points the CLI's clients at it, and writes a spec whose
+// gate compares source and target (DSNs).
+func newMigrateWorld(t *testing.T, source, target string) *migrateWorld {
+	t.Helper()
+	c := awsmigtest.New()
+	c.AddInstance(region, "shop", "mysql", "db.r6g.large")
+	c.AddKey(region, "alias/shop")
+	w := &migrateWorld{cloud: c, vars: map[string]string{
+		"Source": source, "Target": target, "Rep": c.AddReplicationInstance(region, "rep"),
+		"SrcEP": awsmigtest.EndpointARN(region, "src"), "TgtEP": awsmigtest.EndpointARN(region, "tgt"),
+		"GateTimeout": "10s", "Mappings": mappingsTo(target),
+	}}
+	w.zone = c.AddZone("example.com")
+	w.vars["Zone"] = w.zone
+	c.SetRecord(w.zone, "db.example.com", "CNAME", "shop.old.example.com", 300)
+	prev := newClients
+	newClients = func(_ context.Context, s *awsmig.Spec) (awsmig.Clients, error) {
+		return c.Clients(s.Region, s.Target.Region), nil
+	}
+	t.Cleanup(func() { newClients = prev })
+	w.spec = filepath.Join(t.TempDir(), "shop.yaml")
+	w.write(t)
+	return w
+}
+
+// mappingsTo is the DMS table mappings of the test task: every table, and for MySQL, whose
+// schemas are databases, the schema renamed to the target's database, as a DMS task writing
+// into another database would. The gate compares what DMS writes where DMS writes it.
+func mappingsTo(target string) string {
+	const all = `{"rule-type":"selection","rule-id":"1","rule-name":"all","object-locator":{"schema-name":"%","table-name":"%"},"rule-action":"include"}`
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "mysql" {
+		return `{"rules":[` + all + `]}`
+	}
+	return `{"rules":[` + all + `,{"rule-type":"transformation","rule-id":"2","rule-name":"to-target","rule-target":"schema","object-locator":{"schema-name":"%"},"rule-action":"rename","value":"` + strings.TrimPrefix(u.Path, "/") + `"}]}`
+}
+
+func (w *migrateWorld) write(t *testing.T) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := template.Must(template.New("").Parse(migrateSpec)).Execute(&b, w.vars); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.spec, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigratePlanCLI: plan prints every step, masks passwords, and calls no AWS API.
+func TestMigratePlanCLI(t *testing.T) {
+	prev := newClients
+	newClients = func(context.Context, *awsmig.Spec) (awsmig.Clients, error) {
+		t.Error("plan built AWS clients")
+		return awsmig.Clients{}, errors.New("no")
+	}
+	defer func() { newClients = prev }()
+	t.Setenv("ORDERS_PASSWORD", "Sup3rS3cretPw")
+	spec := filepath.Join(t.TempDir(), "orders.yaml")
+	b, _ := os.ReadFile("../../testdata/awsmig/encrypt.yaml")
+	os.WriteFile(spec, b, 0o644)
+	m, _ := os.ReadFile("../../testdata/awsmig/mappings.json")
+	os.WriteFile(filepath.Join(filepath.Dir(spec), "mappings.json"), m, 0o644)
+	code, out, errw := runMain(t, "migrate", "plan", "--spec", spec)
+	if code != 0 || errw != "" {
+		t.Fatalf("exit %d: %s", code, errw)
+	}
+	for _, want := range []string{"1. kms-key", "2. snapshot", "3. copy", "4. restore", "5. prepare-target", "6. dms-task", "7. wait-sync", "8. gate", "9. cutover", "mysql://dbverify:***@orders.", "Nothing was called or changed."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "Sup3rS3cretPw") {
+		t.Error("plan shows the password")
+	}
+	if _, err := os.Stat(strings.TrimSuffix(spec, ".yaml") + ".state.json"); err == nil {
+		t.Error("plan wrote a state file")
+	}
+}
+
+// TestMigrateUsage: bad specs and flags exit 2 with one line naming the problem.
+func TestMigrateUsage(t *testing.T) {
+	w := newMigrateWorld(t, "mysql://u@h/db", "mysql://u@h2/db")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate", "plan", "--spec", "../../testdata/awsmig/bad.yaml"}, `dbverify: spec ../../testdata/awsmig/bad.yaml: name: "Orders_Encrypt" must be`},
+		{[]string{"migrate", "apply", "--spec", "../../testdata/awsmig/unknown-key.yaml"}, "line 8: unknown key kms_keyid in target"},
+		{[]string{"migrate", "apply"}, "dbverify: migrate apply: --spec is required"},
+		{[]string{"migrate", "apply", "--spec", "nope.yaml"}, "dbverify: spec nope.yaml: open nope.yaml: no such file or directory"},
+		{[]string{"migrate", "apply", "--spec", w.spec, "--until", "nope"}, `dbverify: --until: no step "nope" in this migration`},
+		{[]string{"migrate", "apply", "--spec", w.spec, "--until", "cutover"}, "the cutover step needs the explicit cutover option (--cutover)"},
+		{[]string{"migrate", "frobnicate"}, `dbverify: migrate: unknown subcommand "frobnicate"`},
+		{[]string{"migrate", "status", "--spec", w.spec, "extra"}, `migrate status takes no arguments (got "extra")`},
+	}
+	for _, c := range cases {
+		code, _, errw := runMain(t, c.args...)
+		first, _, _ := strings.Cut(errw, "\n")
+		if code != ExitUsage || !strings.Contains(first, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errw, c.want)
+		}
+	}
+}
+
+// TestMigrateGate: the gate is the real verifier on real servers. The target first lacks a
+// row; the gate's first pass says so, the test then fixes the target, and the next pass is
+// clean. Then `apply --cutover` runs the whole runbook through the gate to the DNS change.
+func TestMigrateGate(t *testing.T) {
+	for _, newDB := range []func(testing.TB) *testdb.DB{testdb.MySQL, testdb.Postgres} {
+		src, tgt := newDB(t), newDB(t)
+		src.Exec(t, "CREATE TABLE orders (id INT NOT NULL PRIMARY KEY, total DECIMAL(10,2))", "INSERT INTO orders VALUES (1, 9.99), (2, 20.00), (3, 7.50)")
+		tgt.Exec(t, "CREATE TABLE orders (id INT NOT NULL PRIMARY KEY, total DECIMAL(10,2))", "INSERT INTO orders VALUES (1, 9.99), (2, 20.00)")
+		w := newMigrateWorld(t, src.DSN, tgt.DSN)
+		s, err := awsmig.LoadSpec(w.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := newVerifyGate(s, func() awsmig.Resources { return awsmig.Resources{} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var passes []string
+		var mu sync.Mutex
+		note, err := awsmig.RunGate(t.Context(), g, 10*time.Millisecond, 30*time.Second, func(msg string) {
+			mu.Lock()
+			defer mu.Unlock()
+			passes = append(passes, msg)
+			if len(passes) == 1 {
+				tgt.Exec(t, "INSERT INTO orders VALUES (3, 7.50)") // DMS catches up
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(passes) != 2 || !strings.HasPrefix(passes[0], "pass 1: DIFFERENT: 1 of 1 tables differ; 1 rows missing on target") ||
+			!strings.HasPrefix(note, "pass 2 clean: IDENTICAL: 1 tables, 3 rows") {
+			t.Fatalf("passes %q, note %q", passes, note)
+		}
+
+		code, out, errw := runMain(t, "migrate", "apply", "--spec", w.spec, "--cutover")
+		if code != 0 {
+			t.Fatalf("apply: exit %d\n%s\n%s", code, out, errw)
+		}
+		for _, want := range []string{"prepare-target  done: target " + map[bool]string{true: "mysql", false: "postgres"}[strings.HasPrefix(tgt.DSN, "mysql")] + " ",
+			"gate            pass 1: IDENTICAL: 1 tables, 3 rows", "cutover         done: db.example.com CNAME -> shop-enc."} {
+			if !strings.Contains(errw, want) {
+				t.Errorf("progress lacks %q:\n%s", want, errw)
+			}
+		}
+		if v, ttl := w.cloud.Record(w.zone, "db.example.com", "CNAME"); !strings.HasPrefix(v, "shop-enc.") || ttl != 60 {
+			t.Errorf("record: %s %d", v, ttl)
+		}
+		if !strings.Contains(out, "every step is done") {
+			t.Errorf("stdout: %s", out)
+		}
+	}
+}
+
+// TestMigrateGateTimeout: a target that stays different stops the run before the cutover with
+// one line naming the gate, the timeout and the last pass; exit 1.
+func TestMigrateGateTimeout(t *testing.T) {
+	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
+	src.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	tgt.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1, 'a'), (2, 'B')")
+	w := newMigrateWorld(t, src.DSN, tgt.DSN)
+	w.vars["GateTimeout"] = "300ms"
+	w.write(t)
+	code, _, errw := runMain(t, "migrate", "apply", "--spec", w.spec, "--cutover")
+	lines := strings.Split(strings.TrimSpace(errw), "\n")
+	last := lines[len(lines)-1]
+	if code != ExitDiffer || !strings.HasPrefix(last, "dbverify: gate: the target still differs from the source after 300ms (") ||
+		!strings.Contains(last, " passes, wait.gate_timeout); last pass: DIFFERENT: 1 of 1 tables differ; 0 rows missing on target, 0 extra on target, 1 changed (") {
+		t.Fatalf("exit %d, last line %q\n%s", code, last, errw)
+	}
+	if v, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME"); v != "shop.old.example.com" {
+		t.Errorf("cut over despite the gate: %s", v)
+	}
+	st, err := awsmig.ReadState(strings.TrimSuffix(w.spec, ".yaml") + ".state.json")
+	if err != nil || st.Steps[awsmig.StepGate].Status != awsmig.StepFailed {
+		t.Errorf("state: %+v, %v", st, err)
+	}
+}
+
+// TestMigrateLifecycle: apply stops before the cutover without --cutover, status shows the
+// steps and the live record, failback warns and needs --yes, and a second run cannot start
+// while one holds the state.
+func TestMigrateLifecycle(t *testing.T) {
+	w := newMigrateWorld(t, "", "")
+	code, out, errw := runMain(t, "migrate", "apply", "--spec", w.spec)
+	// No DSNs: the gate cannot run.
+	if code != ExitFailure || !strings.Contains(errw, "dbverify: gate: no gate: set source.dsn and target.dsn in the spec") {
+		t.Fatalf("apply without DSNs: exit %d\n%s\n%s", code, out, errw)
+	}
+	if !strings.Contains(errw, "prepare-target  done: no target.dsn: nothing to check; DMS prepares the tables (TargetTablePrepMode TRUNCATE_BEFORE_LOAD)") {
+		t.Errorf("prepare note:\n%s", errw)
+	}
+
+	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY)", "INSERT INTO t VALUES (1), (2)")
+	}
+	w.vars["Source"], w.vars["Target"], w.vars["Mappings"] = src.DSN, tgt.DSN, mappingsTo(tgt.DSN)
+	w.write(t)
+	code, out, errw = runMain(t, "migrate", "apply", "--spec", w.spec)
+	if code != 0 || !strings.Contains(out, "Stopped before the cutover") || !strings.Contains(errw, "cutover         not run: the cutover needs the explicit cutover option (--cutover)") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errw)
+	}
+
+	code, out, errw = runMain(t, "migrate", "status", "--spec", w.spec)
+	if code != 0 {
+		t.Fatalf("status: exit %d %s", code, errw)
+	}
+	for _, want := range []string{" 1. kms-key         done", " 8. gate            done", " 9. cutover         pending", "DMS task dbv-shop-enc: running", "CDC lag: 0s source, 0s target (threshold 5s)", "DNS db.example.com CNAME: shop.old.example.com (TTL 300)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+
+	// Failback before any cutover is refused.
+	code, _, errw = runMain(t, "migrate", "failback", "--spec", w.spec, "--yes")
+	if code != ExitUsage || !strings.Contains(errw, "failback: no cutover recorded") {
+		t.Errorf("early failback: exit %d %s", code, errw)
+	}
+
+	if code, out, errw = runMain(t, "migrate", "apply", "--spec", w.spec, "--cutover"); code != 0 {
+		t.Fatalf("cutover: exit %d\n%s\n%s", code, out, errw)
+	}
+	cut, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME")
+
+	code, _, errw = runMain(t, "migrate", "failback", "--spec", w.spec)
+	if code != ExitUsage || !strings.Contains(errw, "WARNING: failback points db.example.com CNAME back at shop.old.example.com") ||
+		!strings.Contains(errw, "re-run with --yes") {
+		t.Errorf("failback without --yes: exit %d\n%s", code, errw)
+	}
+	if v, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME"); v != cut {
+		t.Fatal("failback without --yes changed DNS")
+	}
+
+	// A second run cannot take the state while another holds it.
+	st, err := awsmig.OpenState(strings.TrimSuffix(w.spec, ".yaml")+".state.json", "shop-enc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errw = runMain(t, "migrate", "failback", "--spec", w.spec, "--yes")
+	st.Close()
+	if code != ExitFailure || !strings.Contains(errw, "another dbverify migrate run holds it") {
+		t.Errorf("locked: exit %d %s", code, errw)
+	}
+
+	code, out, errw = runMain(t, "migrate", "failback", "--spec", w.spec, "--yes")
+	if code != 0 || !strings.Contains(out, "Failed back: db.example.com CNAME -> shop.old.example.com (TTL 60)") {
+		t.Fatalf("failback: exit %d\n%s\n%s", code, out, errw)
+	}
+	if v, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME"); v != "shop.old.example.com" {
+		t.Errorf("after failback: %s", v)
+	}
+}
+
+// TestExpandTarget: {endpoint} and {port} come from the restore step.
+func TestExpandTarget(t *testing.T) {
+	res := awsmig.Resources{TargetAddress: "shop-enc.abc.eu-west-1.rds.amazonaws.com", TargetPort: 3306}
+	got, err := expandTarget("mysql://u:p@{endpoint}:{port}/shop", res)
+	if err != nil || got != "mysql://u:p@shop-enc.abc.eu-west-1.rds.amazonaws.com:3306/shop" {
+		t.Errorf("%s, %v", got, err)
+	}
+	if got, err := expandTarget("mysql://u@h/db", awsmig.Resources{}); err != nil || got != "mysql://u@h/db" {
+		t.Errorf("%s, %v", got, err)
+	}
+	if _, err := expandTarget("mysql://u@{endpoint}/db", awsmig.Resources{}); err == nil || !strings.Contains(err.Error(), "the restore step records it") {
+		t.Errorf("unknown endpoint: %v", err)
+	}
+}
