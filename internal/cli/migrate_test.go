@@ -335,3 +335,40 @@ func TestExpandTarget(t *testing.T) {
 		t.Errorf("unknown endpoint: %v", err)
 	}
 }
+
+// TestMigrateWire: the command line's own AWS clients (the SDK's default configuration, with
+// AWS_ENDPOINT_URL pointing at the fake's HTTP server) run the runbook over the wire.
+func TestMigrateWire(t *testing.T) {
+	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	}
+	w := newMigrateWorld(t, src.DSN, tgt.DSN)
+	newClients = func(ctx context.Context, s *awsmig.Spec) (awsmig.Clients, error) { return awsmig.NewClients(ctx, s) }
+	srv := awsmigtest.NewServer(w.cloud)
+	defer srv.Close()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": "AKIDAWSMIGTEST", "AWS_SECRET_ACCESS_KEY": "awsmigtest-secret",
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "",
+	} {
+		t.Setenv(k, v)
+	}
+	code, out, errw := runMain(t, "migrate", "apply", "--spec", w.spec, "--cutover")
+	if code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errw)
+	}
+	if v, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME"); !strings.HasPrefix(v, "shop-enc.") {
+		t.Errorf("record: %s", v)
+	}
+	for _, p := range []int{awsmigtest.ProtoQuery, awsmigtest.ProtoJSON, awsmigtest.ProtoCBOR, awsmigtest.ProtoREST} {
+		if srv.Requests(p) == 0 {
+			t.Errorf("protocol %d got no requests", p)
+		}
+	}
+	code, out, errw = runMain(t, "migrate", "status", "--spec", w.spec)
+	if code != 0 || !strings.Contains(out, " 9. cutover         done") || !strings.Contains(out, "DNS db.example.com CNAME: shop-enc.") {
+		t.Errorf("status: exit %d\n%s\n%s", code, out, errw)
+	}
+}
