@@ -398,13 +398,14 @@ func (s *Server) serveRoute53(w http.ResponseWriter, r *http.Request, body []byt
 // Clients returns the SDK's own clients, pointed at the server, for a source and a target
 // region, with fixed fake credentials.
 func (s *Server) Clients(sourceRegion, targetRegion string) awsmig.Clients {
-	cfg := func(region string) aws.Config {
-		return aws.Config{
-			Region:       region,
-			Credentials:  credentials.NewStaticCredentialsProvider("AKIDAWSMIGTEST", "awsmigtest-secret", ""),
-			BaseEndpoint: aws.String(s.URL),
-		}
-	}
+	return EndpointClients(s.URL, sourceRegion, targetRegion)
+}
+
+// EndpointClients returns the SDK's own clients for every service, all pointed at one
+// endpoint (this package's Server, or an emulator such as moto_server), with fixed fake
+// credentials.
+func EndpointClients(endpoint, sourceRegion, targetRegion string) awsmig.Clients {
+	cfg := func(region string) aws.Config { return EndpointConfig(endpoint, region) }
 	src, dst := cfg(sourceRegion), cfg(targetRegion)
 	return awsmig.Clients{
 		SourceRDS:  rds.NewFromConfig(src),
@@ -413,5 +414,15 @@ func (s *Server) Clients(sourceRegion, targetRegion string) awsmig.Clients {
 		DMS:        dms.NewFromConfig(dst),
 		CloudWatch: cloudwatch.NewFromConfig(dst),
 		Route53:    route53.NewFromConfig(cfg("us-east-1")),
+	}
+}
+
+// EndpointConfig is an SDK configuration for one region whose clients all call endpoint, with
+// fixed fake credentials and nothing read from the environment.
+func EndpointConfig(endpoint, region string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDAWSMIGTEST", "awsmigtest-secret", ""),
+		BaseEndpoint: aws.String(endpoint),
 	}
 }
