@@ -372,3 +372,24 @@ func TestMigrateWire(t *testing.T) {
 		t.Errorf("status: exit %d\n%s\n%s", code, out, errw)
 	}
 }
+
+// TestMigrateSecrets: a password in the spec's DSNs (from the environment) never shows, in
+// the plan, in progress or in errors.
+func TestMigrateSecrets(t *testing.T) {
+	const secret = "Sup3rS3cretPw"
+	t.Setenv("SHOP_PASSWORD", secret)
+	w := newMigrateWorld(t, "mysql://app:${SHOP_PASSWORD}@127.0.0.1:1/shop", "mysql://app:${SHOP_PASSWORD}@127.0.0.1:1/shop_enc")
+	for _, args := range [][]string{
+		{"migrate", "plan", "--spec", w.spec},
+		{"migrate", "apply", "--spec", w.spec},
+		{"migrate", "status", "--spec", w.spec},
+	} {
+		code, out, errw := runMain(t, args...)
+		if strings.Contains(out+errw, secret) {
+			t.Errorf("%v: exit %d, the password shows:\n%s\n%s", args, code, out, errw)
+		}
+		if args[1] == "apply" && (code != ExitFailure || !strings.Contains(errw, "dbverify: prepare-target: target (mysql://app:***@127.0.0.1:1/shop_enc)")) {
+			t.Errorf("apply: exit %d\n%s", code, errw)
+		}
+	}
+}
