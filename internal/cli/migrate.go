@@ -176,14 +176,30 @@ func migrateFail(err error) error {
 	return fail(err)
 }
 
+// readState reads the state file for plan and status, without locking it; nil when there is
+// none yet.
+func readState(f migrateFlags, s *awsmig.Spec) (*awsmig.State, error) {
+	path := statePath(f)
+	st, err := awsmig.ReadState(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, &exitError{ExitFailure, err}
+	case st.Migration != s.Name:
+		return nil, &exitError{ExitFailure, fmt.Errorf("state %s: belongs to migration %q, not %q: use another --state file", path, st.Migration, s.Name)}
+	}
+	return st, nil
+}
+
 func runMigratePlan(f migrateFlags, stdout io.Writer) error {
 	s, err := loadSpec(f.spec)
 	if err != nil {
 		return err
 	}
-	st, err := awsmig.ReadState(statePath(f))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &exitError{ExitFailure, err}
+	st, err := readState(f, s)
+	if err != nil {
+		return err
 	}
 	if err := awsmig.WritePlan(stdout, s, st, masked); err != nil {
 		return &exitError{ExitFailure, err}
@@ -226,7 +242,6 @@ func runMigrateApply(ctx context.Context, f migrateFlags, stdout, stderr io.Writ
 		Cutover:  f.cutover,
 		Progress: progressPrinter(stderr),
 		Logger:   logger(f.verbose, stderr),
-		Redact:   masked,
 	}
 	if s.Source.DSN != "" && s.Target.DSN != "" {
 		g, err := newVerifyGate(s, resolve)
@@ -258,9 +273,9 @@ func runMigrateStatus(ctx context.Context, f migrateFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	st, err := awsmig.ReadState(statePath(f))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &exitError{ExitFailure, err}
+	st, err := readState(f, s)
+	if err != nil {
+		return err
 	}
 	var cl *awsmig.Clients
 	if f.live {

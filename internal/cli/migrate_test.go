@@ -250,7 +250,13 @@ func TestMigrateGateTimeout(t *testing.T) {
 // steps and the live record, failback warns and needs --yes, and a second run cannot start
 // while one holds the state.
 func TestMigrateLifecycle(t *testing.T) {
-	w := newMigrateWorld(t, "", "")
+	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY)", "INSERT INTO t VALUES (1), (2)")
+	}
+	w := newMigrateWorld(t, src.DSN, tgt.DSN)
+	w.vars["Source"], w.vars["Target"] = "", ""
+	w.write(t)
 	code, out, errw := runMain(t, "migrate", "apply", "--spec", w.spec)
 	// No DSNs: the gate cannot run.
 	if code != ExitFailure || !strings.Contains(errw, "dbverify: gate: no gate: set source.dsn and target.dsn in the spec") {
@@ -260,11 +266,7 @@ func TestMigrateLifecycle(t *testing.T) {
 		t.Errorf("prepare note:\n%s", errw)
 	}
 
-	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
-	for _, db := range []*testdb.DB{src, tgt} {
-		db.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY)", "INSERT INTO t VALUES (1), (2)")
-	}
-	w.vars["Source"], w.vars["Target"], w.vars["Mappings"] = src.DSN, tgt.DSN, mappingsTo(tgt.DSN)
+	w.vars["Source"], w.vars["Target"] = src.DSN, tgt.DSN
 	w.write(t)
 	code, out, errw = runMain(t, "migrate", "apply", "--spec", w.spec)
 	if code != 0 || !strings.Contains(out, "Stopped before the cutover") || !strings.Contains(errw, "cutover         not run: the cutover needs the explicit cutover option (--cutover)") {

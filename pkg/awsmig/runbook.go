@@ -66,8 +66,6 @@ type Options struct {
 	// AfterStep is called once a step is recorded as done; an error stops the run as a failure
 	// would. Tests use it to stop a run between steps.
 	AfterStep func(step string) error
-	// Redact masks secrets (DSN passwords) in messages; nil leaves DSNs out of messages.
-	Redact func(string) string
 }
 
 // Runner runs a migration's steps against AWS, recording each in a state file.

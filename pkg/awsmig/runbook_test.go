@@ -688,6 +688,21 @@ func TestNotOurs(t *testing.T) {
 	}
 }
 
+// TestTaskWithOtherMappings: an existing task whose table mappings differ from the spec's is
+// not adopted: the gate would compare other tables than DMS migrates.
+func TestTaskWithOtherMappings(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepTask}); err != nil {
+		t.Fatal(err)
+	}
+	s.DMS.TableMappings = `{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"x","object-locator":{"schema-name":"other","table-name":"%"},"rule-action":"include"}]}`
+	_, err := f.apply(t, s, awsmig.Options{})
+	if err == nil || err.Error() != "dms-task: dbv-orders-enc: exists but differs from the spec (other table mappings): delete it or rename the migration" {
+		t.Fatalf("got %v", err)
+	}
+}
+
 // TestMissingSource: a source that does not exist is named in the error.
 func TestMissingSource(t *testing.T) {
 	f := newFixture(t)
