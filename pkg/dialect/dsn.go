@@ -45,7 +45,9 @@ func DetectEngine(dsn string) (string, error) {
 
 var (
 	// scheme://user:password@ : the password runs to the authority's last '@', as url.Parse reads it.
-	urlPassword = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*://[^:@/?#]*):([^/?#]*)@`)
+	// The password runs to the last '@': a password holding '/', '?', '#' or '@' that was not
+	// percent-encoded must still be masked, even if that masks more than the password.
+	urlPassword = regexp.MustCompile(`(?s)^([a-zA-Z][a-zA-Z0-9+.-]*://[^:@/?#]*):(.*)@`)
 	// user:password@tcp(, user:password@unix( or user:password@/ : the driver splits at the last '@'.
 	nativePassword = regexp.MustCompile(`(?s)^([^:@/]*):(.*)@((?:tcp|unix)\(|/)`)
 	// user:password@ at the start of anything else, so that even a DSN no driver understands

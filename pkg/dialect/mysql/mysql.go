@@ -57,7 +57,8 @@ func ParseDSN(dsn string) (*driver.Config, error) {
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("mysql: malformed DSN: %v", scrubURLError(err))
+		// url.Parse quotes pieces of the DSN, which may be pieces of the password.
+		return nil, errors.New("mysql: malformed DSN URL (percent-encode any / ? # @ : in the user or password)")
 	}
 	if u.Host == "" {
 		return nil, errors.New("mysql: malformed DSN: no host")
@@ -81,15 +82,6 @@ func ParseDSN(dsn string) (*driver.Config, error) {
 	}
 	cfg.Addr = net.JoinHostPort(host, port)
 	return cfg, nil
-}
-
-// scrubURLError drops the URL that url.Parse quotes in its errors: it may hold a password.
-func scrubURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,13 @@ func ParseDSN(dsn string) (*pgxpool.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: malformed DSN: %s", parseError(err, dsn))
 	}
+	for _, h := range append([]*pgconn.FallbackConfig{{Host: cfg.ConnConfig.Host}}, cfg.ConnConfig.Fallbacks...) {
+		if strings.ContainsAny(h.Host, "@?#") {
+			// An unencoded '@' in the password: pgx split at the first one, and the rest of
+			// the password would show as the host in every message.
+			return nil, errors.New("postgres: malformed DSN: not a valid URL (percent-encode any / ? # @ : in the user or password)")
+		}
+	}
 	return cfg, nil
 }
 
@@ -63,6 +71,11 @@ func parseError(err error, dsn string) string {
 	var pe *pgconn.ParseConfigError
 	if !errors.As(err, &pe) {
 		return "cannot parse"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// url.Parse quotes pieces of the DSN, which may be pieces of the password.
+		return "not a valid URL (percent-encode any / ? # @ : in the user or password)"
 	}
 	msg := "cannot parse"
 	if pe.Unwrap() != nil {
