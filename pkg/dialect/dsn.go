@@ -74,6 +74,11 @@ func MaskDSN(dsn string) string {
 // Password extracts the DSN's password, if any, so that callers can scrub it from messages
 // that a driver may have built from its configuration.
 func Password(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && strings.Contains(dsn, "://") {
+			return p // a well-formed URL: its own reading is exact
+		}
+	}
 	if m := urlPassword.FindStringSubmatch(dsn); m != nil {
 		if p, err := url.PathUnescape(m[2]); err == nil {
 			return p

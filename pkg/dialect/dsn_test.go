@@ -76,7 +76,12 @@ func TestMaskDSN(t *testing.T) {
 		{"mysql://u:@h/db", "mysql://u:***@h/db", ""},
 		{"mysql://u@h/db", "mysql://u@h/db", ""},
 		{"mysql://h:3306/db", "mysql://h:3306/db", ""},
-		{"postgres://u:secret@h/db?x=a@b", "postgres://u:***@h/db?x=a@b", "secret"},
+		// An '@' in the query masks more than the password: a password holding '/' or '?'
+		// unencoded looks the same, and showing too little would leak it.
+		{"postgres://u:secret@h/db?x=a@b", "postgres://u:***@b", "secret"},
+		{"mysql://root:p#ss@h:3306/x", "mysql://root:***@h:3306/x", "p#ss"},
+		{"mysql://root:se/cret@h:3306/x", "mysql://root:***@h:3306/x", "se/cret"},
+		{"postgres://u:pa?ss@h/x", "postgres://u:***@h/x", "pa?ss"},
 		// Native forms.
 		{"u:secret@tcp(h:3306)/db", "u:***@tcp(h:3306)/db", "secret"},
 		{"u:p@ss:w/rd@tcp(h)/db?tls=true", "u:***@tcp(h)/db?tls=true", "p@ss:w/rd"},
