@@ -39,10 +39,20 @@ func orderSafe(c dialect.Class) bool {
 	return false
 }
 
-// keyOrderDiffers reports whether the key may order differently on each side: another engine
+// keyOrderDiffers reports whether key ranges cannot select the same rows on both sides: the
+// target's key columns are not a unique NOT NULL index there, or the key may order differently
+// on each side: another engine
 // with a key column whose order is engine-defined (text under a collation, enums in declaration
 // order, MariaDB's UUID in its storage order), or text columns whose collations differ.
 func (j *job) keyOrderDiffers() bool {
+	if j.st.KeyKind == dialect.KeyNone {
+		return false // no key: one whole-table digest
+	}
+	if j.tt.KeyName == "" {
+		// The target has no unique index on NOT NULL columns matching the source's key: it may
+		// hold duplicate keys, or NULL keys that no key range selects. Read it whole.
+		return true
+	}
 	sameEngine := j.src.DB.Engine() == j.tgt.DB.Engine()
 	for i, k := range j.st.Key {
 		sc, tc := j.st.Columns[k], j.tt.Columns[j.tt.Key[i]]
@@ -133,7 +143,7 @@ func (j *job) diffBuckets(ctx context.Context, buckets []int) error {
 	for _, b := range buckets {
 		want[b] = true
 	}
-	collect := func(into map[string]rowEntry) func(dialect.Rows) (int64, error) {
+	collect := func(into entries) func(dialect.Rows) (int64, error) {
 		var mu sync.Mutex
 		return func(rows dialect.Rows) (int64, error) {
 			var key []byte
@@ -147,13 +157,13 @@ func (j *job) diffBuckets(ctx context.Context, buckets []int) error {
 				}
 				e := rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: columnHashes(vals)}
 				mu.Lock()
-				into[string(key)] = e
+				into.add(string(key), e)
 				mu.Unlock()
 			}
 			return n, rows.Err()
 		}
 	}
-	src, tgt := map[string]rowEntry{}, map[string]rowEntry{}
+	src, tgt := entries{}, entries{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { _, err := j.scanSide(gctx, j.src, j.st, j.scols, collect(src)); return err })
 	g.Go(func() error { _, err := j.scanSide(gctx, j.tgt, j.tt, j.tcols, collect(tgt)); return err })

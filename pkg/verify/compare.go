@@ -381,7 +381,7 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return nil
 	}
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
-	return j.narrow(ctx, c.Range, sd.Rows, td.Rows)
+	return j.narrow(ctx, c.Range, sd.Rows, td.Rows, 0)
 }
 
 // digests hashes a range on both sides at once.

@@ -19,8 +19,11 @@ const lookupBatch = 200
 // matched row by row; a larger one is cut into sub-ranges along the keys of the side with more
 // rows, and only the sub-ranges whose digests differ are narrowed further. No more than
 // DiffRows rows per side are ever held in memory.
-func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64) error {
-	if max(srows, trows) <= int64(j.opt.DiffRows) {
+func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64, depth int) error {
+	// Each level cuts a range into splitParts: maxDepth levels reach single rows in any table;
+	// deeper means the cuts made no progress (rows changing meanwhile): match what is there.
+	const maxDepth = 24
+	if max(srows, trows) <= int64(j.opt.DiffRows) || depth >= maxDepth {
 		return j.rowDiff(ctx, r)
 	}
 	e, t, rows := j.src, j.st, srows
@@ -53,7 +56,7 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64) e
 		if sd == td {
 			continue
 		}
-		if err := j.narrow(ctx, p, sd.Rows, td.Rows); err != nil {
+		if err := j.narrow(ctx, p, sd.Rows, td.Rows, depth+1); err != nil {
 			return err
 		}
 	}
@@ -68,11 +71,11 @@ type rowEntry struct {
 
 // rowDiff matches the rows of a small range by key.
 func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
-	src, tgt := map[string]rowEntry{}, map[string]rowEntry{}
-	if err := j.scanEntries(ctx, j.src, j.st, j.scols, r, func(k string, e rowEntry) { src[k] = e }); err != nil {
+	src, tgt := entries{}, entries{}
+	if err := j.scanEntries(ctx, j.src, j.st, j.scols, r, src.add); err != nil {
 		return err
 	}
-	if err := j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, func(k string, e rowEntry) { tgt[k] = e }); err != nil {
+	if err := j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, tgt.add); err != nil {
 		return err
 	}
 	missing, extra, changed := matchEntries(src, tgt)
@@ -93,21 +96,47 @@ func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
 	return j.record(ctx, missing, extra, changed)
 }
 
+// entries holds rows by framed key. A key holds one row on a side with a unique key, and may hold
+// several on a target without one.
+type entries map[string][]rowEntry
+
+func (m entries) add(k string, e rowEntry) { m[k] = append(m[k], e) }
+
 // matchEntries pairs rows by their framed key: rows only the source has, rows only the target
-// has, and pairs {source, target} whose values differ.
-func matchEntries(src, tgt map[string]rowEntry) (missing, extra []rowEntry, changed [][2]rowEntry) {
-	for k, te := range tgt {
-		se, ok := src[k]
-		switch {
-		case !ok:
-			extra = append(extra, te)
-		case !equalHashes(se.cols, te.cols):
-			changed = append(changed, [2]rowEntry{se, te})
+// has, and pairs {source, target} whose values differ. Among rows sharing a key, equal rows pair
+// first; surplus copies are missing or extra.
+func matchEntries(src, tgt entries) (missing, extra []rowEntry, changed [][2]rowEntry) {
+	for k, ts := range tgt {
+		ss := src[k]
+		var leftS, leftT []rowEntry
+		used := make([]bool, len(ts))
+		for _, se := range ss {
+			paired := false
+			for i, te := range ts {
+				if !used[i] && equalHashes(se.cols, te.cols) {
+					used[i], paired = true, true
+					break
+				}
+			}
+			if !paired {
+				leftS = append(leftS, se)
+			}
 		}
+		for i, te := range ts {
+			if !used[i] {
+				leftT = append(leftT, te)
+			}
+		}
+		n := min(len(leftS), len(leftT))
+		for i := 0; i < n; i++ {
+			changed = append(changed, [2]rowEntry{leftS[i], leftT[i]})
+		}
+		missing = append(missing, leftS[n:]...)
+		extra = append(extra, leftT[n:]...)
 	}
-	for k, se := range src {
+	for k, ss := range src {
 		if _, ok := tgt[k]; !ok {
-			missing = append(missing, se)
+			missing = append(missing, ss...)
 		}
 	}
 	return missing, extra, changed
