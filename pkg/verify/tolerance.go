@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +13,8 @@ import (
 
 // Tolerances are opt-in: a float column compared to FloatDigits significant digits, a time or
 // timestamp column truncated to TimePrecision. Each is applied to both sides' canonical values
-// before they are hashed, and listed in the report.
+// before they are hashed, and listed in the report. Key columns are never rewritten: two rows
+// whose keys differ below the precision are still two rows.
 
 // timeDigits turns a precision (1s, 100ms, ..., 1µs) into fractional digits kept.
 func timeDigits(p time.Duration) (int, error) {
@@ -49,6 +51,9 @@ func (j *job) newTolerance() *tolerance {
 	}
 	var floats, times []string
 	for i, c := range j.scols {
+		if slices.Contains(j.keyPos, i) {
+			continue // keys identify rows: they always match exactly
+		}
 		switch class := j.st.Columns[c].Class; {
 		case tol.floatDigits > 0 && (class == dialect.ClassFloat || class == dialect.ClassDouble):
 			tol.kinds[i] = tolFloat
