@@ -76,6 +76,9 @@ type Table struct {
 	KeyKind KeyKind
 	KeyName string // the index's name; empty for KeyNone
 	Key     []int  // indexes into Columns of the key's columns, in key order
+	// OwnRowsOnly says reads must leave out the rows of tables that inherit from this one
+	// (PostgreSQL table inheritance: a parent's rows include its children's).
+	OwnRowsOnly bool
 }
 
 // String returns schema.name, for messages.

@@ -186,7 +186,7 @@ func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 	}
 	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
 	var oid uint32
-	err := d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid)
+	err := d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid, &t.OwnRowsOnly)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("postgres: table %s: %w", t, dialect.ErrNotFound)
 	}
@@ -328,7 +328,7 @@ func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) 
 func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
 	pred, args := rangePredicate(q)
 	var n int64
-	if err := d.pool.QueryRow(ctx, fmt.Sprintf(countRows, quoteTable(q.Table), pred), args...).Scan(&n); err != nil {
+	if err := d.pool.QueryRow(ctx, fmt.Sprintf(countRows, fromTable(q.Table), pred), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgres: count rows of %s: %w", q.Table, err)
 	}
 	return n, nil

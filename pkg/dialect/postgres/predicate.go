@@ -21,6 +21,16 @@ func quoteTable(t *dialect.Table) string {
 	return quote(t.Schema) + "." + quote(t.Name)
 }
 
+// fromTable is the table as a FROM clause names it: ONLY for an ordinary table, whose plain
+// name would also read the rows of the tables inheriting from it; a partitioned table's rows are
+// all in its partitions.
+func fromTable(t *dialect.Table) string {
+	if t.OwnRowsOnly {
+		return "ONLY " + quoteTable(t)
+	}
+	return quoteTable(t)
+}
+
 // quoteList quotes the named columns of t and joins them with commas, each with suffix.
 func quoteList(t *dialect.Table, idx []int, suffix string) string {
 	parts := make([]string, len(idx))
@@ -118,7 +128,7 @@ type syntax struct{}
 
 func (syntax) SelectRange(q dialect.Query) (string, []any) {
 	pred, args := rangePredicate(q)
-	return fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred), args
+	return fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), fromTable(q.Table), pred), args
 }
 
 func (syntax) SelectKeys(q dialect.Query, keys []dialect.Key) (string, []any) {
@@ -126,7 +136,7 @@ func (syntax) SelectKeys(q dialect.Query, keys []dialect.Key) (string, []any) {
 	if q.Where != "" {
 		pred = "(" + pred + ") AND (" + q.Where + ")"
 	}
-	return fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), quoteTable(q.Table), pred), args
+	return fmt.Sprintf(selectRows, quoteList(q.Table, q.Columns, ""), fromTable(q.Table), pred), args
 }
 
 func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
@@ -135,7 +145,7 @@ func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
 	if desc {
 		dir = " DESC"
 	}
-	return fmt.Sprintf(keyWalk, quoteList(t, t.Key, ""), quoteTable(t), pred, quoteList(t, t.Key, dir), offset), args
+	return fmt.Sprintf(keyWalk, quoteList(t, t.Key, ""), fromTable(t), pred, quoteList(t, t.Key, dir), offset), args
 }
 
 // QuoteIdent quotes an identifier, for conditions built outside this package.

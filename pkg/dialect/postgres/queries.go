@@ -14,8 +14,8 @@ const (
 	listTables = `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`
 
-	// tableOID finds a table.
-	tableOID = `SELECT c.oid FROM pg_catalog.pg_class c
+	// tableOID finds a table, and whether it is an ordinary table ('r') or a partitioned one.
+	tableOID = `SELECT c.oid, c.relkind = 'r' FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`
 
