@@ -64,6 +64,16 @@ func param(c dialect.Column, v []byte) any {
 		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
 			return n
 		}
+	case dialect.ClassFloat:
+		// The column holds a float32 and is compared widened to a double: pass that same double,
+		// or the shortest text of the float32 (0.1) never equals the stored 0.100000001490116.
+		if f, err := strconv.ParseFloat(string(v), 32); err == nil {
+			return f
+		}
+	case dialect.ClassDouble:
+		if f, err := strconv.ParseFloat(string(v), 64); err == nil {
+			return f
+		}
 	case dialect.ClassBytes, dialect.ClassOther:
 		return v
 	}
