@@ -161,3 +161,19 @@ func TestFloatKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestIgnoredIndex: a MariaDB unique index marked IGNORED is not used as the key (FORCE INDEX
+// cannot name it).
+func TestIgnoredIndex(t *testing.T) {
+	my := engines[0]
+	src, tgt := my.newDB(t), my.newDB(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE ig (c INT NOT NULL, d INT NOT NULL, v INT, UNIQUE KEY ud (d), UNIQUE KEY u (c) IGNORED)",
+			"INSERT INTO ig VALUES (1, 10, 1), (2, 20, 2), (3, 30, 3)")
+	}
+	tgt.Exec(t, "UPDATE ig SET v = 9 WHERE c = 2")
+	tr := table(t, compare(t, src, tgt, verify.Options{ChunkRows: 1}), "ig")
+	if got, want := diffString(tr), []string{"changed d=20 v:2->9"}; !slices.Equal(got, want) {
+		t.Errorf("%q, want %q", got, want)
+	}
+}

@@ -324,7 +324,14 @@ func classify(dataType, colType string) (dialect.Class, bool) {
 }
 
 func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
-	rows, err := d.db.QueryContext(ctx, listUniqueIndexes, t.Schema, t.Name)
+	usable := ""
+	switch {
+	case d.mariadb && !versionBefore(d.version, 10, 6, 0):
+		usable = usableIndexMariaDB
+	case !d.mariadb && !versionBefore(d.version, 8, 0, 0):
+		usable = usableIndexMySQL
+	}
+	rows, err := d.db.QueryContext(ctx, fmt.Sprintf(listUniqueIndexes, usable), t.Schema, t.Name)
 	if err != nil {
 		return fmt.Errorf("mysql: indexes of %s: %w", t, err)
 	}

@@ -36,9 +36,15 @@ WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? AND LEFT(CHECK_CLAUSE, 11) = 'jso
 	// listUniqueIndexes reads every unique index's columns, the primary key first. SUB_PART
 	// marks a prefix index, which does not identify rows; COLUMN_NAME is NULL for an expression
 	// (MySQL 8's functional key parts).
+	// The %s is usableIndex for the server, or empty.
 	listUniqueIndexes = `SELECT INDEX_NAME, COLUMN_NAME, SUB_PART IS NOT NULL FROM information_schema.STATISTICS
-WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0%s
 ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX`
+
+	// usableIndex leaves out indexes the optimizer ignores, which FORCE INDEX cannot name:
+	// IGNORED on MariaDB 10.6+, invisible on MySQL 8.
+	usableIndexMariaDB = " AND IGNORED = 'NO'"
+	usableIndexMySQL   = " AND IS_VISIBLE = 'YES'"
 
 	// selectRows reads columns of a table under a predicate: SELECT cols FROM t WHERE pred.
 	selectRows = "SELECT %s FROM %s WHERE %s"
