@@ -227,21 +227,38 @@ func withNameHint(ctx context.Context, tgt *Endpoint, name string, err error) er
 // ignoring case, as PostgreSQL folds unquoted names to lower case).
 func (j *job) alignColumns() error {
 	st, tt := j.st, j.tt
-	for _, c := range append(slices.Clone(j.opt.Columns), j.opt.IgnoreColumns...) {
-		if st.Column(c) < 0 {
-			return j.src.tableError(st, invalid(fmt.Errorf("no column %q (named in --columns or --ignore-columns)", c)))
+	for _, c := range j.opt.Columns {
+		if findColumn(st, c) < 0 {
+			return j.src.tableError(st, invalid(fmt.Errorf("no column %q (named in --columns)", c)))
 		}
 	}
 	isKey := func(i int) bool { return slices.Contains(st.Key, i) }
+	// An ignored column may be named as on either side (ignoring case): a source column is left
+	// out with its target counterpart, a target-only column is left out alone.
+	used := make([]bool, len(tt.Columns))
+	ignored := make([]bool, len(st.Columns))
 	for _, c := range j.opt.IgnoreColumns {
-		if isKey(st.Column(c)) {
-			return invalid(fmt.Errorf("table %s: column %s is part of the key and cannot be ignored", st, c))
+		si, ti := findColumn(st, c), findColumn(tt, c)
+		if si < 0 && ti < 0 {
+			return j.src.tableError(st, invalid(fmt.Errorf("no column %q on either side (named in --ignore-columns)", c)))
+		}
+		if si >= 0 {
+			if isKey(si) {
+				return invalid(fmt.Errorf("table %s: column %s is part of the key and cannot be ignored", st, c))
+			}
+			ignored[si] = true
+			name, _ := j.opt.Mapping.Column(st.Schema, st.Name, st.Columns[si].Name)
+			if mi := findColumn(tt, name); mi >= 0 {
+				used[mi] = true
+			}
+		}
+		if ti >= 0 {
+			used[ti] = true
 		}
 	}
-	used := make([]bool, len(tt.Columns))
 	var missing []string
 	for i, c := range st.Columns {
-		if slices.Contains(j.opt.IgnoreColumns, c.Name) || len(j.opt.Columns) > 0 && !slices.Contains(j.opt.Columns, c.Name) && !isKey(i) {
+		if ignored[i] || len(j.opt.Columns) > 0 && findColumnIn(j.opt.Columns, c.Name) < 0 && !isKey(i) {
 			continue
 		}
 		name, include := j.opt.Mapping.Column(st.Schema, st.Name, c.Name)
@@ -265,7 +282,7 @@ func (j *job) alignColumns() error {
 	if len(j.opt.Columns) == 0 {
 		var extra []string
 		for ti, c := range tt.Columns {
-			if !used[ti] && !slices.Contains(j.opt.IgnoreColumns, c.Name) {
+			if !used[ti] {
 				extra = append(extra, c.Name)
 			}
 		}
@@ -294,6 +311,14 @@ func (j *job) alignColumns() error {
 	keyed.KeyKind = st.KeyKind
 	j.tt = &keyed
 	return nil
+}
+
+// findColumnIn finds name in names, exactly, else ignoring case.
+func findColumnIn(names []string, name string) int {
+	if i := slices.Index(names, name); i >= 0 {
+		return i
+	}
+	return slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
 }
 
 func findColumn(t *dialect.Table, name string) int {
