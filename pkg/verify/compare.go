@@ -87,8 +87,8 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair
 		}
 		seen[n] = true
 		schema, table := src.DB.Schema(), n
-		if s, t, ok := strings.Cut(n, "."); ok {
-			schema, table = s, t
+		if s, t, ok := strings.Cut(n, "."); ok && !slices.Contains(all, n) {
+			schema, table = s, t // schema.table, not a table whose name holds a dot
 		}
 		ts, tt, include := opt.Mapping.Table(schema, table)
 		if !include {

@@ -197,3 +197,21 @@ func TestIgnoreColumnsAcrossNames(t *testing.T) {
 		}
 	}
 }
+
+// TestDottedTableName: a table whose name holds a dot is compared like any other.
+func TestDottedTableName(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			q := map[bool]string{false: "`a.b`", true: `"a.b"`}[e.dollarArg]
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, "CREATE TABLE "+q+" (id INT PRIMARY KEY, v INT)", "INSERT INTO "+q+" VALUES (1, 1)", "CREATE TABLE plain (id INT PRIMARY KEY)")
+			}
+			tgt.Exec(t, "UPDATE "+q+" SET v = 2")
+			rep := compare(t, src, tgt, verify.Options{})
+			if got, want := diffString(table(t, rep, "a.b")), []string{"changed id=1 v:1->2"}; !slices.Equal(got, want) || len(rep.Tables) != 2 {
+				t.Errorf("%q (%d tables), want %q", got, len(rep.Tables), want)
+			}
+		})
+	}
+}

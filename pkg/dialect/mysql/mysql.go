@@ -213,12 +213,14 @@ func (d *DB) Tables(ctx context.Context) ([]string, error) {
 // Table implements dialect.DB.
 func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 	schema := d.schema
-	if s, n, ok := strings.Cut(name, "."); ok {
-		schema, name = s, n
-	}
-	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
 	var kind string
 	err := d.db.QueryRowContext(ctx, tableExists, schema, name).Scan(&kind)
+	if s, n, ok := strings.Cut(name, "."); ok && errors.Is(err, sql.ErrNoRows) {
+		// Not a table of the default schema whose name holds a dot: schema.table.
+		schema, name = s, n
+		err = d.db.QueryRowContext(ctx, tableExists, schema, name).Scan(&kind)
+	}
+	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("mysql: table %s: %w", t, dialect.ErrNotFound)
 	}

@@ -181,12 +181,15 @@ func (d *DB) Tables(ctx context.Context) ([]string, error) {
 // Table implements dialect.DB.
 func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 	schema := d.schema
-	if s, n, ok := strings.Cut(name, "."); ok {
-		schema, name = s, n
-	}
-	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
 	var oid uint32
-	err := d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid, &t.OwnRowsOnly)
+	var own bool
+	err := d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid, &own)
+	if s, n, ok := strings.Cut(name, "."); ok && errors.Is(err, pgx.ErrNoRows) {
+		// Not a table of the default schema whose name holds a dot: schema.table.
+		schema, name = s, n
+		err = d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid, &own)
+	}
+	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone, OwnRowsOnly: own}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("postgres: table %s: %w", t, dialect.ErrNotFound)
 	}
