@@ -186,8 +186,12 @@ func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
 // QuoteIdent quotes an identifier, for conditions built outside this package.
 func (d *DB) QuoteIdent(name string) string { return quote(name) }
 
-// QuoteString quotes a string literal for MySQL: quotes doubled, backslashes and NUL escaped, as
-// MySQL reads string literals in its default SQL mode (without NO_BACKSLASH_ESCAPES).
+// QuoteString quotes a string literal for MySQL so that it reads the same with and without the
+// NO_BACKSLASH_ESCAPES SQL mode: quotes are doubled, and a value holding a backslash or NUL is
+// written in hex with a character set introducer (a string, even beside a number).
 func (d *DB) QuoteString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, "'", "''", "\x00", `\0`).Replace(s) + "'"
+	if strings.ContainsAny(s, "\\\x00") {
+		return fmt.Sprintf("_utf8mb4 X'%x'", s)
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
