@@ -327,7 +327,7 @@ func (j *job) changedDiffs(ctx context.Context, changed [][2]rowEntry) ([]RowDif
 			if c[0].cols[i] == c[1].cols[i] {
 				continue
 			}
-			cd := ColumnDiff{Column: j.names[i]}
+			cd := ColumnDiff{Column: j.names[i], Source: Value{Gone: true}, Target: Value{Gone: true}}
 			class := j.st.Columns[j.scols[i]].Class
 			if sv != nil {
 				cd.Source = newValue(sv[i], class)

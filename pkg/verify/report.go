@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -98,6 +99,7 @@ type ColumnDiff struct {
 
 // Value is a canonical value as reports show it.
 type Value struct {
+	Gone   bool   `json:"gone,omitempty"` // the row was not there any more when its values were read
 	Null   bool   `json:"null,omitempty"`
 	Text   string `json:"text,omitempty"`   // the value, when it is printable UTF-8
 	Hex    string `json:"hex,omitempty"`    // the value in hex, when it is not
@@ -115,7 +117,11 @@ func newValue(b []byte, class dialect.Class) Value {
 	v := Value{number: isNumeric(class)}
 	cut := b
 	if len(b) > maxShown {
-		cut, v.Length = b[:maxShown], len(b)
+		n := maxShown
+		for n > maxShown-utf8.UTFMax && !utf8.RuneStart(b[n]) {
+			n-- // end on a character boundary, so that cut text stays text
+		}
+		cut, v.Length = b[:n], len(b)
 	}
 	s := dialect.FormatValue(cut, 0)
 	if strings.HasPrefix(s, "0x") {
@@ -130,6 +136,8 @@ func newValue(b []byte, class dialect.Class) Value {
 func (v Value) String() string {
 	var s string
 	switch {
+	case v.Gone:
+		return "(row gone)"
 	case v.Null:
 		return "NULL"
 	case v.Hex != "":
