@@ -206,10 +206,10 @@ func (j *job) confirm(ctx context.Context, rows []rowEntry, e *Endpoint, t *dial
 		switch {
 		case !ok:
 			left = append(left, r)
-		case equalHashes(r.cols, other.cols):
 		case sourceSide:
-			changed = append(changed, [2]rowEntry{other, r})
-		default:
+			// The source holds this row in exactly one range, whose own row diff compares it
+			// with the target's copy: reporting it here too would count it twice.
+		case !equalHashes(r.cols, other.cols):
 			changed = append(changed, [2]rowEntry{r, other})
 		}
 	}
