@@ -1,8 +1,14 @@
 package verify
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -24,9 +30,9 @@ import (
 // bucketCount is how many buckets a table is hashed into.
 const bucketCount = 4096
 
-// maxHeldRows bounds the rows of differing buckets held at once per side in the second pass;
-// more differing buckets take more passes.
-const maxHeldRows = 100_000
+// maxHeldRows bounds the rows of differing buckets held in memory at once per side in the
+// second pass; more go to shard files on disk. A variable for tests.
+var maxHeldRows int64 = 100_000
 
 // orderSafe reports whether keys of a class order the same way on every engine and under every
 // collation: numbers, dates and times by value, binary strings by bytes.
@@ -98,16 +104,11 @@ func (j *job) runBuckets(ctx context.Context) error {
 	if len(differ) == 0 {
 		return nil
 	}
+	// One more pass over each side reads the rows of the differing buckets; when they would not
+	// fit in memory they go to shard files on disk, each shard small enough to match in memory.
 	perBucket := max(j.sd.Rows, j.td.Rows)/bucketCount + 1
-	batch := int(max(1, maxHeldRows/perBucket))
-	for len(differ) > 0 {
-		n := min(batch, len(differ))
-		if err := j.diffBuckets(ctx, differ[:n]); err != nil {
-			return err
-		}
-		differ = differ[n:]
-	}
-	return nil
+	shards := int(min(int64(len(differ)), (int64(len(differ))*perBucket+maxHeldRows-1)/maxHeldRows))
+	return j.diffBuckets(ctx, differ, max(1, shards))
 }
 
 // bucketVisitor hashes a chunk's rows into per-chunk buckets, then merges them into all.
@@ -137,13 +138,67 @@ func (j *job) bucketVisitor(all *[bucketCount]checksum.Digest, source bool) func
 	}
 }
 
-// diffBuckets reads the rows of some differing buckets on both sides and matches them by key.
-func (j *job) diffBuckets(ctx context.Context, buckets []int) error {
-	want := make(map[int]bool, len(buckets))
-	for _, b := range buckets {
-		want[b] = true
+// diffBuckets reads the rows of the differing buckets on both sides, in one pass per side, and
+// matches them by key. With more than one shard, rows are spilled to temporary files by shard
+// and each shard is matched in turn.
+func (j *job) diffBuckets(ctx context.Context, buckets []int, shards int) error {
+	shardOf := make(map[int]int, len(buckets))
+	for i, b := range buckets {
+		shardOf[b] = i % shards
 	}
-	collect := func(into entries) func(dialect.Rows) (int64, error) {
+	if shards == 1 {
+		src, tgt := entries{}, entries{}
+		err := j.collectBuckets(ctx, shardOf, func(side, _ int, key []byte, e rowEntry) error {
+			[]entries{src, tgt}[side].add(string(key), e)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		missing, extra, changed := matchEntries(src, tgt)
+		return j.record(ctx, missing, extra, changed)
+	}
+	dir, err := os.MkdirTemp("", "dbverify-buckets-")
+	if err != nil {
+		return fmt.Errorf("verify: spill directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	files := make([][]*spill, 2)
+	for side := range files {
+		for s := 0; s < shards; s++ {
+			f, err := newSpill(filepath.Join(dir, fmt.Sprintf("%d-%d", side, s)))
+			if err != nil {
+				return err
+			}
+			defer f.close()
+			files[side] = append(files[side], f)
+		}
+	}
+	err = j.collectBuckets(ctx, shardOf, func(side, shard int, key []byte, e rowEntry) error {
+		return files[side][shard].write(key, e.cols)
+	})
+	if err != nil {
+		return err
+	}
+	for s := 0; s < shards; s++ {
+		var sides [2]entries
+		for side := range sides {
+			if sides[side], err = files[side][s].readAll(len(j.scols)); err != nil {
+				return err
+			}
+		}
+		missing, extra, changed := matchEntries(sides[0], sides[1])
+		if err := j.record(ctx, missing, extra, changed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// collectBuckets reads both sides once and hands each row of a wanted bucket to keep, with its
+// side (0 source, 1 target), shard and framed key. keep may be called concurrently per side.
+func (j *job) collectBuckets(ctx context.Context, shardOf map[int]int, keep func(side, shard int, key []byte, e rowEntry) error) error {
+	visit := func(side int) func(dialect.Rows) (int64, error) {
 		var mu sync.Mutex
 		return func(rows dialect.Rows) (int64, error) {
 			var key []byte
@@ -152,26 +207,111 @@ func (j *job) diffBuckets(ctx context.Context, buckets []int) error {
 				n++
 				vals := rows.Values()
 				key = j.frameKey(key[:0], vals)
-				if !want[bucketOf(key)] {
+				shard, ok := shardOf[bucketOf(key)]
+				if !ok {
 					continue
 				}
 				e := rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: columnHashes(vals)}
 				mu.Lock()
-				into.add(string(key), e)
+				err := keep(side, shard, key, e)
 				mu.Unlock()
+				if err != nil {
+					return n, err
+				}
 			}
 			return n, rows.Err()
 		}
 	}
-	src, tgt := entries{}, entries{}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { _, err := j.scanSide(gctx, j.src, j.st, j.scols, collect(src)); return err })
-	g.Go(func() error { _, err := j.scanSide(gctx, j.tgt, j.tt, j.tcols, collect(tgt)); return err })
-	if err := g.Wait(); err != nil {
-		return err
+	g.Go(func() error { _, err := j.scanSide(gctx, j.src, j.st, j.scols, visit(0)); return err })
+	g.Go(func() error { _, err := j.scanSide(gctx, j.tgt, j.tt, j.tcols, visit(1)); return err })
+	return g.Wait()
+}
+
+// spill is one shard file of one side: records of a framed key and its row's column hashes.
+type spill struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+func newSpill(name string) (*spill, error) {
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, fmt.Errorf("verify: spill file: %w", err)
 	}
-	missing, extra, changed := matchEntries(src, tgt)
-	return j.record(ctx, missing, extra, changed)
+	return &spill{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+func (s *spill) write(key []byte, cols []uint64) error {
+	s.w.Write(binary.AppendUvarint(nil, uint64(len(key))))
+	s.w.Write(key)
+	var b [8]byte
+	for _, c := range cols {
+		binary.LittleEndian.PutUint64(b[:], c)
+		if _, err := s.w.Write(b[:]); err != nil {
+			return fmt.Errorf("verify: spill file: %w", err)
+		}
+	}
+	return nil
+}
+
+// readAll reads the shard back as entries of rows with ncols column hashes.
+func (s *spill) readAll(ncols int) (entries, error) {
+	if err := s.w.Flush(); err != nil {
+		return nil, fmt.Errorf("verify: spill file: %w", err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("verify: spill file: %w", err)
+	}
+	r := bufio.NewReader(s.f)
+	out := entries{}
+	for {
+		n, err := binary.ReadUvarint(r)
+		if err == io.EOF {
+			return out, nil
+		}
+		key := make([]byte, n)
+		cols := make([]uint64, ncols)
+		buf := make([]byte, 8*ncols)
+		if err == nil {
+			_, err = io.ReadFull(r, key)
+		}
+		if err == nil {
+			_, err = io.ReadFull(r, buf)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("verify: spill file: %w", err)
+		}
+		for i := range cols {
+			cols[i] = binary.LittleEndian.Uint64(buf[8*i:])
+		}
+		k, err := unframe(key)
+		if err != nil {
+			return nil, err
+		}
+		out.add(string(key), rowEntry{key: k, cols: cols})
+	}
+}
+
+func (s *spill) close() { s.f.Close() }
+
+// unframe splits a framed key (checksum.AppendRow) back into its values.
+func unframe(b []byte) (dialect.Key, error) {
+	var k dialect.Key
+	for len(b) > 0 {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || uint64(len(b)-w) < max(n, 1)-1 {
+			return nil, fmt.Errorf("verify: spill file: bad key framing")
+		}
+		b = b[w:]
+		if n == 0 {
+			k = append(k, nil)
+			continue
+		}
+		k = append(k, append([]byte{}, b[:n-1]...))
+		b = b[n-1:]
+	}
+	return k, nil
 }
 
 // scanSide reads all of one side's rows in parallel chunks along that side's own key order
