@@ -184,3 +184,21 @@ func TestPasswordsWithSpecialCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestToleranceFlags: --float-digits and --time-precision take a value for all columns or
+// COLUMN=value pairs; bad values are usage errors before any connection.
+func TestToleranceFlags(t *testing.T) {
+	src, tgt := testdb.MySQL(t), testdb.Postgres(t)
+	src.Exec(t, "CREATE TABLE m (id INT PRIMARY KEY, a DOUBLE, ts DATETIME(6))", "INSERT INTO m VALUES (1, 3.14159265, '2024-01-01 00:00:00.1234')")
+	tgt.Exec(t, "CREATE TABLE m (id INT PRIMARY KEY, a DOUBLE PRECISION, ts TIMESTAMP(6))", "INSERT INTO m VALUES (1, 3.1415926, '2024-01-01 00:00:00.1')")
+	code, out, errw := run(t, "compare", "-s", src.DSN, "-t", tgt.DSN, "--float-digits", "a=6", "--time-precision", "100ms")
+	if code != 0 || !strings.Contains(out, "tolerance: a: floats compared to 6 significant digits") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errw)
+	}
+	for _, bad := range [][]string{{"--float-digits", "x"}, {"--float-digits", "a=40"}, {"--time-precision", "3ms"}, {"--time-precision", "ts=soon"}} {
+		code, _, errw := run(t, append([]string{"compare", "-s", "mysql://root@127.0.0.1:1/x", "-t", tgt.DSN}, bad...)...)
+		if code != 2 || strings.Contains(errw, "connect") {
+			t.Errorf("%v: exit %d, %s", bad, code, errw)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +29,8 @@ type compareFlags struct {
 	chunkRows         int
 	chunkTime         time.Duration
 	maxDiffs          int
-	floatDigits       int
-	timePrecision     time.Duration
+	floatDigits       []string
+	timePrecision     []string
 	output            string
 	progress, verbose bool
 	mapCase           string
@@ -77,8 +78,8 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			&cli.StringSliceFlag{Name: "rename-column", Usage: "a column's target name, `TABLE.COLUMN=TARGET` (repeatable)"},
 			&cli.StringFlag{Name: "target-schema", Usage: "look tables up in this target `SCHEMA` (PostgreSQL schema or MySQL database)", Destination: &f.targetSchema},
 			&cli.StringFlag{Name: "dms-mappings", Usage: "apply an AWS DMS table-mappings JSON `FILE`: its selection, renames, removed columns and filters", Destination: &f.dmsMappings},
-			&cli.IntFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits (default: exactly)", Destination: &f.floatDigits},
-			&cli.DurationFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing (default: exactly)", Destination: &f.timePrecision},
+			&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N or TABLE.COLUMN=N (repeatable; default: exactly)"},
+			&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P (repeatable; default: exactly)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
 			&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
@@ -92,6 +93,8 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			f.ignore = splitList(c.StringSlice("ignore-columns"))
 			f.renameTables = splitList(c.StringSlice("rename-table"))
 			f.renameColumns = splitList(c.StringSlice("rename-column"))
+			f.floatDigits = splitList(c.StringSlice("float-digits"))
+			f.timePrecision = splitList(c.StringSlice("time-precision"))
 			if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
 				return usage("--chunk-rows and --chunk-time exclude each other")
 			}
@@ -137,6 +140,10 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	opt, err := f.tolerances() // the rest of the options once both sides are open
+	if err != nil {
+		return err
+	}
 	if f.cpuProfile != "" {
 		out, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -155,12 +162,10 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	defer src.Close()
 	defer tgt.Close()
 
-	opt := verify.Options{
-		Tables: f.tables, Exclude: f.exclude, Where: f.where, Columns: f.columns, IgnoreColumns: f.ignore,
-		Workers: f.workers, ChunkRows: f.chunkRows, ChunkTime: f.chunkTime, MaxDiffs: f.maxDiffs,
-		FloatDigits: f.floatDigits, TimePrecision: f.timePrecision, Mapping: mapper,
-		Logger: logger(f.verbose, stderr),
-	}
+	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
+	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
+	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
+	opt.Logger = logger(f.verbose, stderr)
 	var bar *barProgress
 	if f.progress && f.output == "text" && isTerminal(stderr) {
 		bar = &barProgress{w: stderr}
@@ -211,6 +216,59 @@ func (f compareFlags) mapper() (*mapping.Mapper, error) {
 		return nil, usage("%v", err)
 	}
 	return m, nil
+}
+
+// tolerances reads --float-digits and --time-precision: a value for every column, or
+// COLUMN=value pairs.
+func (f compareFlags) tolerances() (verify.Options, error) {
+	var o verify.Options
+	for _, v := range f.floatDigits {
+		col, val, per := strings.Cut(v, "=")
+		if !per {
+			val = col
+		}
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > 17 {
+			return o, usage("--float-digits %q: want N or COLUMN=N with N from 1 to 17", v)
+		}
+		if !per {
+			o.FloatDigits = n
+			continue
+		}
+		if o.ColumnFloatDigits == nil {
+			o.ColumnFloatDigits = map[string]int{}
+		}
+		o.ColumnFloatDigits[col] = n
+	}
+	for _, v := range f.timePrecision {
+		col, val, per := strings.Cut(v, "=")
+		if !per {
+			val = col
+		}
+		p, err := time.ParseDuration(val)
+		if err != nil || !powerOfTen(p) {
+			return o, usage("--time-precision %q: want 1s, 100ms, 10ms, 1ms, 100µs, 10µs or 1µs, for all columns or as COLUMN=1ms", v)
+		}
+		if !per {
+			o.TimePrecision = p
+			continue
+		}
+		if o.ColumnTimePrecision == nil {
+			o.ColumnTimePrecision = map[string]time.Duration{}
+		}
+		o.ColumnTimePrecision[col] = p
+	}
+	return o, nil
+}
+
+// powerOfTen reports whether p is 1µs, 10µs, ... or 1s.
+func powerOfTen(p time.Duration) bool {
+	for d := time.Microsecond; d <= time.Second; d *= 10 {
+		if p == d {
+			return true
+		}
+	}
+	return false
 }
 
 // parseRenames reads FROM=TO pairs into into; qualified requires FROM to be TABLE.COLUMN.

@@ -23,8 +23,12 @@ type Options struct {
 	MaxDiffs      int             // differing rows kept per table in the report (counts are always exact); 0 means 1000
 	FloatDigits   int             // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
 	TimePrecision time.Duration   // truncate times and timestamps to this precision (1s ... 1µs) before comparing; 0 compares exactly
-	Progress      Progress        // told of progress; nil for none
-	Logger        *slog.Logger    // nil discards
+	// Per-column settings by "column" or "table.column", over FloatDigits and TimePrecision;
+	// 0 compares that column exactly.
+	ColumnFloatDigits   map[string]int
+	ColumnTimePrecision map[string]time.Duration
+	Progress            Progress     // told of progress; nil for none
+	Logger              *slog.Logger // nil discards
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.
@@ -39,12 +43,22 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Workers < 0 || o.ChunkRows < 0 || o.ChunkTime < 0 || o.DiffRows < 0 || o.MaxDiffs < 0 {
 		return o, invalid(fmt.Errorf("options: workers, chunk rows, chunk time, diff rows and max diffs must not be negative"))
 	}
-	if o.FloatDigits < 0 || o.FloatDigits > 17 {
-		return o, invalid(fmt.Errorf("options: float digits %d: want 1 to 17, or 0 to compare exactly", o.FloatDigits))
+	floats := map[string]int{"": o.FloatDigits}
+	for col, d := range o.ColumnFloatDigits {
+		floats[" for column "+col] = d
 	}
-	if o.TimePrecision > 0 {
-		if _, err := timeDigits(o.TimePrecision); err != nil {
-			return o, invalid(fmt.Errorf("options: %w", err))
+	for where, d := range floats {
+		if d < 0 || d > 17 {
+			return o, invalid(fmt.Errorf("options: float digits %d%s: want 1 to 17, or 0 to compare exactly", d, where))
+		}
+	}
+	times := map[string]time.Duration{"": o.TimePrecision}
+	for col, p := range o.ColumnTimePrecision {
+		times[" for column "+col] = p
+	}
+	for where, p := range times {
+		if _, err := timeDigits(p); p != 0 && err != nil {
+			return o, invalid(fmt.Errorf("options: %w%s", err, where))
 		}
 	}
 	if o.Workers == 0 {

@@ -12,7 +12,7 @@ import (
 )
 
 // Tolerances are opt-in: a float column compared to FloatDigits significant digits, a time or
-// timestamp column truncated to TimePrecision. Each is applied to both sides' canonical values
+// timestamp column truncated to TimePrecision, for every column or per column. Each is applied to both sides' canonical values
 // before they are hashed, and listed in the report. Key columns are never rewritten: two rows
 // whose keys differ below the precision are still two rows.
 
@@ -38,38 +38,59 @@ const (
 
 // tolerance says which compared columns are rewritten, and how.
 type tolerance struct {
-	kinds       []tolKind // per compared column
-	floatDigits int
-	timeDigits  int
+	kinds  []tolKind // per compared column
+	digits []int     // per compared column: significant digits (floats) or fractional digits (times)
+}
+
+// columnSetting looks a column's own setting up ("table.column", then "column"), else def.
+func columnSetting[V any](m map[string]V, table, column string, def V) V {
+	if v, ok := m[table+"."+column]; ok {
+		return v
+	}
+	if v, ok := m[column]; ok {
+		return v
+	}
+	return def
 }
 
 // newTolerance returns the table's tolerance, or nil when none applies to its columns.
 func (j *job) newTolerance() *tolerance {
-	tol := &tolerance{kinds: make([]tolKind, len(j.scols)), floatDigits: j.opt.FloatDigits, timeDigits: 6}
-	if j.opt.TimePrecision > 0 {
-		tol.timeDigits, _ = timeDigits(j.opt.TimePrecision) // validated in withDefaults
-	}
-	var floats, times []string
+	tol := &tolerance{kinds: make([]tolKind, len(j.scols)), digits: make([]int, len(j.scols))}
+	groups := map[string][]string{} // the report's line per setting -> columns
+	var order []string
 	for i, c := range j.scols {
 		if slices.Contains(j.keyPos, i) {
 			continue // keys identify rows: they always match exactly
 		}
-		switch class := j.st.Columns[c].Class; {
-		case tol.floatDigits > 0 && (class == dialect.ClassFloat || class == dialect.ClassDouble):
-			tol.kinds[i] = tolFloat
-			floats = append(floats, j.names[i])
-		case tol.timeDigits < 6 && (class == dialect.ClassTimestamp || class == dialect.ClassTime):
-			tol.kinds[i] = tolTime
-			times = append(times, j.names[i])
+		var line string
+		switch class := j.st.Columns[c].Class; class {
+		case dialect.ClassFloat, dialect.ClassDouble:
+			d := columnSetting(j.opt.ColumnFloatDigits, j.st.Name, j.names[i], j.opt.FloatDigits)
+			if d <= 0 {
+				continue
+			}
+			tol.kinds[i], tol.digits[i] = tolFloat, d
+			line = fmt.Sprintf("floats compared to %d significant digits", d)
+		case dialect.ClassTimestamp, dialect.ClassTime:
+			p := columnSetting(j.opt.ColumnTimePrecision, j.st.Name, j.names[i], j.opt.TimePrecision)
+			d, err := timeDigits(p)
+			if p <= 0 || err != nil || d == 6 {
+				continue
+			}
+			tol.kinds[i], tol.digits[i] = tolTime, d
+			line = fmt.Sprintf("times truncated to %s", p)
+		default:
+			continue
 		}
+		if groups[line] == nil {
+			order = append(order, line)
+		}
+		groups[line] = append(groups[line], j.names[i])
 	}
-	if floats != nil {
-		j.rep.Tolerances = append(j.rep.Tolerances, fmt.Sprintf("%s: floats compared to %d significant digits", strings.Join(floats, ", "), tol.floatDigits))
+	for _, line := range order {
+		j.rep.Tolerances = append(j.rep.Tolerances, strings.Join(groups[line], ", ")+": "+line)
 	}
-	if times != nil {
-		j.rep.Tolerances = append(j.rep.Tolerances, fmt.Sprintf("%s: times truncated to %s", strings.Join(times, ", "), j.opt.TimePrecision))
-	}
-	if floats == nil && times == nil {
+	if order == nil {
 		return nil
 	}
 	return tol
@@ -108,11 +129,11 @@ func (r *tolerantRows) Values() [][]byte {
 			if err != nil {
 				continue
 			}
-			r.buf = strconv.AppendFloat(r.buf, f, 'g', r.tol.floatDigits, 64)
+			r.buf = strconv.AppendFloat(r.buf, f, 'g', r.tol.digits[i], 64)
 		case tolTime:
 			r.buf = append(r.buf, v...)
 			if dot := bytes.IndexByte(r.buf[start:], '.'); dot >= 0 {
-				for k := start + dot + 1 + r.tol.timeDigits; k < len(r.buf) && r.buf[k] >= '0' && r.buf[k] <= '9'; k++ {
+				for k := start + dot + 1 + r.tol.digits[i]; k < len(r.buf) && r.buf[k] >= '0' && r.buf[k] <= '9'; k++ {
 					r.buf[k] = '0'
 				}
 			}

@@ -40,3 +40,23 @@ func TestTolerances(t *testing.T) {
 		d.Close()
 	}
 }
+
+// TestColumnTolerances: tolerances set per column apply to that column only.
+func TestColumnTolerances(t *testing.T) {
+	my, pg := engines[0], engines[1]
+	mdb, pdb := my.newDB(t), pg.newDB(t)
+	mdb.Exec(t, "CREATE TABLE ct (id INT PRIMARY KEY, a DOUBLE, b DOUBLE, t1 DATETIME(6), t2 DATETIME(6))",
+		"INSERT INTO ct VALUES (1, 3.14159265, 3.14159265, '2024-01-01 00:00:00.123456', '2024-01-01 00:00:00.123456')")
+	pdb.Exec(t, "CREATE TABLE ct (id INT PRIMARY KEY, a DOUBLE PRECISION, b DOUBLE PRECISION, t1 TIMESTAMP(6), t2 TIMESTAMP(6))",
+		"INSERT INTO ct VALUES (1, 3.1415926, 3.1415926, '2024-01-01 00:00:00.123', '2024-01-01 00:00:00.123')")
+	tr := table(t, compare(t, mdb, pdb, verify.Options{
+		ColumnFloatDigits:   map[string]int{"a": 6},
+		ColumnTimePrecision: map[string]time.Duration{"ct.t1": time.Millisecond},
+	}), "ct")
+	if len(tr.Diffs) != 1 || len(tr.Diffs[0].Columns) != 2 || tr.Diffs[0].Columns[0].Column != "b" || tr.Diffs[0].Columns[1].Column != "t2" {
+		t.Errorf("want b and t2 to differ: %q", diffString(tr))
+	}
+	if want := []string{"a: floats compared to 6 significant digits", "t1: times truncated to 1ms"}; !slices.Equal(tr.Tolerances, want) {
+		t.Errorf("tolerances %q, want %q", tr.Tolerances, want)
+	}
+}
