@@ -13,9 +13,11 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -122,7 +124,7 @@ func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin
 		case "mariadb-postgres":
 			src, tgt = my, pg
 		}
-		cs := contestants(src, tgt, bin, workers)
+		cs := contestants(src, tgt, bin, workers, diffs)
 		results := make([][]sample, len(cs))
 		for r := 0; r < runs; r++ {
 			for i, c := range cs {
@@ -164,7 +166,7 @@ type contestant struct {
 
 // contestants lists, floor first: the servers' own digests of both tables in parallel, a bare
 // client scan of both in parallel, dbverify, and pt-table-checksum where it applies.
-func contestants(src, tgt server, bin string, workers int) []contestant {
+func contestants(src, tgt server, bin string, workers, diffs int) []contestant {
 	cs := []contestant{
 		{"floor: server-side digest, both sides in parallel", func(ctx context.Context) (sample, error) {
 			return timed(func() error { return both(ctx, src, tgt, serverDigest) })
@@ -173,15 +175,20 @@ func contestants(src, tgt server, bin string, workers int) []contestant {
 			return timed(func() error { return both(ctx, src, tgt, clientScan) })
 		}},
 		{fmt.Sprintf("dbverify compare (stream, %d workers)", workers), func(ctx context.Context) (sample, error) {
-			return command(ctx, bin, []int{0, 1}, "compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
+			var out strings.Builder
+			s, err := command(ctx, &out, bin, []int{0, 1}, "compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
 				"--tables", "bench", "--workers", fmt.Sprint(workers), "--output", "json")
+			if err == nil {
+				err = checkFound(out.String(), diffs)
+			}
+			return s, err
 		}},
 	}
 	if src.engine == "mysql" && tgt.engine == "mysql" {
 		if pt, err := exec.LookPath("pt-table-checksum"); err == nil {
 			u, _ := url.Parse(src.url)
 			cs = append(cs, contestant{"pt-table-checksum (both databases)", func(ctx context.Context) (sample, error) {
-				return command(ctx, pt, []int{0, 16, 32}, "--host", u.Hostname(), "--port", portOr(u.Port(), "3306"), "--user", u.User.Username(),
+				return command(ctx, nil, pt, []int{0, 16, 32}, "--host", u.Hostname(), "--port", portOr(u.Port(), "3306"), "--user", u.User.Username(),
 					"--databases", srcDB+","+tgtDB, "--tables", "bench", "--no-check-replication-filters", "--no-check-binlog-format",
 					"--recursion-method", "none", "--no-version-check", "--quiet")
 			}})
@@ -204,8 +211,9 @@ func timed(f func() error) (sample, error) {
 }
 
 // command runs a program and measures its wall time and peak resident memory.
-func command(ctx context.Context, name string, okCodes []int, args ...string) (sample, error) {
+func command(ctx context.Context, stdout io.Writer, name string, okCodes []int, args ...string) (sample, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout = stdout
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	start := time.Now()
@@ -222,6 +230,22 @@ func command(ctx context.Context, name string, okCodes []int, args ...string) (s
 		return s, fmt.Errorf("%s: %w: %s", filepath.Base(name), err, stderr.String())
 	}
 	return s, nil
+}
+
+// checkFound fails unless dbverify's JSON report found exactly the differences seeded, so that
+// a benchmark never times a verifier that is fast because it is wrong.
+func checkFound(report string, diffs int) error {
+	var rep struct {
+		Tables []struct{ Missing, Extra, Changed int }
+	}
+	if err := json.Unmarshal([]byte(report), &rep); err != nil || len(rep.Tables) != 1 {
+		return fmt.Errorf("dbverify report: %v", err)
+	}
+	t := rep.Tables[0]
+	if t.Missing+t.Extra+t.Changed != diffs {
+		return fmt.Errorf("dbverify found %d missing, %d extra, %d changed rows; %d were seeded", t.Missing, t.Extra, t.Changed, diffs)
+	}
+	return nil
 }
 
 func both(ctx context.Context, src, tgt server, f func(context.Context, server, string) error) error {
