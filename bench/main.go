@@ -27,9 +27,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
+	_ "github.com/go-sql-driver/mysql" // database/sql driver "mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"golang.org/x/sync/errgroup"
+
+	dmysql "github.com/dbverify/dbverify/pkg/dialect/mysql"
 )
 
 const (
@@ -53,11 +55,10 @@ func (s server) open(db string) (*sql.DB, error) {
 	if s.engine == "postgres" {
 		return sql.Open("pgx", s.dsn(db))
 	}
-	u, _ := url.Parse(s.url)
-	cfg := mysql.NewConfig()
-	cfg.User = u.User.Username()
-	cfg.Passwd, _ = u.User.Password()
-	cfg.Net, cfg.Addr, cfg.DBName = "tcp", u.Host, db
+	cfg, err := dmysql.ParseDSN(s.dsn(db))
+	if err != nil {
+		return nil, err
+	}
 	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
 	return sql.Open("mysql", cfg.FormatDSN())
 }

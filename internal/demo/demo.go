@@ -14,9 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
+	_ "github.com/go-sql-driver/mysql" // database/sql driver "mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
+	dmysql "github.com/dbverify/dbverify/pkg/dialect/mysql"
 	"github.com/dbverify/dbverify/pkg/verify"
 )
 
@@ -163,14 +164,11 @@ func dsns(s Server) (admin, src, tgt string, err error) {
 	src, tgt = with(SourceDB), with(TargetDB)
 	switch s.Engine {
 	case "mysql":
-		cfg := mysql.NewConfig()
-		cfg.User = u.User.Username()
-		cfg.Passwd, _ = u.User.Password()
-		cfg.Net, cfg.Addr = "tcp", u.Host
-		if u.Port() == "" {
-			cfg.Addr += ":3306"
+		cfg, err := dmysql.ParseDSN(s.URL)
+		if err != nil {
+			return "", "", "", err
 		}
-		cfg.MultiStatements = true
+		cfg.DBName, cfg.MultiStatements = "", true
 		return cfg.FormatDSN(), src, tgt, nil
 	case "postgres":
 		a := *u
@@ -322,11 +320,9 @@ func nativeDSN(driver, dsn string) string {
 	if driver != "mysql" {
 		return dsn
 	}
-	u, _ := url.Parse(dsn)
-	cfg := mysql.NewConfig()
-	cfg.User = u.User.Username()
-	cfg.Passwd, _ = u.User.Password()
-	cfg.Net, cfg.Addr = "tcp", u.Host
-	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	cfg, err := dmysql.ParseDSN(dsn)
+	if err != nil {
+		return dsn // the driver will say what is wrong with it
+	}
 	return cfg.FormatDSN()
 }

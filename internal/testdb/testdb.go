@@ -141,6 +141,7 @@ func MySQL(t testing.TB) *DB {
 	if err != nil {
 		t.Fatalf("testdb: DBVERIFY_TEST_MYSQL: %v", err)
 	}
+	// Built by hand, not with the dialect's ParseDSN: the dialect's own tests import this package.
 	cfg := mysql.NewConfig()
 	cfg.User = u.User.Username()
 	cfg.Passwd, _ = u.User.Password()
