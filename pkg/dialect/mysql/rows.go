@@ -54,32 +54,13 @@ func (s *rowStream) Next() bool {
 	return s.err == nil
 }
 
-// appendCanonical appends the canonical form of one non-NULL value in MySQL's text form.
+// appendCanonical appends the canonical form of one non-NULL value in MySQL's text form: BIT
+// arrives as its bytes; everything else in the common text forms.
 func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
-	switch c.Class {
-	case dialect.ClassDecimal:
-		return checksum.AppendDecimal(dst, raw)
-	case dialect.ClassFloat:
-		return checksum.AppendFloat(dst, raw, 32)
-	case dialect.ClassDouble:
-		return checksum.AppendFloat(dst, raw, 64)
-	case dialect.ClassBit:
+	if c.Class == dialect.ClassBit {
 		return checksum.AppendBitBytes(dst, raw), nil
-	case dialect.ClassTime:
-		return checksum.AppendTime(dst, raw)
-	case dialect.ClassTimestamp:
-		return checksum.AppendTimestamp(dst, raw)
-	case dialect.ClassJSON:
-		return checksum.AppendJSON(dst, raw)
-	case dialect.ClassUUID:
-		return checksum.AppendUUID(dst, raw)
-	case dialect.ClassString:
-		if c.PadChar {
-			raw = checksum.TrimPad(raw)
-		}
 	}
-	// Integers, dates, years, text, enums, binary: the server's text is already canonical.
-	return append(dst, raw...), nil
+	return dialect.AppendCanonical(dst, raw, c)
 }
 
 func (s *rowStream) Values() [][]byte { return s.out }

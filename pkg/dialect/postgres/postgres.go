@@ -378,7 +378,9 @@ func (s *rowStream) Values() [][]byte { return s.out }
 func (s *rowStream) Err() error       { return s.err }
 func (s *rowStream) Close()           { s.rows.Close() }
 
-// appendCanonical appends the canonical form of one non-NULL value in PostgreSQL's text form.
+// appendCanonical appends the canonical form of one non-NULL value in PostgreSQL's text form:
+// numeric's NaN and infinities, bit strings and hex bytea are PostgreSQL's own; everything else
+// is in the common text forms.
 func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
 	switch c.Class {
 	case dialect.ClassDecimal:
@@ -386,13 +388,6 @@ func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
 		case "NaN", "Infinity", "-Infinity":
 			return append(dst, raw...), nil
 		}
-		return checksum.AppendDecimal(dst, raw)
-	case dialect.ClassFloat:
-		return checksum.AppendFloat(dst, raw, 32)
-	case dialect.ClassDouble:
-		return checksum.AppendFloat(dst, raw, 64)
-	case dialect.ClassBool:
-		return checksum.AppendBool(dst, raw)
 	case dialect.ClassBit:
 		return checksum.AppendBitString(dst, raw)
 	case dialect.ClassBytes:
@@ -405,18 +400,6 @@ func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
 			return dst[:n], fmt.Errorf("bytea: %w", err)
 		}
 		return dst, nil
-	case dialect.ClassTime:
-		return checksum.AppendTime(dst, raw)
-	case dialect.ClassTimestamp:
-		return checksum.AppendTimestamp(dst, raw)
-	case dialect.ClassJSON:
-		return checksum.AppendJSON(dst, raw)
-	case dialect.ClassUUID:
-		return checksum.AppendUUID(dst, raw)
-	case dialect.ClassString:
-		if c.PadChar {
-			raw = checksum.TrimPad(raw)
-		}
 	}
-	return append(dst, raw...), nil
+	return dialect.AppendCanonical(dst, raw, c)
 }
