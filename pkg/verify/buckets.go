@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -147,15 +146,15 @@ func (j *job) diffBuckets(ctx context.Context, buckets []int, shards int) error 
 		shardOf[b] = i % shards
 	}
 	if shards == 1 {
-		src, tgt := entries{}, entries{}
+		sides := [2]entries{{}, {}}
 		err := j.collectBuckets(ctx, shardOf, func(side, _ int, key []byte, e rowEntry) error {
-			[]entries{src, tgt}[side].add(string(key), e)
+			sides[side].add(string(key), e)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		missing, extra, changed := matchEntries(src, tgt)
+		missing, extra, changed := matchEntries(sides[0], sides[1])
 		return j.record(ctx, missing, extra, changed)
 	}
 	dir, err := os.MkdirTemp("", "dbverify-buckets-")
@@ -324,39 +323,19 @@ func (j *job) scanSide(ctx context.Context, e *Endpoint, t *dialect.Table, cols 
 		whole.KeyKind, whole.Key = dialect.KeyNone, nil
 		plan = &whole
 	}
-	chunks, err := chunker.New(ctx, e.DB, plan, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime, Where: j.whereFor(e)})
-	if err != nil {
-		return 0, e.tableError(t, err)
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(j.opt.Workers)
-	n := 0
-	for {
-		c, err := chunks.Next(gctx)
-		if errors.Is(err, chunker.ErrDone) {
-			break
-		}
+	_, n, err := j.eachChunk(ctx, e, plan, 0, func(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
+		start := time.Now()
+		rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: c.Range, Where: j.whereFor(e)})
 		if err != nil {
-			if werr := g.Wait(); werr != nil {
-				return n, werr
-			}
-			return n, e.tableError(t, err)
+			return err
 		}
-		n++
-		g.Go(func() error {
-			start := time.Now()
-			rows, err := j.scan(gctx, e, dialect.Query{Table: t, Columns: cols, Range: c.Range, Where: j.whereFor(e)})
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			count, err := visit(rows)
-			if err != nil {
-				return e.tableError(t, err)
-			}
-			chunks.Feedback(count, time.Since(start))
-			return nil
-		})
-	}
-	return n, g.Wait()
+		defer rows.Close()
+		count, err := visit(rows)
+		if err != nil {
+			return e.tableError(t, err)
+		}
+		fb.Feedback(count, time.Since(start))
+		return nil
+	})
+	return n, err
 }

@@ -345,14 +345,24 @@ func (j *job) run(ctx context.Context) error {
 	if j.keyOrderDiffers() {
 		return j.runBuckets(ctx)
 	}
-	chunks, err := chunker.New(ctx, j.src.DB, j.st, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
-		Where: j.srcWhere, RowsHint: rows})
+	strategy, n, err := j.eachChunk(ctx, j.src, j.st, rows, j.chunk)
+	j.rep.Strategy, j.rep.Chunks = string(strategy), n
+	return err
+}
+
+// eachChunk plans chunks of t (read on e) and runs fn on each in a pool of Workers; it returns
+// the strategy and the number of chunks. g.Go blocks while all workers are busy, which is the
+// back-pressure on the planning of further chunks.
+func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rowsHint int64,
+	fn func(context.Context, chunker.Chunk, chunker.Chunker) error) (chunker.Strategy, int, error) {
+	chunks, err := chunker.New(ctx, e.DB, t, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
+		Where: j.whereFor(e), RowsHint: rowsHint})
 	if err != nil {
-		return j.src.tableError(j.st, err)
+		return "", 0, e.tableError(t, err)
 	}
-	j.rep.Strategy = string(chunks.Strategy())
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(j.opt.Workers) // g.Go blocks when all are busy: back-pressure on the chunker
+	g.SetLimit(j.opt.Workers)
+	n := 0
 	for {
 		c, err := chunks.Next(gctx)
 		if errors.Is(err, chunker.ErrDone) {
@@ -360,14 +370,14 @@ func (j *job) run(ctx context.Context) error {
 		}
 		if err != nil {
 			if werr := g.Wait(); werr != nil {
-				return werr // the worker's error is the cause; the chunker saw the cancellation
+				return chunks.Strategy(), n, werr // the worker's error is the cause; the chunker saw the cancellation
 			}
-			return j.src.tableError(j.st, err)
+			return chunks.Strategy(), n, e.tableError(t, err)
 		}
-		j.rep.Chunks++
-		g.Go(func() error { return j.chunk(gctx, c, chunks) })
+		n++
+		g.Go(func() error { return fn(gctx, c, chunks) })
 	}
-	return g.Wait()
+	return chunks.Strategy(), n, g.Wait()
 }
 
 // rowsHint counts the source's rows (estimates them on large tables), for chunk planning and
