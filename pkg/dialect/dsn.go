@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -21,6 +22,10 @@ var (
 	// host=... user=... keyword/value pairs, libpq's native form.
 	pgKeyword = regexp.MustCompile(`^\s*\w+\s*=`)
 )
+
+// ErrMalformedDSN is wrapped by the engines' errors for a DSN they cannot parse: the caller's
+// input is wrong, as opposed to a server that cannot be reached.
+var ErrMalformedDSN = errors.New("malformed DSN")
 
 // DetectEngine tells which engine a DSN is for: URLs by scheme (mysql://, mariadb://, aurora://
 // for MySQL; postgres://, postgresql:// for PostgreSQL), else the drivers' native forms.

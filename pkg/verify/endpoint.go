@@ -44,15 +44,12 @@ func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, 
 	var db dialect.DB
 	switch engine {
 	case dialect.MySQL:
-		if _, perr := mysql.ParseDSN(dsn); perr != nil {
-			return nil, e.errorf("", invalid(perr))
-		}
 		db, err = mysql.Open(ctx, dsn, n)
 	case dialect.Postgres:
-		if _, perr := postgres.ParseDSN(dsn); perr != nil {
-			return nil, e.errorf("", invalid(perr))
-		}
 		db, err = postgres.Open(ctx, dsn, n)
+	}
+	if errors.Is(err, dialect.ErrMalformedDSN) {
+		err = invalid(err)
 	}
 	if err != nil {
 		return nil, e.errorf("", err)

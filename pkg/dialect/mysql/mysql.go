@@ -51,23 +51,23 @@ func ParseDSN(dsn string) (*driver.Config, error) {
 	if i < 0 {
 		cfg, err := driver.ParseDSN(dsn)
 		if err != nil {
-			return nil, fmt.Errorf("mysql: malformed DSN: %v", err)
+			return nil, fmt.Errorf("mysql: %w: %v", dialect.ErrMalformedDSN, err)
 		}
 		return cfg, nil
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		// url.Parse quotes pieces of the DSN, which may be pieces of the password.
-		return nil, errors.New("mysql: malformed DSN URL (percent-encode any / ? # @ : in the user or password)")
+		return nil, fmt.Errorf("mysql: %w: not a valid URL (percent-encode any / ? # @ : in the user or password)", dialect.ErrMalformedDSN)
 	}
 	if u.Host == "" {
-		return nil, errors.New("mysql: malformed DSN: no host")
+		return nil, fmt.Errorf("mysql: %w: no host", dialect.ErrMalformedDSN)
 	}
 	db := strings.TrimPrefix(u.Path, "/")
 	// Let the driver parse the parameters; the rest comes from the URL.
 	cfg, err := driver.ParseDSN("/" + url.PathEscape(db) + "?" + u.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("mysql: malformed DSN parameters: %v", err)
+		return nil, fmt.Errorf("mysql: %w: parameters: %v", dialect.ErrMalformedDSN, err)
 	}
 	cfg.DBName = db
 	cfg.User = u.User.Username()
@@ -78,7 +78,7 @@ func ParseDSN(dsn string) (*driver.Config, error) {
 		port = "3306"
 	}
 	if _, err := strconv.Atoi(port); err != nil {
-		return nil, fmt.Errorf("mysql: malformed DSN: bad port %q", port)
+		return nil, fmt.Errorf("mysql: %w: bad port %q", dialect.ErrMalformedDSN, port)
 	}
 	cfg.Addr = net.JoinHostPort(host, port)
 	return cfg, nil

@@ -53,13 +53,13 @@ func ParseDSN(dsn string) (*pgxpool.Config, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: malformed DSN: %s", parseError(err, dsn))
+		return nil, fmt.Errorf("postgres: %w: %s", dialect.ErrMalformedDSN, parseError(err, dsn))
 	}
 	for _, h := range append([]*pgconn.FallbackConfig{{Host: cfg.ConnConfig.Host}}, cfg.ConnConfig.Fallbacks...) {
 		if strings.ContainsAny(h.Host, "@?#") {
 			// An unencoded '@' in the password: pgx split at the first one, and the rest of
 			// the password would show as the host in every message.
-			return nil, errors.New("postgres: malformed DSN: not a valid URL (percent-encode any / ? # @ : in the user or password)")
+			return nil, fmt.Errorf("postgres: %w: not a valid URL (percent-encode any / ? # @ : in the user or password)", dialect.ErrMalformedDSN)
 		}
 	}
 	return cfg, nil
