@@ -69,13 +69,14 @@ func main() {
 	diffs := flag.Int("diffs", 0, "scattered rows changed in the target")
 	pairs := flag.String("pairs", "mariadb,postgres,mariadb-postgres", "engine pairs: mariadb, postgres, mariadb-postgres")
 	workers := flag.Int("workers", 4, "dbverify --workers")
+	modes := flag.String("modes", "stream,pushdown", "dbverify --mode values to time, comma-separated")
 	bin := flag.String("dbverify", "bin/dbverify", "the dbverify binary")
 	myURL := flag.String("mysql", env("DBVERIFY_TEST_MYSQL", "mysql://root@127.0.0.1:3306/"), "MariaDB/MySQL server URL")
 	pgURL := flag.String("postgres", env("DBVERIFY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL")
 	flag.Parse()
 	my, pg := server{"mysql", *myURL}, server{"postgres", *pgURL}
 	ctx := context.Background()
-	if err := run(ctx, my, pg, *rows, *runs, *diffs, *workers, *bin, strings.Split(*pairs, ",")); err != nil {
+	if err := run(ctx, my, pg, *rows, *runs, *diffs, *workers, *bin, strings.Split(*pairs, ","), strings.Split(*modes, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -88,7 +89,7 @@ func env(k, def string) string {
 	return def
 }
 
-func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin string, pairs []string) error {
+func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin string, pairs, modes []string) error {
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("%s: %w (run make build)", bin, err)
 	}
@@ -125,7 +126,7 @@ func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin
 		case "mariadb-postgres":
 			src, tgt = my, pg
 		}
-		cs := contestants(src, tgt, bin, workers, diffs)
+		cs := contestants(src, tgt, bin, workers, diffs, modes)
 		results := make([][]sample, len(cs))
 		for r := 0; r < runs; r++ {
 			for i, c := range cs {
@@ -167,7 +168,7 @@ type contestant struct {
 
 // contestants lists, floor first: the servers' own digests of both tables in parallel, a bare
 // client scan of both in parallel, dbverify, and pt-table-checksum where it applies.
-func contestants(src, tgt server, bin string, workers, diffs int) []contestant {
+func contestants(src, tgt server, bin string, workers, diffs int, modes []string) []contestant {
 	cs := []contestant{
 		{"floor: server-side digest, both sides in parallel", func(ctx context.Context) (sample, error) {
 			return timed(func() error { return both(ctx, src, tgt, serverDigest) })
@@ -175,15 +176,17 @@ func contestants(src, tgt server, bin string, workers, diffs int) []contestant {
 		{"floor: bare client scan, both sides in parallel", func(ctx context.Context) (sample, error) {
 			return timed(func() error { return both(ctx, src, tgt, clientScan) })
 		}},
-		{fmt.Sprintf("dbverify compare (stream, %d workers)", workers), func(ctx context.Context) (sample, error) {
+	}
+	for _, mode := range modes {
+		cs = append(cs, contestant{fmt.Sprintf("dbverify compare (%s, %d workers)", mode, workers), func(ctx context.Context) (sample, error) {
 			var out strings.Builder
 			s, err := command(ctx, &out, bin, []int{0, 1}, "compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
-				"--tables", "bench", "--workers", fmt.Sprint(workers), "--output", "json")
+				"--tables", "bench", "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json")
 			if err == nil {
-				err = checkFound(out.String(), diffs)
+				err = checkFound(out.String(), diffs, mode)
 			}
 			return s, err
-		}},
+		}})
 	}
 	if src.engine == "mysql" && tgt.engine == "mysql" {
 		if pt, err := exec.LookPath("pt-table-checksum"); err == nil {
@@ -233,16 +236,22 @@ func command(ctx context.Context, stdout io.Writer, name string, okCodes []int, 
 	return s, nil
 }
 
-// checkFound fails unless dbverify's JSON report found exactly the differences seeded, so that
-// a benchmark never times a verifier that is fast because it is wrong.
-func checkFound(report string, diffs int) error {
+// checkFound fails unless dbverify's JSON report found exactly the differences seeded, in the
+// mode asked for, so that a benchmark never times a verifier that is fast because it is wrong.
+func checkFound(report string, diffs int, mode string) error {
 	var rep struct {
-		Tables []struct{ Missing, Extra, Changed int }
+		Tables []struct {
+			Missing, Extra, Changed int
+			Mode                    string
+		}
 	}
 	if err := json.Unmarshal([]byte(report), &rep); err != nil || len(rep.Tables) != 1 {
 		return fmt.Errorf("dbverify report: %v", err)
 	}
 	t := rep.Tables[0]
+	if mode != "auto" && t.Mode != mode {
+		return fmt.Errorf("dbverify ran in %s mode, not %s", t.Mode, mode)
+	}
 	if t.Missing+t.Extra+t.Changed != diffs {
 		return fmt.Errorf("dbverify found %d missing, %d extra, %d changed rows; %d were seeded", t.Missing, t.Extra, t.Changed, diffs)
 	}

@@ -39,6 +39,7 @@ type compareFlags struct {
 	targetSchema      string
 	dmsMappings       string
 	cpuProfile        string
+	mode              string
 }
 
 func compareCommand() *cli.Command {
@@ -59,6 +60,12 @@ Examples:
   dbverify compare --source $SRC --target $TGT --tables 'orders,order_*' --exclude audit_log
   dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --output json
   dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
+  dbverify compare --source $SRC --target $TGT --mode stream
+
+Modes: pushdown has each database hash its rows in SQL, so one row per chunk crosses the
+network; stream reads the rows and hashes them here. auto (the default) pushes down every
+table whose columns both engines can write alike in SQL and streams the rest (floats, JSON,
+tolerances, keys that collate differently); the report says which mode each table used.
 
 Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 		Flags: []cli.Flag{
@@ -70,6 +77,7 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always)"},
 			&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
 			&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
+			&cli.StringFlag{Name: "mode", Value: "auto", Usage: "how rows are hashed: auto, pushdown (in SQL, by each database) or stream (here)", Destination: &f.mode},
 			&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 			&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
 			&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
@@ -129,6 +137,8 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		return usage("--output must be text or json, not %q", f.output)
 	case f.workers < 1:
 		return usage("--workers must be at least 1")
+	case f.mode != verify.ModeAuto && f.mode != verify.ModePushdown && f.mode != verify.ModeStream:
+		return usage("--mode must be auto, pushdown or stream, not %q", f.mode)
 	case f.chunkRows < 0:
 		return usage("--chunk-rows must not be negative")
 	case f.chunkTime <= 0:
@@ -165,6 +175,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
 	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
+	opt.Mode = f.mode
 	opt.Logger = logger(f.verbose, stderr)
 	var bar *barProgress
 	if f.progress && f.output == "text" && isTerminal(stderr) {

@@ -8,8 +8,14 @@ import (
 var sinkU64 uint64
 
 func benchRow(b *testing.B, r [][]byte) {
-	h := NewHasher()
-	b.SetBytes(int64(len(AppendRow(nil, r))))
+	for _, fam := range []Family{MD5, CRC32C, PG64} {
+		b.Run(fam.String(), func(b *testing.B) { benchRowFamily(b, fam, r) })
+	}
+}
+
+func benchRowFamily(b *testing.B, fam Family, r [][]byte) {
+	h := NewHasher(Layout{Family: fam})
+	b.SetBytes(int64(len(Layout{}.AppendHashText(nil, r))))
 	b.ReportAllocs()
 	for b.Loop() {
 		s, x := h.Row(r)

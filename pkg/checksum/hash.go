@@ -7,14 +7,8 @@ import (
 	"github.com/cespare/xxhash/v2"
 )
 
-// The seeds of the two row hashes. Any two distinct values give independent hashes; these are
-// fixed forever because they are part of every fingerprint ever printed.
-const (
-	seedSum uint64 = 0x9e3779b97f4a7c15
-	seedXor uint64 = 0xc2b2ae3d27d4eb4f
-)
-
-// AppendRow appends the framing of a row's canonical columns to dst: each column as
+// AppendRow appends the framing of a row's canonical columns to dst (the verifier frames keys
+// with it; rows are hashed in their hash text, see Layout): each column as
 // uvarint(len+1) and its bytes, NULL (a nil slice) as uvarint(0). The framing is injective:
 // two rows frame alike only if they have the same columns with the same values.
 func AppendRow(dst []byte, cols [][]byte) []byte {
@@ -27,32 +21,6 @@ func AppendRow(dst []byte, cols [][]byte) []byte {
 		dst = append(dst, c...)
 	}
 	return dst
-}
-
-// Hasher hashes rows. It reuses its buffers, so it allocates nothing per row once warm; it is
-// not safe for concurrent use (give each worker its own).
-type Hasher struct {
-	buf      []byte
-	sum, xor *xxhash.Digest
-}
-
-// NewHasher returns a Hasher.
-func NewHasher() *Hasher {
-	return &Hasher{sum: xxhash.NewWithSeed(seedSum), xor: xxhash.NewWithSeed(seedXor)}
-}
-
-// Row returns the two independent 64-bit hashes of a row's canonical columns.
-func (h *Hasher) Row(cols [][]byte) (uint64, uint64) {
-	h.buf = AppendRow(h.buf[:0], cols)
-	return h.hashBuf()
-}
-
-func (h *Hasher) hashBuf() (uint64, uint64) {
-	h.sum.ResetWithSeed(seedSum)
-	h.sum.Write(h.buf)
-	h.xor.ResetWithSeed(seedXor)
-	h.xor.Write(h.buf)
-	return h.sum.Sum64(), h.xor.Sum64()
 }
 
 // Column returns a 64-bit hash of one canonical column value, NULL distinct from every value.

@@ -69,7 +69,7 @@ var distinctRows = [][][]byte{
 }
 
 func TestNullDiffersFromEmpty(t *testing.T) {
-	h := NewHasher()
+	h := NewHasher(Layout{})
 	ns, nx := h.Row(row(nil))
 	es, ex := h.Row(row([]byte{}))
 	if ns == es || nx == ex {
@@ -87,26 +87,38 @@ func TestNullDiffersFromEmpty(t *testing.T) {
 }
 
 func TestDistinctRowsFrameAndHashDifferently(t *testing.T) {
-	h := NewHasher()
 	frames := map[string]int{}
-	sums := map[uint64]int{}
-	xors := map[uint64]int{}
+	texts := map[string]int{}
 	for i, r := range distinctRows {
 		f := string(AppendRow(nil, r))
 		if j, ok := frames[f]; ok {
 			t.Errorf("rows %d %q and %d %q frame alike: %x", j, distinctRows[j], i, r, f)
 		}
 		frames[f] = i
-		s, x := h.Row(r)
-		if j, ok := sums[s]; ok {
-			t.Errorf("rows %d and %d have the same sum hash", j, i)
+		// Rows of different column counts may share a hash text (a layout is per table); those
+		// of one count may not.
+		tx := fmt.Sprintf("%d/%s", len(r), Layout{}.AppendHashText(nil, r))
+		if j, ok := texts[tx]; ok {
+			t.Errorf("rows %d %q and %d %q have the same hash text %q", j, distinctRows[j], i, r, tx)
 		}
-		if j, ok := xors[x]; ok {
-			t.Errorf("rows %d and %d have the same xor hash", j, i)
-		}
-		sums[s], xors[x] = i, i
-		if s == x {
-			t.Errorf("row %d: the two seeds give the same hash", i)
+		texts[tx] = i
+	}
+	for _, fam := range []Family{MD5, CRC32C, PG64} {
+		h := NewHasher(Layout{Family: fam})
+		sums := map[uint64]int{}
+		xors := map[uint64]int{}
+		for i, r := range distinctRows {
+			s, x := h.Row(r)
+			if j, ok := sums[s]; ok && len(distinctRows[j]) == len(r) {
+				t.Errorf("%s: rows %d and %d have the same sum hash", fam, j, i)
+			}
+			if j, ok := xors[x]; ok && len(distinctRows[j]) == len(r) {
+				t.Errorf("%s: rows %d and %d have the same xor hash", fam, j, i)
+			}
+			sums[s], xors[x] = i, i
+			if s == x && !(fam == CRC32C && len(r) == 0) { // both CRCs of no bytes are 0
+				t.Errorf("%s: row %d: the two hashes are equal", fam, i)
+			}
 		}
 	}
 	// ["a","bc"] vs ["ab","c"], spelled out.
@@ -117,38 +129,67 @@ func TestDistinctRowsFrameAndHashDifferently(t *testing.T) {
 
 func TestHasherRowIsStable(t *testing.T) {
 	r := row(bs("42"), nil, bs("hello"), []byte{})
-	h1, h2 := NewHasher(), NewHasher()
-	s1, x1 := h1.Row(r)
-	h1.Row(row(bytes.Repeat(bs("z"), 4096))) // a longer row in between must not leak into the next
-	s2, x2 := h1.Row(r)
-	s3, x3 := h2.Row(r)
-	if s1 != s2 || x1 != x2 || s1 != s3 || x1 != x3 {
-		t.Fatalf("same row, different hashes: %x/%x %x/%x %x/%x", s1, x1, s2, x2, s3, x3)
-	}
-	// The framing is what is hashed: the hashes are those of AppendRow's bytes.
-	h := NewHasher()
-	h.buf = AppendRow(h.buf[:0], r)
-	if s, x := h.hashBuf(); s != s1 || x != x1 {
-		t.Fatalf("Row and hashing the framing differ")
+	for _, fam := range []Family{MD5, CRC32C, PG64} {
+		l := Layout{Family: fam}
+		h1, h2 := NewHasher(l), NewHasher(l)
+		s1, x1 := h1.Row(r)
+		h1.Row(row(bytes.Repeat(bs("z"), 4096))) // a longer row in between must not leak into the next
+		s2, x2 := h1.Row(r)
+		s3, x3 := h2.Row(r)
+		if s1 != s2 || x1 != x2 || s1 != s3 || x1 != x3 {
+			t.Fatalf("%s: same row, different hashes: %x/%x %x/%x %x/%x", fam, s1, x1, s2, x2, s3, x3)
+		}
+		// The hash text is what is hashed.
+		if s, x := fam.Hash(l.AppendHashText(nil, r)); s != s1 || x != x1 {
+			t.Fatalf("%s: Row and hashing the hash text differ", fam)
+		}
 	}
 }
 
-// TestHasherGolden pins the hashes of a few rows. The seeds and framing are part of every
-// fingerprint ever printed: if this test breaks, old reports no longer compare with new ones.
+// TestHasherGolden pins the digests of a few rows in each family. The families and the hash
+// text are part of every fingerprint ever printed, and the databases compute the same in SQL:
+// if this test breaks, old reports no longer compare with new ones.
 func TestHasherGolden(t *testing.T) {
-	h := NewHasher()
-	var d Digest
-	for _, r := range [][][]byte{row(), row(nil), row([]byte{}), row(bs("1"), bs("abc"), nil)} {
-		d.Add(h.Row(r))
-	}
-	const want = "4 rows, " + goldenFingerprint
-	if got := d.String(); got != want {
-		t.Fatalf("golden digest = %q, want %q (did the seeds or the framing change?)", got, want)
+	rows := [][][]byte{row(), row(nil), row([]byte{}), row(bs("1"), bs("abc"), nil)}
+	for fam, want := range goldenFingerprints {
+		h := NewHasher(Layout{Family: fam})
+		var d Digest
+		for _, r := range rows {
+			d.Add(h.Row(r))
+		}
+		if got := d.String(); got != "4 rows, "+want {
+			t.Errorf("%s: golden digest = %q, want %q (did a family or the hash text change?)", fam, got, "4 rows, "+want)
+		}
 	}
 }
 
-// goldenFingerprint was computed by this package when the test was written.
-const goldenFingerprint = "9ae31634190e33fda1c604afaf9b7e32"
+func TestHashText(t *testing.T) {
+	l := Layout{Forms: []Form{
+		{Kind: FormPlain}, {Kind: FormText}, {Kind: FormDecimal, Scale: 2}, {Kind: FormDecimal, Scale: -1},
+		{Kind: FormTime}, {Kind: FormTime, TrimFrac: true}, {Kind: FormDecimal, Scale: 3}, {Kind: FormTime, TrimFrac: true},
+		{Kind: FormHex},
+	}}
+	got := string(l.AppendHashText(nil, row(bs("-12"), bs("héllo"), bs("1.5"), bs("1.5"),
+		bs("2024-01-01 00:00:01.000000"), bs("2024-01-01 00:00:01.120000"), bs("-7"), bs("infinity"), []byte{0xde, 0xad, 0x00})))
+	want := "-12,6:héllo1.50,1.5,2024-01-01 00:00:01.000000,2024-01-01 00:00:01.12,-7.000,infinity,dead00,"
+	if got != want {
+		t.Fatalf("hash text = %q, want %q", got, want)
+	}
+	nulls := string(l.AppendHashText(nil, make([][]byte, 9)))
+	if want := "N,NN,N,N,N,N,N,N,"; nulls != want {
+		t.Fatalf("NULLs = %q, want %q", nulls, want)
+	}
+	if got := string(Layout{Forms: []Form{{Kind: FormTime, TrimFrac: true}}}.AppendHashText(nil, row(bs("12:00:00.000000")))); got != "12:00:00," {
+		t.Fatalf("trimmed whole second = %q", got)
+	}
+}
+
+// goldenFingerprints were computed by this package when the families were introduced.
+var goldenFingerprints = map[Family]string{
+	MD5:    "bc1bc972fa8e4d357596de5350da4861",
+	CRC32C: "000000015752b06b00000000d4da32c6",
+	PG64:   "e5598475356f94a5bcb9f193642caea8",
+}
 
 // testRows returns n distinct rows of mixed shapes.
 func testRows(n int) [][][]byte {
@@ -164,7 +205,7 @@ func testRows(n int) [][][]byte {
 }
 
 func digestOf(rows [][][]byte) Digest {
-	h := NewHasher()
+	h := NewHasher(Layout{})
 	var d Digest
 	for _, r := range rows {
 		d.Add(h.Row(r))
@@ -275,7 +316,7 @@ func TestDigestDuplicatesDoNotCancel(t *testing.T) {
 		t.Fatal("a duplicate row left the fingerprint unchanged")
 	}
 	// A row added twice toggles Xor back, but Sum still moves: this is why the digest has both.
-	h := NewHasher()
+	h := NewHasher(Layout{})
 	s, x := h.Row(rows[3])
 	var once, twice Digest
 	once.Add(s, x)
@@ -309,7 +350,7 @@ func TestHasherRowAllocs(t *testing.T) {
 	if testing.CoverMode() != "" {
 		t.Skip("instrumented builds allocate")
 	}
-	h := NewHasher()
+	h := NewHasher(Layout{})
 	r := row(bs("1234567"), bs("Alice Example"), nil, bs("2024-02-29 23:59:59.000000"), bs("12.34"), bytes.Repeat(bs("x"), 300))
 	h.Row(r) // warm: the buffer grows once
 	var sink uint64

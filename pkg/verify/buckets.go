@@ -115,8 +115,8 @@ func (j *job) bucketVisitor(all *[bucketCount]checksum.Digest, source bool) func
 	var mu sync.Mutex
 	return func(rows dialect.Rows) (int64, error) {
 		var local [bucketCount]checksum.Digest
-		h := hashers.Get().(*checksum.Hasher)
-		defer hashers.Put(h)
+		h := j.hashers.Get().(*checksum.Hasher)
+		defer j.hashers.Put(h)
 		var key []byte
 		var n int64
 		for rows.Next() {
@@ -182,7 +182,7 @@ func (j *job) diffBuckets(ctx context.Context, buckets []int, shards int) error 
 	for s := 0; s < shards; s++ {
 		var sides [2]entries
 		for side := range sides {
-			if sides[side], err = files[side][s].readAll(len(j.scols)); err != nil {
+			if sides[side], err = files[side][s].readAll(2); err != nil {
 				return err
 			}
 		}
@@ -202,6 +202,8 @@ func (j *job) collectBuckets(ctx context.Context, shardOf map[int]int, keep func
 		return func(rows dialect.Rows) (int64, error) {
 			var key []byte
 			var n int64
+			h := j.hashers.Get().(*checksum.Hasher)
+			defer j.hashers.Put(h)
 			for rows.Next() {
 				n++
 				vals := rows.Values()
@@ -210,7 +212,7 @@ func (j *job) collectBuckets(ctx context.Context, shardOf map[int]int, keep func
 				if !ok {
 					continue
 				}
-				e := rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: columnHashes(vals)}
+				e := j.entry(h, vals)
 				mu.Lock()
 				err := keep(side, shard, key, e)
 				mu.Unlock()
@@ -227,7 +229,7 @@ func (j *job) collectBuckets(ctx context.Context, shardOf map[int]int, keep func
 	return g.Wait()
 }
 
-// spill is one shard file of one side: records of a framed key and its row's column hashes.
+// spill is one shard file of one side: records of a framed key and its row's hashes.
 type spill struct {
 	f *os.File
 	w *bufio.Writer
@@ -254,7 +256,7 @@ func (s *spill) write(key []byte, cols []uint64) error {
 	return nil
 }
 
-// readAll reads the shard back as entries of rows with ncols column hashes.
+// readAll reads the shard back as entries of rows with ncols hashes.
 func (s *spill) readAll(ncols int) (entries, error) {
 	if err := s.w.Flush(); err != nil {
 		return nil, fmt.Errorf("verify: spill file: %w", err)

@@ -129,6 +129,9 @@ type job struct {
 	srcWhere string         // the source's row filter: the user's and the mapping's (DMS filters)
 	opt      Options
 	rep      *TableReport
+	layout   checksum.Layout // how rows are hashed, in Go and in SQL
+	mode     string          // ModeStream or ModePushdown
+	hashers  sync.Pool       // *checksum.Hasher under layout, one per worker at a time
 
 	mu     sync.Mutex
 	sd, td checksum.Digest
@@ -172,8 +175,16 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	}
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
-		Key: st.KeyNames(), Columns: len(j.scols), Mode: "stream"}
+		Key: st.KeyNames(), Columns: len(j.scols)}
 	j.tol = j.newTolerance()
+	j.layout = j.layoutFor(hashFamily(src.DB, tgt.DB))
+	j.hashers.New = func() any { return checksum.NewHasher(j.layout) }
+	mode, err := j.chooseMode()
+	if err != nil {
+		return nil, err
+	}
+	j.mode = mode
+	j.rep.Mode, j.rep.Hash = j.mode, j.layout.Family.String()
 	j.srcWhere = opt.Where
 	if q, ok := src.DB.(mapping.Quoter); ok {
 		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
@@ -397,10 +408,19 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// chunk hashes one chunk on both sides and narrows it down to rows if the digests differ.
+// chunk hashes one chunk on both sides and finds its differing rows if the digests differ. In
+// stream mode the first read keeps each row's key and hashes (up to keepRows a side), so that a
+// differing chunk is matched without reading it again; in pushdown mode a differing chunk is
+// listed as keys and hashes computed in SQL. Chunks too large for either are narrowed.
 func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
 	start := time.Now()
-	sd, td, err := j.digests(ctx, c.Range)
+	var kept [2]*keptRows
+	if j.mode == ModeStream && j.st.KeyKind != dialect.KeyNone {
+		kept = [2]*keptRows{getKept(), getKept()}
+		defer putKept(kept[0])
+		defer putKept(kept[1])
+	}
+	sd, td, err := j.digests(ctx, c.Range, kept)
 	if err != nil {
 		return err
 	}
@@ -416,14 +436,26 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return nil
 	}
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
+	if j.mode == ModePushdown && max(sd.Rows, td.Rows) <= keepRows {
+		kept = [2]*keptRows{getKept(), getKept()}
+		defer putKept(kept[0])
+		defer putKept(kept[1])
+		if err := j.listHashes(ctx, c.Range, kept); err != nil {
+			return err
+		}
+	}
+	if kept[0] != nil && kept[0].complete() && kept[1].complete() {
+		return j.settle(ctx, kept[0].entries(), kept[1].entries())
+	}
 	return j.narrow(ctx, c.Range, sd.Rows, td.Rows, 0)
 }
 
-// digests hashes a range on both sides at once.
-func (j *job) digests(ctx context.Context, r dialect.Range) (sd, td checksum.Digest, err error) {
+// digests hashes a range on both sides at once, keeping the rows' keys and hashes in kept
+// (stream mode) when it is not nil.
+func (j *job) digests(ctx context.Context, r dialect.Range, kept [2]*keptRows) (sd, td checksum.Digest, err error) {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { sd, err = j.digest(gctx, j.src, j.st, j.scols, r); return err })
-	g.Go(func() (err error) { td, err = j.digest(gctx, j.tgt, j.tt, j.tcols, r); return err })
+	g.Go(func() (err error) { sd, err = j.digest(gctx, j.src, j.st, j.scols, r, kept[0]); return err })
+	g.Go(func() (err error) { td, err = j.digest(gctx, j.tgt, j.tt, j.tcols, r, kept[1]); return err })
 	err = g.Wait()
 	return sd, td, err
 }
@@ -437,20 +469,34 @@ func (j *job) scan(ctx context.Context, e *Endpoint, q dialect.Query) (dialect.R
 	return j.wrap(rows), nil
 }
 
-var hashers = sync.Pool{New: func() any { return checksum.NewHasher() }}
-
-// digest hashes the rows of a range on one side.
-func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range) (checksum.Digest, error) {
+// digest hashes the rows of a range on one side: in SQL in pushdown mode, else in Go, keeping
+// each row's key and hashes in kept if it is not nil.
+func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range, kept *keptRows) (checksum.Digest, error) {
+	q := dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}
+	if j.mode == ModePushdown {
+		d, err := e.DB.(dialect.Pushdown).Digest(ctx, q, j.layout)
+		if err != nil {
+			return d, e.tableError(t, err)
+		}
+		return d, nil
+	}
 	var d checksum.Digest
-	rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)})
+	rows, err := j.scan(ctx, e, q)
 	if err != nil {
 		return d, err
 	}
 	defer rows.Close()
-	h := hashers.Get().(*checksum.Hasher)
-	defer hashers.Put(h)
+	h := j.hashers.Get().(*checksum.Hasher)
+	defer j.hashers.Put(h)
+	var key []byte
 	for rows.Next() {
-		d.Add(h.Row(rows.Values()))
+		vals := rows.Values()
+		s, x := h.Row(vals)
+		d.Add(s, x)
+		if kept != nil && kept.room() {
+			key = j.frameKey(key[:0], vals)
+			kept.add(key, s, x)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return d, e.tableError(t, err)

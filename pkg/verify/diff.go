@@ -49,7 +49,7 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64, d
 		return j.rowDiff(ctx, r) // cannot cut further (the rows changed meanwhile): match as is
 	}
 	for _, p := range parts {
-		sd, td, err := j.digests(ctx, p)
+		sd, td, err := j.digests(ctx, p, [2]*keptRows{})
 		if err != nil {
 			return err
 		}
@@ -63,10 +63,10 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64, d
 	return nil
 }
 
-// rowEntry is what the row diff keeps of a row: its key and one hash per column.
+// rowEntry is what the row diff keeps of a row: its key and its two row hashes.
 type rowEntry struct {
 	key  dialect.Key
-	cols []uint64
+	cols []uint64 // the row's hashes under the job's layout
 }
 
 // rowDiff matches the rows of a small range by key.
@@ -78,6 +78,11 @@ func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
 	if err := j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, tgt.add); err != nil {
 		return err
 	}
+	return j.settle(ctx, src, tgt)
+}
+
+// settle matches a range's rows of both sides by key and records the differences.
+func (j *job) settle(ctx context.Context, src, tgt entries) error {
 	missing, extra, changed := matchEntries(src, tgt)
 	if j.textKey {
 		// Collations may put a text key in another range on the other side: look such rows up
@@ -150,10 +155,12 @@ func (j *job) scanEntries(ctx context.Context, e *Endpoint, t *dialect.Table, co
 	}
 	defer rows.Close()
 	var buf []byte
+	h := j.hashers.Get().(*checksum.Hasher)
+	defer j.hashers.Put(h)
 	for rows.Next() {
 		vals := rows.Values()
 		buf = j.frameKey(buf[:0], vals)
-		fn(string(buf), rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: columnHashes(vals)})
+		fn(string(buf), j.entry(h, vals))
 	}
 	if err := rows.Err(); err != nil {
 		return e.tableError(t, err)
@@ -169,12 +176,10 @@ func (j *job) frameKey(dst []byte, vals [][]byte) []byte {
 	return dst
 }
 
-func columnHashes(vals [][]byte) []uint64 {
-	h := make([]uint64, len(vals))
-	for i, v := range vals {
-		h[i] = checksum.Column(v)
-	}
-	return h
+// entry is what the row diff keeps of a row read in full: its key and row hashes.
+func (j *job) entry(h *checksum.Hasher, vals [][]byte) rowEntry {
+	s, x := h.Row(vals)
+	return rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: []uint64{s, x}}
 }
 
 func equalHashes(a, b []uint64) bool {
@@ -194,8 +199,10 @@ func (j *job) confirm(ctx context.Context, rows []rowEntry, e *Endpoint, t *dial
 		return rows, nil, nil
 	}
 	found := map[string]rowEntry{}
+	h := j.hashers.Get().(*checksum.Hasher)
+	defer j.hashers.Put(h)
 	if err := j.lookup(ctx, e, t, cols, keysOf(rows), func(k string, vals [][]byte) {
-		found[k] = rowEntry{key: dialect.CloneKey(j.keyOf(vals)), cols: columnHashes(vals)}
+		found[k] = j.entry(h, vals)
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -324,7 +331,7 @@ func (j *job) changedDiffs(ctx context.Context, changed [][2]rowEntry) ([]RowDif
 		k := string(checksum.AppendRow(nil, c[0].key))
 		sv, tv := vals[0][k], vals[1][k]
 		for i := range j.names {
-			if c[0].cols[i] == c[1].cols[i] {
+			if sv != nil && tv != nil && bytes.Equal(sv[i], tv[i]) && (sv[i] == nil) == (tv[i] == nil) {
 				continue
 			}
 			cd := ColumnDiff{Column: j.names[i], Source: Value{Gone: true}, Target: Value{Gone: true}}

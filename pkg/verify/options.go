@@ -17,6 +17,7 @@ type Options struct {
 	Columns       []string        // compare only these columns (the key's are always compared)
 	IgnoreColumns []string        // leave these columns out
 	Workers       int             // chunks hashed at once (each on both sides); 0 means 4
+	Mode          string          // auto (pushdown where both sides can, else stream), pushdown or stream; "" means auto
 	ChunkRows     int             // fixed rows per chunk; 0 sizes chunks by ChunkTime
 	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
 	DiffRows      int             // a differing range is split until it holds at most this many rows; 0 means 2000
@@ -60,6 +61,13 @@ func (o Options) withDefaults() (Options, error) {
 		if _, err := timeDigits(p); p != 0 && err != nil {
 			return o, invalid(fmt.Errorf("options: %w%s", err, where))
 		}
+	}
+	switch o.Mode {
+	case "":
+		o.Mode = ModeAuto
+	case ModeAuto, ModePushdown, ModeStream:
+	default:
+		return o, invalid(fmt.Errorf("options: mode %q: want auto, pushdown or stream", o.Mode))
 	}
 	if o.Workers == 0 {
 		o.Workers = 4

@@ -47,7 +47,8 @@ type TableReport struct {
 	KeyKind     string        `json:"key_kind"` // primary key, unique index, none
 	Columns     int           `json:"columns"`  // how many columns were compared
 	Strategy    string        `json:"strategy"` // range, keyset, whole-table
-	Mode        string        `json:"mode"`     // stream
+	Mode        string        `json:"mode"`     // stream or pushdown
+	Hash        string        `json:"hash"`     // the row-hash family the fingerprints are in: md5, crc32c, pg64
 	Chunks      int           `json:"chunks"`
 	SourceRows  int64         `json:"source_rows"`
 	TargetRows  int64         `json:"target_rows"`
@@ -170,7 +171,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "source  %s  (%s %s)\n", r.Source.DSN, r.Source.Engine, r.Source.Version)
 	fmt.Fprintf(&b, "target  %s  (%s %s)\n\n", r.Target.DSN, r.Target.Engine, r.Target.Version)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tKEY\tSTRATEGY\tCHUNKS\tSOURCE ROWS\tTARGET ROWS\tMISSING\tEXTRA\tCHANGED\tFINGERPRINT\tTIME\tRESULT")
+	fmt.Fprintln(tw, "TABLE\tKEY\tSTRATEGY\tMODE\tCHUNKS\tSOURCE ROWS\tTARGET ROWS\tMISSING\tEXTRA\tCHANGED\tFINGERPRINT\tTIME\tRESULT")
 	for _, t := range r.Tables {
 		name := t.Source
 		if t.Target != t.Source {
@@ -184,8 +185,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		if !t.Identical() {
 			result = "DIFFERENT"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", name, key, t.Strategy, t.Chunks,
-			t.SourceRows, t.TargetRows, t.Missing, t.Extra, t.Changed, t.SourcePrint, t.Duration.Round(time.Millisecond), result)
+		fp := t.SourcePrint
+		if t.Hash != "" {
+			fp = t.Hash + ":" + fp
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", name, key, t.Strategy, t.Mode, t.Chunks,
+			t.SourceRows, t.TargetRows, t.Missing, t.Extra, t.Changed, fp, t.Duration.Round(time.Millisecond), result)
 	}
 	tw.Flush()
 	for _, t := range r.Tables {

@@ -19,6 +19,7 @@ import (
 
 	driver "github.com/go-sql-driver/mysql"
 
+	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -39,6 +40,8 @@ type DB struct {
 	version           string
 	mariadb           bool
 	addr              string
+	families          []checksum.Family // computed in SQL (pushdown.go)
+	sharedVar         bool              // a session variable may carry a value between hashes
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -133,6 +136,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		}
 		d.schema = s.String
 	}
+	d.probePushdown(ctx)
 	return d, nil
 }
 

@@ -31,6 +31,8 @@ type DB struct {
 	schema            string
 	version           string
 	addr              string
+	families          []checksum.Family // computed in SQL (pushdown.go)
+	trimScale         bool              // trim_scale() exists (PostgreSQL 13+)
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -121,6 +123,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, err)
 	}
+	d.probePushdown(ctx)
 	return d, nil
 }
 

@@ -1,0 +1,184 @@
+package checksum
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash/crc32"
+	"strconv"
+)
+
+// Family is a row hash that Go and the databases of an engine pair can both compute: the same
+// rows give the same digest whether they were hashed in Go (stream mode) or in SQL (pushdown).
+// Each family hashes a row's hash text (see Layout) into two 64-bit values, the first summed and
+// the second xored into the digest.
+type Family uint8
+
+// The families, in no order of preference (the verifier picks per engine pair).
+const (
+	// MD5 takes the first and second halves of the MD5 of the hash text: 128 independent bits.
+	// Every engine has MD5(), so it is the family of cross-engine pairs; PostgreSQL's md5() is
+	// slow (about four times its own hashtext), MariaDB's about half again its CRC32.
+	MD5 Family = iota
+	// CRC32C sums CRC32 (IEEE) and xors CRC32C (Castagnoli) of the hash text: two 32-bit
+	// checks of different polynomials, 64 bits in all. MariaDB 10.8+ computes both in SQL for
+	// little more than its own CRC32 checksum; CRCs are linear, so the sum (not the xor) is what
+	// catches changes that cancel out across rows.
+	CRC32C
+	// PG64 sums PostgreSQL's hashtextextended(text, 0) and xors hashtextextended(text, 1):
+	// 128 bits from a non-linear 64-bit hash that PostgreSQL computes about as fast as its own
+	// hashtext.
+	PG64
+)
+
+var familyNames = [...]string{MD5: "md5", CRC32C: "crc32c", PG64: "pg64"}
+
+func (f Family) String() string {
+	if int(f) < len(familyNames) {
+		return familyNames[f]
+	}
+	return fmt.Sprintf("family(%d)", int(f))
+}
+
+// FormKind says how a column's canonical value is written into the hash text.
+type FormKind uint8
+
+// The forms. Text and binary can hold any byte, so they are length-framed; every other form has
+// a fixed alphabet without ',' and ends with one. NULL is "N" (text) or "N," (the others), which
+// no value's form begins with. Knowing each column's form, the hash text parses back into the
+// row: it is injective.
+const (
+	FormText    FormKind = iota // decimal byte length, ':', the bytes
+	FormPlain                   // the canonical text, ','
+	FormDecimal                 // the decimal with Scale fractional digits (Scale < 0: canonical), ','
+	FormTime                    // a date-time or time with six fractional digits (trailing zeros trimmed when TrimFrac), ','
+	FormHex                     // binary as lower-case hex (PostgreSQL's text cannot hold raw bytes), ','
+)
+
+// Form is how one column enters the hash text.
+type Form struct {
+	Kind FormKind
+	// Scale is the number of fractional digits a FormDecimal value is written with, padding with
+	// zeros; negative for the canonical form (no trailing zeros).
+	Scale int
+	// TrimFrac writes a FormTime value without trailing fractional zeros (and without the point
+	// when all six are zero), as PostgreSQL prints it.
+	TrimFrac bool
+}
+
+// Layout is how a row's columns make its hash text, and the family that hashes it.
+type Layout struct {
+	Family Family
+	Forms  []Form // one per column; a missing form is FormText
+}
+
+// AppendHashText appends a row's hash text: each canonical column value (nil for NULL) in its
+// form. The databases build the same bytes in SQL.
+func (l Layout) AppendHashText(dst []byte, cols [][]byte) []byte {
+	for i, c := range cols {
+		f := Form{}
+		if i < len(l.Forms) {
+			f = l.Forms[i]
+		}
+		dst = f.append(dst, c)
+	}
+	return dst
+}
+
+func (f Form) append(dst, c []byte) []byte {
+	if f.Kind == FormText {
+		if c == nil {
+			return append(dst, 'N')
+		}
+		dst = strconv.AppendInt(dst, int64(len(c)), 10)
+		dst = append(dst, ':')
+		return append(dst, c...)
+	}
+	if c == nil {
+		return append(dst, 'N', ',')
+	}
+	switch f.Kind {
+	case FormDecimal:
+		dst = appendScaled(dst, c, f.Scale)
+	case FormTime:
+		dst = appendFrac(dst, c, f.TrimFrac)
+	case FormHex:
+		dst = hex.AppendEncode(dst, c)
+	default:
+		dst = append(dst, c...)
+	}
+	return append(dst, ',')
+}
+
+// appendScaled appends a canonical decimal with exactly scale fractional digits (as is when scale
+// is negative or the value already has more).
+func appendScaled(dst, c []byte, scale int) []byte {
+	dst = append(dst, c...)
+	if scale <= 0 {
+		return dst
+	}
+	frac := 0
+	if i := bytes.IndexByte(c, '.'); i >= 0 {
+		frac = len(c) - i - 1
+	} else if allDigits(bytes.TrimPrefix(c, []byte{'-'})) {
+		dst = append(dst, '.')
+	} else {
+		return dst // NaN and the infinities
+	}
+	for ; frac < scale; frac++ {
+		dst = append(dst, '0')
+	}
+	return dst
+}
+
+// appendFrac appends a canonical time or timestamp (six fractional digits), trimming the
+// fraction's trailing zeros when trim is set. Values without a six-digit fraction (PostgreSQL's
+// infinity and years BC) are appended as they are.
+func appendFrac(dst, c []byte, trim bool) []byte {
+	n := len(c)
+	if !trim || n < 7 || c[n-7] != '.' {
+		return append(dst, c...)
+	}
+	end := n
+	for end > n-6 && c[end-1] == '0' {
+		end--
+	}
+	if end == n-6 {
+		end-- // the point too
+	}
+	return append(dst, c[:end]...)
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Hasher hashes rows under a layout. It reuses its buffer, so it allocates nothing per row once
+// warm; it is not safe for concurrent use (give each worker its own).
+type Hasher struct {
+	l   Layout
+	buf []byte
+}
+
+// NewHasher returns a Hasher for rows laid out by l.
+func NewHasher(l Layout) *Hasher { return &Hasher{l: l} }
+
+// Row returns the two 64-bit hashes of a row's canonical columns: the first is summed into a
+// digest, the second xored.
+func (h *Hasher) Row(cols [][]byte) (uint64, uint64) {
+	h.buf = h.l.AppendHashText(h.buf[:0], cols)
+	return h.l.Family.Hash(h.buf)
+}
+
+// Hash returns the family's two hashes of a hash text.
+func (f Family) Hash(text []byte) (uint64, uint64) {
+	switch f {
+	case CRC32C:
+		return uint64(crc32.ChecksumIEEE(text)), uint64(crc32.Checksum(text, castagnoli))
+	case PG64:
+		return PGHashExtended(text, 0), PGHashExtended(text, 1)
+	default:
+		s := md5.Sum(text)
+		return binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:])
+	}
+}

@@ -1,0 +1,192 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/dbverify/dbverify/pkg/checksum"
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+var _ dialect.Pushdown = (*DB)(nil)
+
+const (
+	// probePushdown reads what pushdown needs: bit_xor (PostgreSQL 14+) and a UTF-8 database,
+	// whose text bytes are those the client reads.
+	probePushdown = "SELECT current_setting('server_version_num')::int, current_setting('server_encoding')"
+
+	// digestPG64 hashes each row's text twice, with seeds 0 and 1 (the text is built twice:
+	// cheaper here than a subquery that would build it once).
+	digestPG64 = "SELECT count(*), sum(hashtextextended(%[1]s, 0)), bit_xor(hashtextextended(%[1]s, 1)) FROM %[2]s WHERE %[3]s"
+	// digestMD5 takes the MD5 once per row in a subquery that OFFSET 0 keeps from being
+	// flattened (which would compute it twice), and reads its halves as int8.
+	digestMD5 = `SELECT count(*), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
+FROM (SELECT md5(%[1]s) AS m FROM %[2]s WHERE %[3]s OFFSET 0) AS d`
+	rowHashesPG64 = "SELECT %[1]s, hashtextextended(%[2]s, 0), hashtextextended(%[2]s, 1) FROM %[3]s WHERE %[4]s"
+	rowHashesMD5  = "SELECT %[1]s, md5(%[2]s) FROM %[3]s WHERE %[4]s"
+)
+
+func (d *DB) probePushdown(ctx context.Context) {
+	var version int
+	var encoding string
+	if err := d.pool.QueryRow(ctx, probePushdown).Scan(&version, &encoding); err != nil {
+		return
+	}
+	d.trimScale = version >= 130000
+	if version >= 140000 && encoding == "UTF8" {
+		d.families = []checksum.Family{checksum.PG64, checksum.MD5}
+	}
+}
+
+// HashFamilies implements dialect.Pushdown.
+func (d *DB) HashFamilies() []checksum.Family { return d.families }
+
+// CanHash implements dialect.Pushdown.
+func (d *DB) CanHash(c dialect.Column, f checksum.Form) bool {
+	_, ok := d.hashExpr(c, f)
+	return ok
+}
+
+// hashExpr is the SQL writing column c's canonical value in form f as text, without the
+// framing; ok is false when PostgreSQL cannot write it exactly as Go does.
+func (d *DB) hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
+	q := quote(c.Name)
+	switch f.Kind {
+	case checksum.FormText:
+		switch c.Class {
+		case dialect.ClassString, dialect.ClassEnum:
+			if c.Coerced {
+				return "", false
+			}
+			return q + "::text", true // a bpchar loses its pad as text
+		case dialect.ClassUUID:
+			return q + "::text", !c.Coerced && c.BaseType == "uuid"
+		}
+	case checksum.FormHex:
+		if c.Class == dialect.ClassBytes {
+			return "encode(" + q + ", 'hex')", true
+		}
+	case checksum.FormPlain:
+		switch c.Class {
+		case dialect.ClassInt, dialect.ClassUint, dialect.ClassDate:
+			return q + "::text", true
+		case dialect.ClassBool:
+			return q + "::int::text", true
+		}
+	case checksum.FormDecimal:
+		if c.Class != dialect.ClassDecimal {
+			return "", false
+		}
+		s, ok := dialect.DecimalScale(c)
+		switch {
+		case f.Scale < 0 && d.trimScale:
+			return "trim_scale(" + q + ")::text", true
+		case !ok || f.Scale < s:
+			return "", false
+		case f.Scale == s:
+			return q + "::text", true
+		default:
+			return fmt.Sprintf("round(%s, %d)::text", q, f.Scale), true // only pads: the scale grows
+		}
+	case checksum.FormTime:
+		if !f.TrimFrac {
+			return "", false // six digits always would need to_char, slower than streaming
+		}
+		switch {
+		case c.Class == dialect.ClassTimestamp && strings.Contains(c.Type, "with time zone"):
+			return "(" + q + " AT TIME ZONE 'UTC')::text", true
+		case c.Class == dialect.ClassTimestamp, c.Class == dialect.ClassTime && c.BaseType == "time":
+			return q + "::text", true
+		}
+	}
+	return "", false
+}
+
+// hashText is the SQL building the hash text of q's columns under l, as
+// checksum.Layout.AppendHashText does, in the C collation.
+func (d *DB) hashText(q dialect.Query, l checksum.Layout) (string, error) {
+	var args []string
+	for i, ci := range q.Columns {
+		c := q.Table.Columns[ci]
+		f := checksum.Form{}
+		if i < len(l.Forms) {
+			f = l.Forms[i]
+		}
+		e, ok := d.hashExpr(c, f)
+		if !ok {
+			return "", fmt.Errorf("postgres: column %s (%s) has no SQL hash form", c.Name, c.Type)
+		}
+		switch {
+		case f.Kind == checksum.FormText && c.Nullable:
+			args = append(args, "coalesce(octet_length("+e+") || ':' || "+e+", 'N')")
+		case f.Kind == checksum.FormText:
+			args = append(args, "octet_length("+e+")", "':'", e)
+		case c.Nullable:
+			args = append(args, "coalesce("+e+", 'N')", "','")
+		default:
+			args = append(args, e, "','")
+		}
+	}
+	if len(args) == 0 {
+		return "''::text", nil
+	}
+	return "(concat(" + strings.Join(args, ", ") + ") COLLATE \"C\")", nil
+}
+
+// Digest implements dialect.Pushdown.
+func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (checksum.Digest, error) {
+	text, err := d.hashText(q, l)
+	if err != nil {
+		return checksum.Digest{}, err
+	}
+	tmpl := digestMD5
+	switch l.Family {
+	case checksum.PG64:
+		tmpl = digestPG64
+	case checksum.MD5:
+	default:
+		return checksum.Digest{}, fmt.Errorf("postgres: hash family %s is not computed in SQL", l.Family)
+	}
+	pred, args := rangePredicate(q)
+	query := fmt.Sprintf(tmpl, text, fromTable(q.Table), pred)
+	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
+	if err != nil {
+		return checksum.Digest{}, fmt.Errorf("postgres: digest %s: %w", q.Table, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return checksum.Digest{}, fmt.Errorf("postgres: digest %s: %v", q.Table, rows.Err())
+	}
+	v := rows.RawValues()
+	dg, err := dialect.ParseDigest(v[0], v[1], v[2])
+	if err != nil {
+		return dg, fmt.Errorf("postgres: digest %s: %w", q.Table, err)
+	}
+	rows.Close()
+	return dg, rows.Err()
+}
+
+// RowHashes implements dialect.Pushdown.
+func (d *DB) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) (dialect.HashRows, error) {
+	text, err := d.hashText(q, l)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, n := rowHashesMD5, 1
+	switch l.Family {
+	case checksum.PG64:
+		tmpl, n = rowHashesPG64, 2
+	case checksum.MD5:
+	default:
+		return nil, fmt.Errorf("postgres: hash family %s is not computed in SQL", l.Family)
+	}
+	pred, args := rangePredicate(q)
+	t, idx := dialect.WithHashColumns(q.Table, n)
+	query := fmt.Sprintf(tmpl, quoteList(q.Table, q.Table.Key, ""), text, fromTable(q.Table), pred)
+	rows, err := d.query(ctx, t, idx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	return &dialect.HashedRows{Rows: rows, MD5: n == 1}, nil
+}

@@ -1,0 +1,191 @@
+package dialect
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/dbverify/dbverify/pkg/checksum"
+)
+
+// Pushdown is implemented by a DB that computes row hashes in SQL, so that a chunk's digest
+// crosses the network as one row. The hashes are those Go computes for the same canonical values
+// under the same checksum.Layout: a chunk hashed in SQL on one side and in Go on the other
+// compares correctly, and a table's fingerprint does not depend on the mode.
+type Pushdown interface {
+	// HashFamilies lists the row-hash families the server computes in SQL, best first; none
+	// when it cannot push digests down at all.
+	HashFamilies() []checksum.Family
+	// CanHash reports whether the server can write column c in form f exactly as Go does.
+	CanHash(c Column, f checksum.Form) bool
+	// Digest computes the digest of q's rows (their columns q.Columns, laid out by l) in SQL.
+	Digest(ctx context.Context, q Query, l checksum.Layout) (checksum.Digest, error)
+	// RowHashes streams each of q's rows as its key and its two hashes under l, computed in SQL.
+	RowHashes(ctx context.Context, q Query, l checksum.Layout) (HashRows, error)
+}
+
+// HashRows is a stream of rows' keys and hashes.
+type HashRows interface {
+	Next() bool
+	// Key is the current row's key, canonical; valid until the next call to Next.
+	Key() Key
+	// Hashes are the current row's two hashes.
+	Hashes() (uint64, uint64)
+	Err() error
+	Close()
+}
+
+// DecimalScale returns the declared scale of a decimal column from its type, "decimal(12,2)"
+// or "numeric(12, 2)": 0 for "decimal(12)", ok=false when the type declares none.
+func DecimalScale(c Column) (int, bool) {
+	_, mods, ok := strings.Cut(c.Type, "(")
+	if !ok {
+		return 0, false
+	}
+	mods, _, _ = strings.Cut(mods, ")")
+	_, s, ok := strings.Cut(mods, ",")
+	if !ok {
+		return 0, true
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	return n, err == nil
+}
+
+// TimePrecision returns the fractional-second digits of a time or timestamp type, "datetime(3)"
+// or "timestamp(3) without time zone"; def when the type declares none.
+func TimePrecision(c Column, def int) int {
+	_, mods, ok := strings.Cut(c.Type, "(")
+	if !ok {
+		return def
+	}
+	mods, _, _ = strings.Cut(mods, ")")
+	n, err := strconv.Atoi(strings.TrimSpace(mods))
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+var mask64 = new(big.Int).SetUint64(^uint64(0))
+
+// ParseUint64 reads an integer in decimal, of any size and sign (a SUM of hashes, an int8
+// hash), as the 64 bits of its two's complement: the sum mod 2^64.
+func ParseUint64(b []byte) (uint64, error) {
+	if n, err := strconv.ParseUint(string(b), 10, 64); err == nil {
+		return n, nil
+	}
+	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+		return uint64(n), nil
+	}
+	s := string(b)
+	if i := strings.IndexByte(s, '.'); i >= 0 && strings.Trim(s[i+1:], "0") == "" {
+		s = s[:i] // a DECIMAL sum printed with a scale of zeros
+	}
+	var n big.Int
+	if _, ok := n.SetString(s, 10); !ok {
+		return 0, fmt.Errorf("not an integer: %q", b)
+	}
+	return n.And(&n, mask64).Uint64(), nil
+}
+
+// ParseDigest reads a digest a server computed: its row count, the sum of the first hashes and
+// the xor of the second, each in decimal (a NULL sum or xor, of no rows, is zero).
+func ParseDigest(count, sum, xor []byte) (checksum.Digest, error) {
+	var d checksum.Digest
+	n, err := strconv.ParseInt(string(count), 10, 64)
+	if err != nil {
+		return d, fmt.Errorf("digest row count: not an integer: %q", count)
+	}
+	d.Rows = n
+	if sum != nil {
+		if d.Sum, err = ParseUint64(sum); err != nil {
+			return d, fmt.Errorf("digest sum: %w", err)
+		}
+	}
+	if xor != nil {
+		if d.Xor, err = ParseUint64(xor); err != nil {
+			return d, fmt.Errorf("digest xor: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// MD5Halves reads the 32 hex digits of an MD5 as the MD5 family's two hashes.
+func MD5Halves(h []byte) (uint64, uint64, error) {
+	var raw [16]byte
+	if len(h) != 32 {
+		return 0, 0, fmt.Errorf("not an MD5: %q", h)
+	}
+	if _, err := hex.Decode(raw[:], h); err != nil {
+		return 0, 0, fmt.Errorf("not an MD5: %q", h)
+	}
+	var a, b uint64
+	for i := 0; i < 8; i++ {
+		a = a<<8 | uint64(raw[i])
+		b = b<<8 | uint64(raw[8+i])
+	}
+	return a, b, nil
+}
+
+// HashedRows adapts a Rows whose last columns are a row's hashes as the server wrote them (two
+// decimal integers, or one MD5 in hex when md5 is set) and whose other columns are its key.
+type HashedRows struct {
+	Rows Rows
+	MD5  bool
+	key  Key
+	h1   uint64
+	h2   uint64
+	err  error
+}
+
+// Next implements HashRows.
+func (r *HashedRows) Next() bool {
+	if r.err != nil || !r.Rows.Next() {
+		return false
+	}
+	v := r.Rows.Values()
+	n := len(v) - 2
+	if r.MD5 {
+		n = len(v) - 1
+		r.h1, r.h2, r.err = MD5Halves(v[n])
+	} else {
+		if r.h1, r.err = ParseUint64(v[n]); r.err == nil {
+			r.h2, r.err = ParseUint64(v[n+1])
+		}
+	}
+	r.key = v[:n]
+	return r.err == nil
+}
+
+// Key implements HashRows.
+func (r *HashedRows) Key() Key { return r.key }
+
+// Hashes implements HashRows.
+func (r *HashedRows) Hashes() (uint64, uint64) { return r.h1, r.h2 }
+
+// Err implements HashRows.
+func (r *HashedRows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.Rows.Err()
+}
+
+// Close implements HashRows.
+func (r *HashedRows) Close() { r.Rows.Close() }
+
+// WithHashColumns returns a copy of t with n extra columns of class other appended, to stand for
+// hash expressions in a select list, and the column indexes that read t's key and then them.
+func WithHashColumns(t *Table, n int) (*Table, []int) {
+	c := *t
+	c.Columns = append(append([]Column(nil), t.Columns...), make([]Column, n)...)
+	idx := append([]int(nil), t.Key...)
+	for i := 0; i < n; i++ {
+		c.Columns[len(t.Columns)+i] = Column{Name: fmt.Sprintf("h%d", i+1), Class: ClassOther}
+		idx = append(idx, len(t.Columns)+i)
+	}
+	return &c, idx
+}
