@@ -55,8 +55,8 @@ var drifts = []drift{
 }
 
 // TestDrift makes each kind of drift on the target and checks that compare reports exactly that
-// row and column and nothing else, with 1 and 8 workers, 100- and 50,000-row chunks, and that the
-// fingerprints do not depend on either.
+// row and column and nothing else, streamed and pushed down, with 1 and 8 workers, 100- and
+// 50,000-row chunks, and that the fingerprints depend on none of these.
 func TestDrift(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
@@ -69,43 +69,45 @@ func TestDrift(t *testing.T) {
 				d.apply(t, e, tgt)
 			}
 			prints := map[string][2]string{}
-			for _, workers := range []int{1, 8} {
-				for _, chunk := range []int{100, 50_000} {
-					t.Run(fmt.Sprintf("workers=%d/chunk=%d", workers, chunk), func(t *testing.T) {
-						rep := compare(t, src, tgt, verify.Options{Workers: workers, ChunkRows: chunk})
-						if rep.Identical() {
-							t.Fatal("report says identical")
-						}
-						if len(rep.Tables) != len(drifts) {
-							t.Fatalf("%d tables compared, want %d", len(rep.Tables), len(drifts))
-						}
-						for _, d := range drifts {
-							tr := table(t, rep, d.table)
-							if got := diffString(tr); !slices.Equal(got, d.want) {
-								t.Errorf("%s: diffs\n got  %q\n want %q", d.table, got, d.want)
+			for _, mode := range []string{verify.ModeStream, verify.ModePushdown} {
+				for _, workers := range []int{1, 8} {
+					for _, chunk := range []int{100, 50_000} {
+						t.Run(fmt.Sprintf("%s/workers=%d/chunk=%d", mode, workers, chunk), func(t *testing.T) {
+							rep := compare(t, src, tgt, verify.Options{Mode: mode, Workers: workers, ChunkRows: chunk})
+							if rep.Identical() {
+								t.Fatal("report says identical")
 							}
-							if n := tr.Differences(); n != int64(len(d.want)) {
-								t.Errorf("%s: %d differences counted, want %d", d.table, n, len(d.want))
+							if len(rep.Tables) != len(drifts) {
+								t.Fatalf("%d tables compared, want %d", len(rep.Tables), len(drifts))
 							}
-							if tr.SourceRows != driftRows {
-								t.Errorf("%s: %d source rows, want %d", d.table, tr.SourceRows, driftRows)
+							for _, d := range drifts {
+								tr := table(t, rep, d.table)
+								if got := diffString(tr); !slices.Equal(got, d.want) {
+									t.Errorf("%s: diffs\n got  %q\n want %q", d.table, got, d.want)
+								}
+								if n := tr.Differences(); n != int64(len(d.want)) {
+									t.Errorf("%s: %d differences counted, want %d", d.table, n, len(d.want))
+								}
+								if tr.SourceRows != driftRows {
+									t.Errorf("%s: %d source rows, want %d", d.table, tr.SourceRows, driftRows)
+								}
+								if tr.Strategy != "range" || tr.Mode != mode {
+									t.Errorf("%s: strategy %s in %s mode, want range in %s", d.table, tr.Strategy, tr.Mode, mode)
+								}
+								if d.want == nil && (!tr.Identical() || tr.SourcePrint != tr.TargetPrint) {
+									t.Errorf("%s: identical table reported %+v", d.table, tr)
+								}
+								if d.want != nil && tr.SourcePrint == tr.TargetPrint {
+									t.Errorf("%s: fingerprints equal despite drift", d.table)
+								}
+								p := [2]string{tr.SourcePrint, tr.TargetPrint}
+								if old, ok := prints[d.table]; ok && old != p {
+									t.Errorf("%s: fingerprints %v changed with mode/workers/chunks (was %v)", d.table, p, old)
+								}
+								prints[d.table] = p
 							}
-							if tr.Strategy != "range" {
-								t.Errorf("%s: strategy %s, want range", d.table, tr.Strategy)
-							}
-							if d.want == nil && (!tr.Identical() || tr.SourcePrint != tr.TargetPrint) {
-								t.Errorf("%s: identical table reported %+v", d.table, tr)
-							}
-							if d.want != nil && tr.SourcePrint == tr.TargetPrint {
-								t.Errorf("%s: fingerprints equal despite drift", d.table)
-							}
-							p := [2]string{tr.SourcePrint, tr.TargetPrint}
-							if old, ok := prints[d.table]; ok && old != p {
-								t.Errorf("%s: fingerprints %v changed with workers/chunks (was %v)", d.table, p, old)
-							}
-							prints[d.table] = p
-						}
-					})
+						})
+					}
 				}
 			}
 		})

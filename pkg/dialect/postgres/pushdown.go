@@ -61,7 +61,7 @@ func (d *DB) hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
 			}
 			return q + "::text", true // a bpchar loses its pad as text
 		case dialect.ClassUUID:
-			return q + "::text", !c.Coerced && c.BaseType == "uuid"
+			return q + "::text", !c.Coerced
 		}
 	case checksum.FormHex:
 		if c.Class == dialect.ClassBytes {
@@ -96,7 +96,7 @@ func (d *DB) hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
 		switch {
 		case c.Class == dialect.ClassTimestamp && strings.Contains(c.Type, "with time zone"):
 			return "(" + q + " AT TIME ZONE 'UTC')::text", true
-		case c.Class == dialect.ClassTimestamp, c.Class == dialect.ClassTime && c.BaseType == "time":
+		case c.Class == dialect.ClassTimestamp, c.Class == dialect.ClassTime: // time only: timetz and interval are of class other
 			return q + "::text", true
 		}
 	}

@@ -1,0 +1,142 @@
+package verify_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dbverify/dbverify/internal/testdb"
+	"github.com/dbverify/dbverify/pkg/verify"
+)
+
+// pushCols are the parity columns both engines write alike in SQL: every type pushdown covers,
+// edge values included (the others stream: floats, JSON, bit strings, UUIDs held as text or
+// bytes, and MySQL's BIGINT UNSIGNED against PostgreSQL's NUMERIC).
+var pushCols = []string{"i8", "i16", "i24", "i32", "i64", "u8", "u16", "u32", "num", "num0", "b",
+	"ch", "vc", "tx", "bin", "blb", "dt", "tm", "dtm", "ts", "yr", "en", "st"}
+
+// TestPushdownParity checks, for every engine pair, that a table hashed in SQL has exactly the
+// fingerprint it has when streamed and hashed in Go (so each side's SQL builds the very bytes Go
+// hashes, for every type and edge value), and that a change by the smallest step of each
+// column is found in pushdown mode as exactly that row and column.
+func TestPushdownParity(t *testing.T) {
+	my, pg := engines[0], engines[1]
+	dbs := map[string]*testdb.DB{}
+	for _, name := range []string{"mariadb-a", "mariadb-b", "postgres-a", "postgres-b"} {
+		e := my
+		if strings.HasPrefix(name, "postgres") {
+			e = pg
+		}
+		dbs[name] = e.newDB(t)
+		createParity(t, e, dbs[name])
+	}
+	pairs := []struct {
+		name     string
+		src, tgt string
+		tgtEng   engine
+		hash     string
+	}{
+		{"mariadb->mariadb", "mariadb-a", "mariadb-b", my, "crc32c"},
+		{"postgres->postgres", "postgres-a", "postgres-b", pg, "pg64"},
+		{"mariadb->postgres", "mariadb-a", "postgres-a", pg, "md5"},
+		{"postgres->mariadb", "postgres-a", "mariadb-a", my, "md5"},
+	}
+	for _, p := range pairs {
+		src, tgt := dbs[p.src], dbs[p.tgt]
+		t.Run(p.name, func(t *testing.T) {
+			var prints [2]string
+			for i, mode := range []string{verify.ModeStream, verify.ModePushdown} {
+				tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, Columns: pushCols, ChunkRows: 3}), "parity")
+				if !tr.Identical() {
+					t.Fatalf("%s: equal data reported different:\n%s", mode, strings.Join(diffString(tr), "\n"))
+				}
+				if tr.Mode != mode || tr.Hash != p.hash {
+					t.Fatalf("ran in %s mode with %s hashes, want %s with %s", tr.Mode, tr.Hash, mode, p.hash)
+				}
+				prints[i] = tr.SourcePrint
+			}
+			if prints[0] != prints[1] {
+				t.Fatalf("fingerprint streamed %s, pushed down %s: SQL and Go hash differently", prints[0], prints[1])
+			}
+		})
+	}
+	for _, p := range pairs {
+		src, tgt := dbs[p.src], dbs[p.tgt]
+		for _, c := range parityCols {
+			if c.step == nil || !contains(pushCols, c.name) {
+				continue
+			}
+			t.Run(p.name+"/step/"+c.name, func(t *testing.T) {
+				myv, pgv := c.step()
+				oldMy, oldPg := c.vals(stepRow)
+				newv, oldv := myv, oldMy
+				if p.tgtEng.dollarArg {
+					newv, oldv = pgv, oldPg
+				}
+				update := fmt.Sprintf("UPDATE parity SET %s = ? WHERE id = ?", c.name)
+				p.tgtEng.exec(t, tgt, update, newv, stepRow)
+				defer p.tgtEng.exec(t, tgt, update, oldv, stepRow)
+				tr := table(t, compare(t, src, tgt, verify.Options{Mode: verify.ModePushdown, Columns: pushCols}), "parity")
+				got := diffString(tr)
+				if len(got) != 1 || !strings.HasPrefix(got[0], fmt.Sprintf("changed id=%d %s:", stepRow, c.name)) || len(tr.Diffs[0].Columns) != 1 {
+					t.Fatalf("want exactly row %d column %s changed, got %q", stepRow, c.name, got)
+				}
+				if tr.SourcePrint == tr.TargetPrint {
+					t.Fatal("fingerprints equal despite the change")
+				}
+			})
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestModeChoice checks what happens to a table pushdown cannot hash (a float column): auto
+// streams it and says why; --mode pushdown refuses with an error naming the column.
+func TestModeChoice(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, "CREATE TABLE m_float (id INT NOT NULL PRIMARY KEY, v DOUBLE PRECISION)")
+				e.insert(t, db, "m_float", "id, v", [][]any{{1, 0.5}, {2, 1e-300}})
+				db.Exec(t, "CREATE TABLE m_plain (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))")
+				e.insert(t, db, "m_plain", "id, v", [][]any{{1, "a"}, {2, nil}})
+			}
+			rep := compare(t, src, tgt, verify.Options{})
+			if tr := table(t, rep, "m_float"); tr.Mode != verify.ModeStream || !strings.Contains(tr.Note, "column v") || !tr.Identical() {
+				t.Errorf("auto, float column: mode %s, note %q, identical %v; want stream, a note naming v", tr.Mode, tr.Note, tr.Identical())
+			}
+			if tr := table(t, rep, "m_plain"); tr.Mode != verify.ModePushdown || !tr.Identical() {
+				t.Errorf("auto, plain table: mode %s, identical %v; want pushdown", tr.Mode, tr.Identical())
+			}
+			_, err := verify.Compare(t.Context(), endpoint(t, src), endpoint(t, tgt), verify.Options{Mode: verify.ModePushdown, Tables: []string{"m_float"}})
+			if !errors.Is(err, verify.ErrInvalid) || !strings.Contains(err.Error(), "column v") {
+				t.Errorf("--mode pushdown on a float column: %v, want an invalid-input error naming v", err)
+			}
+			_, err = verify.Compare(t.Context(), endpoint(t, src), endpoint(t, tgt), verify.Options{Mode: "fast"})
+			if !errors.Is(err, verify.ErrInvalid) {
+				t.Errorf("mode fast: %v, want an invalid-input error", err)
+			}
+		})
+	}
+}
+
+// endpoint opens one side for a test that calls Compare itself.
+func endpoint(t *testing.T, db *testdb.DB) *verify.Endpoint {
+	t.Helper()
+	e, err := verify.Open(t.Context(), verify.Source, db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
