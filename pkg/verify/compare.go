@@ -391,14 +391,15 @@ func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rows
 	return chunks.Strategy(), n, g.Wait()
 }
 
-// rowsHint counts the source's rows (estimates them on large tables), for chunk planning and
-// progress.
+// rowsHint counts the source's rows (estimates them on tables past 100,000 rows, where an
+// exact count would cost a scan of its own: a third of a pushed-down compare of a 1M-row
+// MariaDB table), for chunk planning and progress.
 func (j *job) rowsHint(ctx context.Context) (int64, error) {
 	est, err := j.src.DB.EstimateRows(ctx, j.st)
 	if err != nil {
 		return 0, j.src.tableError(j.st, err)
 	}
-	if est > 1_000_000 {
+	if est > 100_000 {
 		return est, nil
 	}
 	n, err := j.src.DB.CountRows(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
@@ -436,7 +437,7 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return nil
 	}
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
-	if j.mode == ModePushdown && max(sd.Rows, td.Rows) <= keepRows {
+	if j.mode == ModePushdown && max(sd.Rows, td.Rows) <= int64(keepRows) {
 		kept = [2]*keptRows{getKept(), getKept()}
 		defer putKept(kept[0])
 		defer putKept(kept[1])

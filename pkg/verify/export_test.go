@@ -7,3 +7,11 @@ func SetMaxHeldRows(n int64) func() {
 	maxHeldRows = n
 	return func() { maxHeldRows = old }
 }
+
+// SetKeepRows lowers how many rows of a chunk are kept for matching, so that tests reach the
+// narrowing of chunks too large to keep; it returns a function restoring the old bound.
+func SetKeepRows(n int) func() {
+	old := keepRows
+	keepRows = n
+	return func() { keepRows = old }
+}

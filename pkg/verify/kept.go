@@ -11,8 +11,8 @@ import (
 
 // keepRows is the most rows of one side of a chunk whose keys and hashes are kept for matching
 // (about 30 bytes a row for an integer key: a few MiB per worker). Larger differing chunks are
-// narrowed by digests of sub-ranges instead.
-const keepRows = 100_000
+// narrowed by digests of sub-ranges instead. A variable for tests.
+var keepRows = 100_000
 
 // keptRows is the compact record of one side of a chunk: each row's framed key and its two
 // hashes, in flat slices reused from chunk to chunk.

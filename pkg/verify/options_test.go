@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 
 // TestManyDifferences: thousands of differing rows are all counted exactly while the report
 // keeps only MaxDiffs of them, and rows that only the target has are found by splitting along
-// the target's keys.
+// the target's keys; in both modes, matching kept rows and narrowing chunks too large to keep.
 func TestManyDifferences(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
@@ -23,29 +24,40 @@ func TestManyDifferences(t *testing.T) {
 			e.exec(t, tgt, "UPDATE many SET name = 'x' WHERE id % 3 = 0")
 			e.exec(t, tgt, "DELETE FROM many WHERE id % 5 = 1")
 			e.fillWide(t, tgt, "only_target", 5000)
-			rep := compare(t, src, tgt, verify.Options{Workers: 3, ChunkRows: 2500, DiffRows: 300, MaxDiffs: 50})
-			many := table(t, rep, "many")
-			// ids 1..6000: multiples of 3 changed, ids = 1 (mod 5) deleted, some of both.
-			var changed, missing int64
-			for i := 1; i <= 6000; i++ {
-				switch {
-				case i%5 == 1:
-					missing++
-				case i%3 == 0:
-					changed++
+			for _, mode := range []string{verify.ModeStream, verify.ModePushdown} {
+				for _, keep := range []int{100_000, 1000} {
+					t.Run(fmt.Sprintf("%s/keep=%d", mode, keep), func(t *testing.T) {
+						defer verify.SetKeepRows(keep)()
+						manyDifferences(t, compare(t, src, tgt, verify.Options{Mode: mode, Workers: 3, ChunkRows: 2500, DiffRows: 300, MaxDiffs: 50}))
+					})
 				}
 			}
-			if many.Missing != missing || many.Changed != changed || many.Extra != 0 {
-				t.Errorf("many: missing=%d changed=%d extra=%d, want %d, %d, 0", many.Missing, many.Changed, many.Extra, missing, changed)
-			}
-			if len(many.Diffs) != 50 || !many.Truncated {
-				t.Errorf("many: %d diffs kept (truncated %v), want 50 and truncated", len(many.Diffs), many.Truncated)
-			}
-			only := table(t, rep, "only_target")
-			if only.Extra != 5000 || only.Missing != 0 || only.Changed != 0 || only.SourceRows != 0 || only.TargetRows != 5000 {
-				t.Errorf("only_target: %+v", only)
-			}
 		})
+	}
+}
+
+func manyDifferences(t *testing.T, rep *verify.Report) {
+	t.Helper()
+	many := table(t, rep, "many")
+	// ids 1..6000: multiples of 3 changed, ids = 1 (mod 5) deleted, some of both.
+	var changed, missing int64
+	for i := 1; i <= 6000; i++ {
+		switch {
+		case i%5 == 1:
+			missing++
+		case i%3 == 0:
+			changed++
+		}
+	}
+	if many.Missing != missing || many.Changed != changed || many.Extra != 0 {
+		t.Errorf("many: missing=%d changed=%d extra=%d, want %d, %d, 0", many.Missing, many.Changed, many.Extra, missing, changed)
+	}
+	if len(many.Diffs) != 50 || !many.Truncated {
+		t.Errorf("many: %d diffs kept (truncated %v), want 50 and truncated", len(many.Diffs), many.Truncated)
+	}
+	only := table(t, rep, "only_target")
+	if only.Extra != 5000 || only.Missing != 0 || only.Changed != 0 || only.SourceRows != 0 || only.TargetRows != 5000 {
+		t.Errorf("only_target: %+v", only)
 	}
 }
 
