@@ -133,8 +133,9 @@ type job struct {
 	mode     string          // ModeStream or ModePushdown
 	hashers  sync.Pool       // *checksum.Hasher under layout, one per worker at a time
 
-	mu     sync.Mutex
-	sd, td checksum.Digest
+	mu                       sync.Mutex
+	sd, td                   checksum.Digest
+	chunksDone, chunksDiffer int // chunks hashed so far, and of them those that differed
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -416,12 +417,36 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
 	start := time.Now()
 	var kept [2]*keptRows
-	if j.mode == ModeStream && j.st.KeyKind != dialect.KeyNone {
+	keep := func() {
 		kept = [2]*keptRows{getKept(), getKept()}
-		defer putKept(kept[0])
-		defer putKept(kept[1])
 	}
-	sd, td, err := j.digests(ctx, c.Range, kept)
+	defer func() {
+		if kept[0] != nil {
+			putKept(kept[0])
+			putKept(kept[1])
+		}
+	}()
+	var sd, td checksum.Digest
+	var err error
+	listed := false
+	switch {
+	case j.st.KeyKind == dialect.KeyNone:
+		sd, td, err = j.digests(ctx, c.Range, kept)
+	case j.mode == ModeStream:
+		keep()
+		sd, td, err = j.digests(ctx, c.Range, kept)
+	case j.listFirst():
+		// Most chunks differ: list keys and hashes at once (their digest comes with them)
+		// rather than digest every chunk and then list it too.
+		keep()
+		if err = j.listHashes(ctx, c.Range, kept); err == nil && kept[0].complete() && kept[1].complete() {
+			sd, td, listed = kept[0].digest(), kept[1].digest(), true
+		} else if err == nil {
+			sd, td, err = j.digests(ctx, c.Range, [2]*keptRows{})
+		}
+	default:
+		sd, td, err = j.digests(ctx, c.Range, kept)
+	}
 	if err != nil {
 		return err
 	}
@@ -429,6 +454,10 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 	j.mu.Lock()
 	j.sd.Merge(sd)
 	j.td.Merge(td)
+	j.chunksDone++
+	if sd != td {
+		j.chunksDiffer++
+	}
 	j.mu.Unlock()
 	if j.opt.Progress != nil {
 		j.opt.Progress.Rows(sd.Rows)
@@ -437,10 +466,10 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return nil
 	}
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
-	if j.mode == ModePushdown && max(sd.Rows, td.Rows) <= int64(keepRows) {
-		kept = [2]*keptRows{getKept(), getKept()}
-		defer putKept(kept[0])
-		defer putKept(kept[1])
+	if j.mode == ModePushdown && !listed && max(sd.Rows, td.Rows) <= int64(keepRows) {
+		if kept[0] == nil {
+			keep()
+		}
 		if err := j.listHashes(ctx, c.Range, kept); err != nil {
 			return err
 		}
@@ -449,6 +478,14 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return j.settle(ctx, kept[0].entries(), kept[1].entries())
 	}
 	return j.narrow(ctx, c.Range, sd.Rows, td.Rows, 0)
+}
+
+// listFirst says whether, in pushdown mode, so many chunks have differed (a quarter, after
+// eight) that listing each chunk's keys and hashes at once is cheaper than digesting it first.
+func (j *job) listFirst() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.chunksDone >= 8 && j.chunksDiffer*4 > j.chunksDone
 }
 
 // digests hashes a range on both sides at once, keeping the rows' keys and hashes in kept

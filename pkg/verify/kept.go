@@ -49,6 +49,15 @@ func (k *keptRows) add(framedKey []byte, s, x uint64) {
 
 func (k *keptRows) complete() bool { return !k.overflow }
 
+// digest is the digest of the kept rows.
+func (k *keptRows) digest() checksum.Digest {
+	var d checksum.Digest
+	for _, h := range k.hashes {
+		d.Add(h[0], h[1])
+	}
+	return d
+}
+
 // entries turns the record into the row diff's entries.
 func (k *keptRows) entries() entries {
 	out := make(entries, len(k.ends))

@@ -25,10 +25,12 @@ func TestManyDifferences(t *testing.T) {
 			e.exec(t, tgt, "DELETE FROM many WHERE id % 5 = 1")
 			e.fillWide(t, tgt, "only_target", 5000)
 			for _, mode := range []string{verify.ModeStream, verify.ModePushdown} {
-				for _, keep := range []int{100_000, 1000} {
-					t.Run(fmt.Sprintf("%s/keep=%d", mode, keep), func(t *testing.T) {
-						defer verify.SetKeepRows(keep)()
-						manyDifferences(t, compare(t, src, tgt, verify.Options{Mode: mode, Workers: 3, ChunkRows: 2500, DiffRows: 300, MaxDiffs: 50}))
+				// 2,500-row chunks, kept or too large to keep; 200-row chunks, nearly all differing,
+				// which pushdown soon lists without digesting first.
+				for _, c := range []struct{ chunk, keep int }{{2500, 100_000}, {2500, 1000}, {200, 100_000}} {
+					t.Run(fmt.Sprintf("%s/chunk=%d/keep=%d", mode, c.chunk, c.keep), func(t *testing.T) {
+						defer verify.SetKeepRows(c.keep)()
+						manyDifferences(t, compare(t, src, tgt, verify.Options{Mode: mode, Workers: 3, ChunkRows: c.chunk, DiffRows: 300, MaxDiffs: 50}))
 					})
 				}
 			}
