@@ -69,7 +69,7 @@ func main() {
 	diffs := flag.Int("diffs", 0, "scattered rows changed in the target")
 	pairs := flag.String("pairs", "mariadb,postgres,mariadb-postgres", "engine pairs: mariadb, postgres, mariadb-postgres")
 	workers := flag.Int("workers", 4, "dbverify --workers")
-	modes := flag.String("modes", "stream,pushdown", "dbverify --mode values to time, comma-separated")
+	modes := flag.String("modes", "stream,auto", "dbverify runs to time, comma-separated: a --mode (auto, pushdown, stream), optionally /HASH for --hash (pushdown/md5)")
 	bin := flag.String("dbverify", "bin/dbverify", "the dbverify binary")
 	myURL := flag.String("mysql", env("DBVERIFY_TEST_MYSQL", "mysql://root@127.0.0.1:3306/"), "MariaDB/MySQL server URL")
 	pgURL := flag.String("postgres", env("DBVERIFY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL")
@@ -177,11 +177,16 @@ func contestants(src, tgt server, bin string, workers, diffs int, modes []string
 			return timed(func() error { return both(ctx, src, tgt, clientScan) })
 		}},
 	}
-	for _, mode := range modes {
-		cs = append(cs, contestant{fmt.Sprintf("dbverify compare (%s, %d workers)", mode, workers), func(ctx context.Context) (sample, error) {
+	for _, m := range modes {
+		mode, hash, _ := strings.Cut(m, "/")
+		args := []string{"compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
+			"--tables", "bench", "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json"}
+		if hash != "" {
+			args = append(args, "--hash", hash)
+		}
+		cs = append(cs, contestant{fmt.Sprintf("dbverify compare (%s, %d workers)", m, workers), func(ctx context.Context) (sample, error) {
 			var out strings.Builder
-			s, err := command(ctx, &out, bin, []int{0, 1}, "compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
-				"--tables", "bench", "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json")
+			s, err := command(ctx, &out, bin, []int{0, 1}, args...)
 			if err == nil {
 				err = checkFound(out.String(), diffs, mode)
 			}
@@ -242,7 +247,7 @@ func checkFound(report string, diffs int, mode string) error {
 	var rep struct {
 		Tables []struct {
 			Missing, Extra, Changed int
-			Mode                    string
+			Mode, Hash              string
 		}
 	}
 	if err := json.Unmarshal([]byte(report), &rep); err != nil || len(rep.Tables) != 1 {
@@ -251,6 +256,9 @@ func checkFound(report string, diffs int, mode string) error {
 	t := rep.Tables[0]
 	if mode != "auto" && t.Mode != mode {
 		return fmt.Errorf("dbverify ran in %s mode, not %s", t.Mode, mode)
+	}
+	if mode == "auto" {
+		fmt.Fprintf(os.Stderr, "bench: auto ran as %q with %s hashes\n", t.Mode, t.Hash)
 	}
 	if t.Missing+t.Extra+t.Changed != diffs {
 		return fmt.Errorf("dbverify found %d missing, %d extra, %d changed rows; %d were seeded", t.Missing, t.Extra, t.Changed, diffs)

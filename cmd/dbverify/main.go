@@ -19,6 +19,12 @@ func main() {
 		// (bench, 2026-11-22). GOGC in the environment still wins.
 		debug.SetGCPercent(400)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit keeps that from growing the heap past it: the rows kept per chunk for
+		// matching (up to 200,000 a side per worker) are live, and GOGC 400 would let the heap
+		// reach five times them. GOMEMLIMIT in the environment still wins.
+		debug.SetMemoryLimit(160 << 20)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()

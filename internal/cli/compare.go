@@ -40,6 +40,7 @@ type compareFlags struct {
 	dmsMappings       string
 	cpuProfile        string
 	mode              string
+	hash              string
 }
 
 func compareCommand() *cli.Command {
@@ -63,9 +64,11 @@ Examples:
   dbverify compare --source $SRC --target $TGT --mode stream
 
 Modes: pushdown has each database hash its rows in SQL, so one row per chunk crosses the
-network; stream reads the rows and hashes them here. auto (the default) pushes down every
-table whose columns both engines can write alike in SQL and streams the rest (floats, JSON,
-tolerances, keys that collate differently); the report says which mode each table used.
+network; stream reads the rows and hashes them here. auto (the default) pushes down each side
+that can write every column of a table in SQL under the pair's hash family and streams the
+rest (floats, JSON, tolerances, keys that collate differently); the report says which mode
+each table used and why. Across MySQL and PostgreSQL the MySQL side pushes down and the
+PostgreSQL side streams; --hash md5 pushes both down (slower on PostgreSQL, less traffic).
 
 Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 		Flags: []cli.Flag{
@@ -78,6 +81,7 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
 			&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
 			&cli.StringFlag{Name: "mode", Value: "auto", Usage: "how rows are hashed: auto, pushdown (in SQL, by each database) or stream (here)", Destination: &f.mode},
+			&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crc32c or pg64", Destination: &f.hash},
 			&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 			&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
 			&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
@@ -175,7 +179,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
 	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
-	opt.Mode = f.mode
+	opt.Mode, opt.Hash = f.mode, f.hash
 	opt.Logger = logger(f.verbose, stderr)
 	var bar *barProgress
 	if f.progress && f.output == "text" && isTerminal(stderr) {

@@ -130,7 +130,7 @@ type job struct {
 	opt      Options
 	rep      *TableReport
 	layout   checksum.Layout // how rows are hashed, in Go and in SQL
-	mode     string          // ModeStream or ModePushdown
+	push     [2]bool         // whether the source, the target hash rows in SQL (pushdown)
 	hashers  sync.Pool       // *checksum.Hasher under layout, one per worker at a time
 
 	mu                       sync.Mutex
@@ -178,20 +178,21 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols)}
 	j.tol = j.newTolerance()
-	j.layout = j.layoutFor(hashFamily(src.DB, tgt.DB))
-	j.hashers.New = func() any { return checksum.NewHasher(j.layout) }
-	mode, err := j.chooseMode()
+	fam, err := hashFamily(src.DB, tgt.DB, opt.Hash)
 	if err != nil {
 		return nil, err
 	}
-	j.mode = mode
-	j.rep.Mode, j.rep.Hash = j.mode, j.layout.Family.String()
+	j.layout = j.layoutFor(fam)
+	j.hashers.New = func() any { return checksum.NewHasher(j.layout) }
+	if err := j.choosePush(); err != nil {
+		return nil, err
+	}
 	j.srcWhere = opt.Where
 	if q, ok := src.DB.(mapping.Quoter); ok {
 		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
 	}
 	if st.KeyKind == dialect.KeyNone {
-		j.rep.Note = "no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed"
+		j.rep.Note = and2("no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed", j.rep.Note)
 	}
 	return j, nil
 }
@@ -410,43 +411,20 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// chunk hashes one chunk on both sides and finds its differing rows if the digests differ. In
-// stream mode the first read keeps each row's key and hashes (up to keepRows a side), so that a
-// differing chunk is matched without reading it again; in pushdown mode a differing chunk is
-// listed as keys and hashes computed in SQL. Chunks too large for either are narrowed.
+// chunk hashes one chunk on both sides and finds its differing rows if the digests differ. A
+// streamed side keeps each row's key and hashes from its first read (up to keepRows), so that a
+// differing chunk is matched without reading it again; a pushed-down side lists its keys and
+// hashes, computed in SQL, only when the chunk differs (or at once, when most chunks do). Chunks
+// too large to keep are narrowed instead.
 func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
 	start := time.Now()
 	var kept [2]*keptRows
-	keep := func() {
+	if j.st.KeyKind != dialect.KeyNone {
 		kept = [2]*keptRows{getKept(), getKept()}
+		defer putKept(kept[0])
+		defer putKept(kept[1])
 	}
-	defer func() {
-		if kept[0] != nil {
-			putKept(kept[0])
-			putKept(kept[1])
-		}
-	}()
-	var sd, td checksum.Digest
-	var err error
-	listed := false
-	switch {
-	case j.st.KeyKind == dialect.KeyNone:
-		sd, td, err = j.digests(ctx, c.Range, kept)
-	case j.mode == ModeStream:
-		keep()
-		sd, td, err = j.digests(ctx, c.Range, kept)
-	case j.listFirst():
-		// Most chunks differ: list keys and hashes at once (their digest comes with them)
-		// rather than digest every chunk and then list it too.
-		keep()
-		if err = j.listHashes(ctx, c.Range, kept); err == nil && kept[0].complete() && kept[1].complete() {
-			sd, td, listed = kept[0].digest(), kept[1].digest(), true
-		} else if err == nil {
-			sd, td, err = j.digests(ctx, c.Range, [2]*keptRows{})
-		}
-	default:
-		sd, td, err = j.digests(ctx, c.Range, kept)
-	}
+	sd, td, err := j.digests(ctx, c.Range, kept, kept[0] != nil && j.listFirst())
 	if err != nil {
 		return err
 	}
@@ -466,52 +444,69 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return nil
 	}
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
-	if j.mode == ModePushdown && !listed && max(sd.Rows, td.Rows) <= int64(keepRows) {
-		if kept[0] == nil {
-			keep()
+	if max(sd.Rows, td.Rows) <= int64(keepRows) {
+		g, gctx := errgroup.WithContext(ctx)
+		for side := range 2 {
+			if j.push[side] && !kept[side].complete() {
+				g.Go(func() error { return j.listHashes(gctx, side, c.Range, kept[side]) })
+			}
 		}
-		if err := j.listHashes(ctx, c.Range, kept); err != nil {
+		if err := g.Wait(); err != nil {
 			return err
 		}
 	}
-	if kept[0] != nil && kept[0].complete() && kept[1].complete() {
+	if kept[0].complete() && kept[1].complete() {
 		return j.settle(ctx, kept[0].entries(), kept[1].entries())
 	}
 	return j.narrow(ctx, c.Range, sd.Rows, td.Rows, 0)
 }
 
-// listFirst says whether, in pushdown mode, so many chunks have differed (a quarter, after
-// eight) that listing each chunk's keys and hashes at once is cheaper than digesting it first.
+// listFirst says whether so many chunks have differed (a quarter, after eight) that a
+// pushed-down side had better list each chunk's keys and hashes at once (the digest comes with
+// them) than digest it and then list it too.
 func (j *job) listFirst() bool {
+	if !j.push[0] && !j.push[1] {
+		return false
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.chunksDone >= 8 && j.chunksDiffer*4 > j.chunksDone
 }
 
-// digests hashes a range on both sides at once, keeping the rows' keys and hashes in kept
-// (stream mode) when it is not nil.
-func (j *job) digests(ctx context.Context, r dialect.Range, kept [2]*keptRows) (sd, td checksum.Digest, err error) {
+// side returns one side's endpoint, table and compared columns: 0 the source, 1 the target.
+func (j *job) side(side int) (*Endpoint, *dialect.Table, []int) {
+	if side == 0 {
+		return j.src, j.st, j.scols
+	}
+	return j.tgt, j.tt, j.tcols
+}
+
+// digests hashes a range on both sides at once, keeping the rows' keys and hashes in kept when
+// it is not nil (see digest).
+func (j *job) digests(ctx context.Context, r dialect.Range, kept [2]*keptRows, list bool) (sd, td checksum.Digest, err error) {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { sd, err = j.digest(gctx, j.src, j.st, j.scols, r, kept[0]); return err })
-	g.Go(func() (err error) { td, err = j.digest(gctx, j.tgt, j.tt, j.tcols, r, kept[1]); return err })
+	g.Go(func() (err error) { sd, err = j.digest(gctx, 0, r, kept[0], list); return err })
+	g.Go(func() (err error) { td, err = j.digest(gctx, 1, r, kept[1], list); return err })
 	err = g.Wait()
 	return sd, td, err
 }
 
-// scan reads a query's rows on one side, under the job's tolerances.
-func (j *job) scan(ctx context.Context, e *Endpoint, q dialect.Query) (dialect.Rows, error) {
-	rows, err := e.DB.Scan(ctx, q)
-	if err != nil {
-		return nil, e.tableError(q.Table, err)
-	}
-	return j.wrap(rows), nil
-}
-
-// digest hashes the rows of a range on one side: in SQL in pushdown mode, else in Go, keeping
-// each row's key and hashes in kept if it is not nil.
-func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []int, r dialect.Range, kept *keptRows) (checksum.Digest, error) {
+// digest hashes the rows of a range on one side. A pushed-down side computes it in SQL, or
+// lists the rows' keys and hashes into kept when list is set; a streamed side reads the rows,
+// hashes them in Go and keeps their keys and hashes in kept if it is not nil.
+func (j *job) digest(ctx context.Context, side int, r dialect.Range, kept *keptRows, list bool) (checksum.Digest, error) {
+	e, t, cols := j.side(side)
 	q := dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}
-	if j.mode == ModePushdown {
+	if j.push[side] {
+		if list && kept != nil {
+			if err := j.listHashes(ctx, side, r, kept); err != nil {
+				return checksum.Digest{}, err
+			}
+			if kept.complete() {
+				return kept.digest(), nil
+			}
+			kept.reset() // too many rows to keep: digest in SQL after all
+		}
 		d, err := e.DB.(dialect.Pushdown).Digest(ctx, q, j.layout)
 		if err != nil {
 			return d, e.tableError(t, err)
@@ -539,7 +534,19 @@ func (j *job) digest(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 	if err := rows.Err(); err != nil {
 		return d, e.tableError(t, err)
 	}
+	if kept != nil {
+		kept.done()
+	}
 	return d, nil
+}
+
+// scan reads a query's rows on one side, under the job's tolerances.
+func (j *job) scan(ctx context.Context, e *Endpoint, q dialect.Query) (dialect.Rows, error) {
+	rows, err := e.DB.Scan(ctx, q)
+	if err != nil {
+		return nil, e.tableError(q.Table, err)
+	}
+	return j.wrap(rows), nil
 }
 
 // finish fills in the table's totals.

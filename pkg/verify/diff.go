@@ -49,7 +49,7 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64, d
 		return j.rowDiff(ctx, r) // cannot cut further (the rows changed meanwhile): match as is
 	}
 	for _, p := range parts {
-		sd, td, err := j.digests(ctx, p, [2]*keptRows{})
+		sd, td, err := j.digests(ctx, p, [2]*keptRows{}, false)
 		if err != nil {
 			return err
 		}

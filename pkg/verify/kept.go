@@ -6,13 +6,13 @@ import (
 
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
-	"golang.org/x/sync/errgroup"
 )
 
-// keepRows is the most rows of one side of a chunk whose keys and hashes are kept for matching
-// (about 30 bytes a row for an integer key: a few MiB per worker). Larger differing chunks are
-// narrowed by digests of sub-ranges instead. A variable for tests.
-var keepRows = 100_000
+// keepRows is the most rows of one side of a chunk whose keys and hashes are kept for matching:
+// as many as the largest chunk the chunker plans, about 40 bytes a row for an integer key (up to
+// 8 MiB a side per worker). Larger differing chunks are narrowed by digests of sub-ranges
+// instead. A variable for tests.
+var keepRows = 200_000
 
 // keptRows is the compact record of one side of a chunk: each row's framed key and its two
 // hashes, in flat slices reused from chunk to chunk.
@@ -20,6 +20,7 @@ type keptRows struct {
 	keys     []byte
 	ends     []int
 	hashes   [][2]uint64
+	filled   bool // a whole read of the side's rows went into it
 	overflow bool // more than keepRows rows: the record is incomplete
 }
 
@@ -28,9 +29,16 @@ var keptPool = sync.Pool{New: func() any { return new(keptRows) }}
 func getKept() *keptRows { return keptPool.Get().(*keptRows) }
 
 func putKept(k *keptRows) {
-	k.keys, k.ends, k.hashes, k.overflow = k.keys[:0], k.ends[:0], k.hashes[:0], false
+	k.reset()
 	keptPool.Put(k)
 }
+
+func (k *keptRows) reset() {
+	k.keys, k.ends, k.hashes, k.filled, k.overflow = k.keys[:0], k.ends[:0], k.hashes[:0], false, false
+}
+
+// done marks the end of a whole read of the side's rows.
+func (k *keptRows) done() { k.filled = true }
 
 // room reports whether another row may be kept, and marks the record incomplete if not.
 func (k *keptRows) room() bool {
@@ -47,7 +55,8 @@ func (k *keptRows) add(framedKey []byte, s, x uint64) {
 	k.hashes = append(k.hashes, [2]uint64{s, x})
 }
 
-func (k *keptRows) complete() bool { return !k.overflow }
+// complete reports whether the record holds every row of the side's range (a nil record does not).
+func (k *keptRows) complete() bool { return k != nil && k.filled && !k.overflow }
 
 // digest is the digest of the kept rows.
 func (k *keptRows) digest() checksum.Digest {
@@ -74,34 +83,27 @@ func (k *keptRows) entries() entries {
 	return out
 }
 
-// listHashes reads a range's keys and row hashes on both sides, computed in SQL.
-func (j *job) listHashes(ctx context.Context, r dialect.Range, kept [2]*keptRows) error {
-	g, gctx := errgroup.WithContext(ctx)
-	for side, e := range []*Endpoint{j.src, j.tgt} {
-		t, cols := j.st, j.scols
-		if side == 1 {
-			t, cols = j.tt, j.tcols
-		}
-		g.Go(func() error {
-			rows, err := e.DB.(dialect.Pushdown).RowHashes(gctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, j.layout)
-			if err != nil {
-				return e.tableError(t, err)
-			}
-			defer rows.Close()
-			var key []byte
-			for rows.Next() {
-				if !kept[side].room() {
-					return nil // rows arrived meanwhile: the caller narrows instead
-				}
-				key = checksum.AppendRow(key[:0], rows.Key())
-				s, x := rows.Hashes()
-				kept[side].add(key, s, x)
-			}
-			if err := rows.Err(); err != nil {
-				return e.tableError(t, err)
-			}
-			return nil
-		})
+// listHashes reads one side's keys and row hashes of a range, computed in SQL, into kept.
+func (j *job) listHashes(ctx context.Context, side int, r dialect.Range, kept *keptRows) error {
+	e, t, cols := j.side(side)
+	kept.reset()
+	rows, err := e.DB.(dialect.Pushdown).RowHashes(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, j.layout)
+	if err != nil {
+		return e.tableError(t, err)
 	}
-	return g.Wait()
+	defer rows.Close()
+	var key []byte
+	for rows.Next() {
+		if !kept.room() {
+			return nil // more rows than kept: the caller digests or narrows instead
+		}
+		key = checksum.AppendRow(key[:0], rows.Key())
+		s, x := rows.Hashes()
+		kept.add(key, s, x)
+	}
+	if err := rows.Err(); err != nil {
+		return e.tableError(t, err)
+	}
+	kept.done()
+	return nil
 }

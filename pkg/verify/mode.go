@@ -10,26 +10,57 @@ import (
 
 // The modes a table is hashed in.
 const (
-	ModeAuto     = "auto"     // pushdown where both sides can, else stream
+	ModeAuto     = "auto"     // pushdown on each side that can, stream on the other
 	ModePushdown = "pushdown" // the databases hash rows in SQL; one row per chunk crosses
 	ModeStream   = "stream"   // rows cross in canonical form and Go hashes them
 )
 
-// hashFamily picks the row-hash family of an engine pair: the first of the source's families
-// that the target computes too, else MD5 (which Go computes whatever the engines). The family
-// depends on the pair only, never on the mode, so that a table's fingerprint is the same in
-// stream and pushdown mode.
-func hashFamily(src, tgt dialect.DB) checksum.Family {
-	sp, ok1 := src.(dialect.Pushdown)
-	tp, ok2 := tgt.(dialect.Pushdown)
-	if ok1 && ok2 {
-		for _, f := range sp.HashFamilies() {
-			if slices.Contains(tp.HashFamilies(), f) {
-				return f
+// hashFamily picks the row-hash family of an engine pair (or the one forced by name). The
+// family depends on the pair only, never on the mode, so that a table's fingerprint is the same
+// in stream and pushdown mode. In order of preference:
+//   - a cheap native family both sides compute in SQL (CRC32C between MariaDB 10.8+ servers,
+//     PG64 between PostgreSQL 14+ servers): both sides push down;
+//   - else a cheap native family one side computes in SQL (CRC32C first: a MariaDB side gains
+//     most from pushing down): that side pushes down, the other streams and hashes in Go, which
+//     is cheap for both families;
+//   - else MD5, if both compute it (MySQL 8 against MySQL 8): both push down;
+//   - else CRC32C, computed in Go only.
+//
+// MD5 is never picked across engines unless forced: PostgreSQL's md5() costs three times its
+// own digest, and Go's MD5 five times its CRC32C.
+func hashFamily(src, tgt dialect.DB, forced string) (checksum.Family, error) {
+	if forced != "" && forced != "auto" {
+		for _, f := range []checksum.Family{checksum.MD5, checksum.CRC32C, checksum.PG64} {
+			if f.String() == forced {
+				return f, nil
 			}
 		}
+		return 0, invalid(fmt.Errorf("options: hash %q: want auto, md5, crc32c or pg64", forced))
 	}
-	return checksum.MD5
+	sf, tf := sqlFamilies(src), sqlFamilies(tgt)
+	cheap := []checksum.Family{checksum.CRC32C, checksum.PG64}
+	for _, f := range cheap {
+		if slices.Contains(sf, f) && slices.Contains(tf, f) {
+			return f, nil
+		}
+	}
+	for _, f := range cheap {
+		if slices.Contains(sf, f) || slices.Contains(tf, f) {
+			return f, nil
+		}
+	}
+	if slices.Contains(sf, checksum.MD5) && slices.Contains(tf, checksum.MD5) {
+		return checksum.MD5, nil
+	}
+	return checksum.CRC32C, nil
+}
+
+// sqlFamilies lists the families a database computes in SQL.
+func sqlFamilies(db dialect.DB) []checksum.Family {
+	if p, ok := db.(dialect.Pushdown); ok {
+		return p.HashFamilies()
+	}
+	return nil
 }
 
 // layoutFor is how the compared columns enter the hash text: the form of each follows from its
@@ -60,47 +91,72 @@ func (j *job) layoutFor(fam checksum.Family) checksum.Layout {
 	return l
 }
 
-// chooseMode decides how the table is hashed: pushdown when asked or allowed (auto) and both
-// sides can write every compared column in its form; stream otherwise. It returns the reason
-// pushdown is out, for the report; asking for pushdown where it is out is an error.
-func (j *job) chooseMode() (string, error) {
-	if j.opt.Mode == ModeStream {
-		return ModeStream, nil
+// choosePush decides which sides hash in SQL: none when asked to stream; in auto mode each side
+// that can write every compared column in its form and computes the family in SQL; with
+// --mode pushdown both, or an error saying why a side cannot. The report says which, and why a
+// side streams.
+func (j *job) choosePush() error {
+	j.rep.Hash = j.layout.Family.String()
+	if j.opt.Mode != ModeStream {
+		shared := j.sharedBlocker()
+		var why [2]string
+		for side := range 2 {
+			why[side] = shared
+			if why[side] == "" {
+				why[side] = j.sideBlocker(side)
+			}
+			j.push[side] = why[side] == ""
+		}
+		switch {
+		case j.opt.Mode == ModePushdown && why[0] != "":
+			return invalid(fmt.Errorf("table %s: --mode pushdown: %s (use --mode auto to stream what cannot be pushed down)", j.src.tableName(j.st), why[0]))
+		case j.opt.Mode == ModePushdown && why[1] != "":
+			return invalid(fmt.Errorf("table %s: --mode pushdown: %s (use --mode auto to stream what cannot be pushed down)", j.src.tableName(j.st), why[1]))
+		case why[0] != "" && why[0] == why[1]:
+			j.rep.Note = and2(j.rep.Note, "streamed: "+why[0])
+		default:
+			for side, w := range why {
+				if w != "" {
+					j.rep.Note = and2(j.rep.Note, []string{"source", "target"}[side]+" streamed: "+w)
+				}
+			}
+		}
 	}
-	why := j.pushdownBlocker()
-	if why == "" {
-		return ModePushdown, nil
+	switch {
+	case j.push[0] && j.push[1]:
+		j.rep.Mode = ModePushdown
+	case !j.push[0] && !j.push[1]:
+		j.rep.Mode = ModeStream
+	case j.push[0]:
+		j.rep.Mode = "source pushdown, target stream"
+	default:
+		j.rep.Mode = "source stream, target pushdown"
 	}
-	if j.opt.Mode == ModePushdown {
-		return "", invalid(fmt.Errorf("table %s: --mode pushdown: %s (use --mode auto to stream such tables)", j.src.tableName(j.st), why))
-	}
-	j.rep.Note = and2(j.rep.Note, "streamed: "+why)
-	return ModeStream, nil
+	return nil
 }
 
-// pushdownBlocker says why the table cannot be hashed in SQL, or "" when it can.
-func (j *job) pushdownBlocker() string {
-	sp, ok1 := j.src.DB.(dialect.Pushdown)
-	tp, ok2 := j.tgt.DB.(dialect.Pushdown)
+// sharedBlocker says why neither side can hash the table in SQL, or "".
+func (j *job) sharedBlocker() string {
 	switch {
-	case !ok1 || !ok2:
-		return "a side cannot hash rows in SQL"
-	case !slices.Contains(sp.HashFamilies(), j.layout.Family):
-		return fmt.Sprintf("the source (%s %s) does not compute %s hashes in SQL", j.src.DB.Engine(), j.src.DB.Version(), j.layout.Family)
-	case !slices.Contains(tp.HashFamilies(), j.layout.Family):
-		return fmt.Sprintf("the target (%s %s) does not compute %s hashes in SQL", j.tgt.DB.Engine(), j.tgt.DB.Version(), j.layout.Family)
 	case j.tol != nil:
 		return "tolerances are applied in Go"
 	case j.keyOrderDiffers():
 		return "the key may order differently on the two sides (rows are bucketed in Go)"
 	}
+	return ""
+}
+
+// sideBlocker says why one side cannot hash the table in SQL, or "".
+func (j *job) sideBlocker(side int) string {
+	e, t, cols := j.side(side)
+	name := []string{"the source", "the target"}[side]
+	p, ok := e.DB.(dialect.Pushdown)
+	if !ok || !slices.Contains(p.HashFamilies(), j.layout.Family) {
+		return fmt.Sprintf("%s (%s %s) does not compute %s hashes in SQL", name, e.DB.Engine(), e.DB.Version(), j.layout.Family)
+	}
 	for i, f := range j.layout.Forms {
-		sc, tc := j.st.Columns[j.scols[i]], j.tt.Columns[j.tcols[i]]
-		if !sp.CanHash(sc, f) {
-			return fmt.Sprintf("column %s (%s) has no exact SQL form on the source", sc.Name, sc.Type)
-		}
-		if !tp.CanHash(tc, f) {
-			return fmt.Sprintf("column %s (%s) has no exact SQL form on the target", tc.Name, tc.Type)
+		if c := t.Columns[cols[i]]; !p.CanHash(c, f) {
+			return fmt.Sprintf("column %s (%s) has no exact SQL form on %s", c.Name, c.Type, name)
 		}
 	}
 	return ""

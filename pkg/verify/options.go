@@ -17,7 +17,8 @@ type Options struct {
 	Columns       []string        // compare only these columns (the key's are always compared)
 	IgnoreColumns []string        // leave these columns out
 	Workers       int             // chunks hashed at once (each on both sides); 0 means 4
-	Mode          string          // auto (pushdown where both sides can, else stream), pushdown or stream; "" means auto
+	Mode          string          // auto (pushdown on each side that can, else stream), pushdown or stream; "" means auto
+	Hash          string          // the row-hash family: md5, crc32c or pg64; "" or auto picks by engine pair
 	ChunkRows     int             // fixed rows per chunk; 0 sizes chunks by ChunkTime
 	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
 	DiffRows      int             // a differing range is split until it holds at most this many rows; 0 means 2000
@@ -68,6 +69,11 @@ func (o Options) withDefaults() (Options, error) {
 	case ModeAuto, ModePushdown, ModeStream:
 	default:
 		return o, invalid(fmt.Errorf("options: mode %q: want auto, pushdown or stream", o.Mode))
+	}
+	switch o.Hash {
+	case "", "auto", "md5", "crc32c", "pg64":
+	default:
+		return o, invalid(fmt.Errorf("options: hash %q: want auto, md5, crc32c or pg64", o.Hash))
 	}
 	if o.Workers == 0 {
 		o.Workers = 4

@@ -16,10 +16,11 @@ import (
 var pushCols = []string{"i8", "i16", "i24", "i32", "i64", "u8", "u16", "u32", "num", "num0", "b",
 	"ch", "vc", "tx", "bin", "blb", "dt", "tm", "dtm", "ts", "yr", "en", "st"}
 
-// TestPushdownParity checks, for every engine pair, that a table hashed in SQL has exactly the
-// fingerprint it has when streamed and hashed in Go (so each side's SQL builds the very bytes Go
-// hashes, for every type and edge value), and that a change by the smallest step of each
-// column is found in pushdown mode as exactly that row and column.
+// TestPushdownParity checks, for every engine pair and every hash family its engines compute in
+// SQL, that a table hashed in SQL has exactly the fingerprint it has when streamed and hashed in
+// Go (so each side's SQL builds the very bytes Go hashes, for every type and edge value), and
+// that a change by the smallest step of each column is found in pushdown mode as exactly that
+// row and column.
 func TestPushdownParity(t *testing.T) {
 	my, pg := engines[0], engines[1]
 	dbs := map[string]*testdb.DB{}
@@ -35,29 +36,41 @@ func TestPushdownParity(t *testing.T) {
 		name     string
 		src, tgt string
 		tgtEng   engine
-		hash     string
+		hash     string // the family to force; "" for the pair's own
+		want     string // the family used
+		auto     string // the mode auto picks
 	}{
-		{"mariadb->mariadb", "mariadb-a", "mariadb-b", my, "crc32c"},
-		{"postgres->postgres", "postgres-a", "postgres-b", pg, "pg64"},
-		{"mariadb->postgres", "mariadb-a", "postgres-a", pg, "md5"},
-		{"postgres->mariadb", "postgres-a", "mariadb-a", my, "md5"},
+		{"mariadb->mariadb", "mariadb-a", "mariadb-b", my, "", "crc32c", verify.ModePushdown},
+		{"postgres->postgres", "postgres-a", "postgres-b", pg, "", "pg64", verify.ModePushdown},
+		{"mariadb->postgres", "mariadb-a", "postgres-a", pg, "", "crc32c", "source pushdown, target stream"},
+		{"postgres->mariadb", "postgres-a", "mariadb-a", my, "", "crc32c", "source stream, target pushdown"},
+		{"mariadb->postgres/md5", "mariadb-a", "postgres-a", pg, "md5", "md5", verify.ModePushdown},
+		{"postgres->mariadb/md5", "postgres-a", "mariadb-a", my, "md5", "md5", verify.ModePushdown},
+		{"mariadb->mariadb/md5", "mariadb-a", "mariadb-b", my, "md5", "md5", verify.ModePushdown},
+		{"postgres->postgres/md5", "postgres-a", "postgres-b", pg, "md5", "md5", verify.ModePushdown},
 	}
 	for _, p := range pairs {
 		src, tgt := dbs[p.src], dbs[p.tgt]
 		t.Run(p.name, func(t *testing.T) {
-			var prints [2]string
-			for i, mode := range []string{verify.ModeStream, verify.ModePushdown} {
-				tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, Columns: pushCols, ChunkRows: 3}), "parity")
+			var prints []string
+			for _, mode := range []string{verify.ModeStream, verify.ModeAuto} {
+				tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, Hash: p.hash, Columns: pushCols, ChunkRows: 3}), "parity")
 				if !tr.Identical() {
 					t.Fatalf("%s: equal data reported different:\n%s", mode, strings.Join(diffString(tr), "\n"))
 				}
-				if tr.Mode != mode || tr.Hash != p.hash {
-					t.Fatalf("ran in %s mode with %s hashes, want %s with %s", tr.Mode, tr.Hash, mode, p.hash)
+				want := p.auto
+				if mode == verify.ModeStream {
+					want = verify.ModeStream
 				}
-				prints[i] = tr.SourcePrint
+				if tr.Mode != want || tr.Hash != p.want {
+					t.Fatalf("%s: ran in mode %q with %s hashes, want %q with %s", mode, tr.Mode, tr.Hash, want, p.want)
+				}
+				prints = append(prints, tr.SourcePrint, tr.TargetPrint)
 			}
-			if prints[0] != prints[1] {
-				t.Fatalf("fingerprint streamed %s, pushed down %s: SQL and Go hash differently", prints[0], prints[1])
+			for _, fp := range prints {
+				if fp != prints[0] {
+					t.Fatalf("fingerprints streamed and in %s: %q: SQL and Go hash differently", p.auto, prints)
+				}
 			}
 		})
 	}
@@ -77,7 +90,10 @@ func TestPushdownParity(t *testing.T) {
 				update := fmt.Sprintf("UPDATE parity SET %s = ? WHERE id = ?", c.name)
 				p.tgtEng.exec(t, tgt, update, newv, stepRow)
 				defer p.tgtEng.exec(t, tgt, update, oldv, stepRow)
-				tr := table(t, compare(t, src, tgt, verify.Options{Mode: verify.ModePushdown, Columns: pushCols}), "parity")
+				tr := table(t, compare(t, src, tgt, verify.Options{Mode: verify.ModeAuto, Hash: p.hash, Columns: pushCols}), "parity")
+				if tr.Mode != p.auto {
+					t.Fatalf("mode %q, want %q", tr.Mode, p.auto)
+				}
 				got := diffString(tr)
 				if len(got) != 1 || !strings.HasPrefix(got[0], fmt.Sprintf("changed id=%d %s:", stepRow, c.name)) || len(tr.Diffs[0].Columns) != 1 {
 					t.Fatalf("want exactly row %d column %s changed, got %q", stepRow, c.name, got)

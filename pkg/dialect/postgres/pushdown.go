@@ -16,15 +16,16 @@ const (
 	// whose text bytes are those the client reads.
 	probePushdown = "SELECT current_setting('server_version_num')::int, current_setting('server_encoding')"
 
-	// digestPG64 hashes each row's text twice, with seeds 0 and 1 (the text is built twice:
-	// cheaper here than a subquery that would build it once).
-	digestPG64 = "SELECT count(*), sum(hashtextextended(%[1]s, 0)), bit_xor(hashtextextended(%[1]s, 1)) FROM %[2]s WHERE %[3]s"
-	// digestMD5 takes the MD5 once per row in a subquery that OFFSET 0 keeps from being
-	// flattened (which would compute it twice), and reads its halves as int8.
+	// The hash text is built once per row in a subquery that OFFSET 0 keeps from being
+	// flattened (which would build it once per hash), then hashed: PG64 with two seeds, MD5 once
+	// and read as two int8 halves.
+	digestPG64 = `SELECT count(*), sum(hashtextextended(s, 0)), bit_xor(hashtextextended(s, 1))
+FROM (SELECT %[1]s AS s FROM %[2]s WHERE %[3]s OFFSET 0) AS d`
 	digestMD5 = `SELECT count(*), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
 FROM (SELECT md5(%[1]s) AS m FROM %[2]s WHERE %[3]s OFFSET 0) AS d`
-	rowHashesPG64 = "SELECT %[1]s, hashtextextended(%[2]s, 0), hashtextextended(%[2]s, 1) FROM %[3]s WHERE %[4]s"
-	rowHashesMD5  = "SELECT %[1]s, md5(%[2]s) FROM %[3]s WHERE %[4]s"
+	rowHashesPG64 = `SELECT %[1]s, hashtextextended(s, 0), hashtextextended(s, 1)
+FROM (SELECT %[1]s, %[2]s AS s FROM %[3]s WHERE %[4]s OFFSET 0) AS d`
+	rowHashesMD5 = "SELECT %[1]s, md5(%[2]s) FROM %[3]s WHERE %[4]s"
 )
 
 func (d *DB) probePushdown(ctx context.Context) {
@@ -119,9 +120,9 @@ func (d *DB) hashText(q dialect.Query, l checksum.Layout) (string, error) {
 		}
 		switch {
 		case f.Kind == checksum.FormText && c.Nullable:
-			args = append(args, "coalesce(octet_length("+e+") || ':' || "+e+", 'N')")
+			args = append(args, "coalesce(octet_length("+e+")::text || ':' || "+e+", 'N')")
 		case f.Kind == checksum.FormText:
-			args = append(args, "octet_length("+e+")", "':'", e)
+			args = append(args, "octet_length("+e+")::text", "':'", e)
 		case c.Nullable:
 			args = append(args, "coalesce("+e+", 'N')", "','")
 		default:
@@ -131,7 +132,8 @@ func (d *DB) hashText(q dialect.Query, l checksum.Layout) (string, error) {
 	if len(args) == 0 {
 		return "''::text", nil
 	}
-	return "(concat(" + strings.Join(args, ", ") + ") COLLATE \"C\")", nil
+	// || on text, not concat(): concat looks each argument's output function up on every row.
+	return "((" + strings.Join(args, " || ") + ") COLLATE \"C\")", nil
 }
 
 // Digest implements dialect.Pushdown.
