@@ -178,20 +178,12 @@ func contestants(src, tgt server, bin string, workers, diffs int, modes []string
 		}},
 	}
 	for _, m := range modes {
-		mode, hash, _ := strings.Cut(m, "/")
-		args := []string{"compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
-			"--tables", "bench", "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json"}
-		if hash != "" {
-			args = append(args, "--hash", hash)
+		cs = append(cs, dbverify(bin, src, tgt, tgtDB, m, workers, diffs, ""))
+		if diffs > 0 {
+			// The same compare of identical tables, in the same run, for the ratio the
+			// differences cost: the target server's source database holds the source's rows.
+			cs = append(cs, dbverify(bin, src, tgt, srcDB, m, workers, 0, ", identical tables"))
 		}
-		cs = append(cs, contestant{fmt.Sprintf("dbverify compare (%s, %d workers)", m, workers), func(ctx context.Context) (sample, error) {
-			var out strings.Builder
-			s, err := command(ctx, &out, bin, []int{0, 1}, args...)
-			if err == nil {
-				err = checkFound(out.String(), diffs, mode)
-			}
-			return s, err
-		}})
 	}
 	if src.engine == "mysql" && tgt.engine == "mysql" {
 		if pt, err := exec.LookPath("pt-table-checksum"); err == nil {
@@ -204,6 +196,25 @@ func contestants(src, tgt server, bin string, workers, diffs int, modes []string
 		}
 	}
 	return cs
+}
+
+// dbverify is a timed dbverify compare of the source's bench table with tgtDB's on tgt, in mode
+// m ("mode" or "mode/hash"), which must find exactly diffs differing rows.
+func dbverify(bin string, src, tgt server, tgtDB, m string, workers, diffs int, note string) contestant {
+	mode, hash, _ := strings.Cut(m, "/")
+	args := []string{"compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
+		"--tables", "bench", "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json"}
+	if hash != "" {
+		args = append(args, "--hash", hash)
+	}
+	return contestant{fmt.Sprintf("dbverify compare (%s, %d workers%s)", m, workers, note), func(ctx context.Context) (sample, error) {
+		var out strings.Builder
+		s, err := command(ctx, &out, bin, []int{0, 1}, args...)
+		if err == nil {
+			err = checkFound(out.String(), diffs, mode)
+		}
+		return s, err
+	}}
 }
 
 func portOr(p, def string) string {

@@ -9,16 +9,16 @@ import (
 )
 
 // keepRows is the most rows of one side of a chunk whose keys and hashes are kept for matching:
-// as many as the largest chunk the chunker plans, about 40 bytes a row for an integer key (up to
-// 8 MiB a side per worker). Larger differing chunks are narrowed by digests of sub-ranges
-// instead. A variable for tests.
-var keepRows = 200_000
+// more than the chunks a 500ms time target plans on 2 cores (about 70,000 rows), at about 30
+// bytes a row for an integer key (3 MiB a side per worker). Larger differing chunks are
+// narrowed by digests of sub-ranges instead. A variable for tests.
+var keepRows = 100_000
 
 // keptRows is the compact record of one side of a chunk: each row's framed key and its two
 // hashes, in flat slices reused from chunk to chunk.
 type keptRows struct {
 	keys     []byte
-	ends     []int
+	ends     []int32 // where each row's key ends in keys
 	hashes   [][2]uint64
 	filled   bool // a whole read of the side's rows went into it
 	overflow bool // more than keepRows rows: the record is incomplete
@@ -51,7 +51,7 @@ func (k *keptRows) room() bool {
 
 func (k *keptRows) add(framedKey []byte, s, x uint64) {
 	k.keys = append(k.keys, framedKey...)
-	k.ends = append(k.ends, len(k.keys))
+	k.ends = append(k.ends, int32(len(k.keys)))
 	k.hashes = append(k.hashes, [2]uint64{s, x})
 }
 
@@ -70,7 +70,7 @@ func (k *keptRows) digest() checksum.Digest {
 // entries turns the record into the row diff's entries.
 func (k *keptRows) entries() entries {
 	out := make(entries, len(k.ends))
-	start := 0
+	start := int32(0)
 	for i, end := range k.ends {
 		framed := k.keys[start:end]
 		start = end
