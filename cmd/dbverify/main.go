@@ -21,9 +21,9 @@ func main() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit keeps that from growing the heap past it: the rows kept per chunk for
-		// matching (up to 100,000 a side per worker) are live, and GOGC 400 lets the heap reach
+		// matching (up to 200,000 a side per worker) are live, and GOGC 400 lets the heap reach
 		// five times what is live. GOMEMLIMIT in the environment still wins.
-		debug.SetMemoryLimit(200 << 20)
+		debug.SetMemoryLimit(160 << 20)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr)

@@ -36,6 +36,9 @@ type KeyReader interface {
 	KeyAfter(ctx context.Context, q dialect.Query, skip int) (dialect.Key, bool, error)
 }
 
+// DefaultMaxRows is the largest chunk a time target plans unless Config.MaxRows says otherwise.
+const DefaultMaxRows = 200_000
+
 // Strategy names how a table is split.
 type Strategy string
 
@@ -51,7 +54,7 @@ type Config struct {
 	Rows     int           // fixed rows per chunk; 0 sizes chunks by Time
 	Time     time.Duration // target time per chunk when Rows is 0; 0 means 500ms
 	MinRows  int           // smallest time-sized chunk; 0 means 100
-	MaxRows  int           // largest time-sized chunk; 0 means 200,000
+	MaxRows  int           // largest time-sized chunk; 0 means DefaultMaxRows
 	Where    string        // the user's row filter, applied when walking keys
 	RowsHint int64         // the table's row count (or estimate); 0 if unknown
 }
@@ -118,7 +121,7 @@ func newSizer(cfg Config) *sizer {
 		s.min = 100
 	}
 	if s.max <= 0 {
-		s.max = 200_000
+		s.max = DefaultMaxRows
 	}
 	if s.max < s.min {
 		s.max = s.min

@@ -456,7 +456,8 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		}
 	}
 	if kept[0].complete() && kept[1].complete() {
-		return j.settle(ctx, kept[0].entries(), kept[1].entries())
+		missing, extra, changed := matchKept(kept[0], kept[1])
+		return j.settleMatched(ctx, missing, extra, changed)
 	}
 	return j.narrow(ctx, c.Range, sd.Rows, td.Rows, 0)
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"math/big"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -84,6 +86,12 @@ func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
 // settle matches a range's rows of both sides by key and records the differences.
 func (j *job) settle(ctx context.Context, src, tgt entries) error {
 	missing, extra, changed := matchEntries(src, tgt)
+	return j.settleMatched(ctx, missing, extra, changed)
+}
+
+// settleMatched confirms a range's unmatched rows where collations may have put them in
+// another range, and records the differences.
+func (j *job) settleMatched(ctx context.Context, missing, extra []rowEntry, changed [][2]rowEntry) error {
 	if j.textKey {
 		// Collations may put a text key in another range on the other side: look such rows up
 		// by key before calling them missing or extra.
@@ -315,15 +323,15 @@ func (j *job) changedDiffs(ctx context.Context, changed [][2]rowEntry) ([]RowDif
 		keys[i] = c[0].key
 	}
 	vals := [2]map[string][][]byte{{}, {}}
-	for side, e := range []*Endpoint{j.src, j.tgt} {
-		t, cols := j.st, j.scols
-		if side == 1 {
-			t, cols = j.tt, j.tcols
-		}
-		err := j.lookup(ctx, e, t, cols, keys, func(k string, v [][]byte) { vals[side][k] = dialect.CloneKey(v) })
-		if err != nil {
-			return nil, err
-		}
+	g, gctx := errgroup.WithContext(ctx)
+	for side := range 2 {
+		e, t, cols := j.side(side)
+		g.Go(func() error {
+			return j.lookup(gctx, e, t, cols, keys, func(k string, v [][]byte) { vals[side][k] = dialect.CloneKey(v) })
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	diffs := make([]RowDiff, 0, len(changed))
 	for _, c := range changed {

@@ -1,18 +1,20 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"sync"
 
 	"github.com/dbverify/dbverify/pkg/checksum"
+	"github.com/dbverify/dbverify/pkg/chunker"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
 // keepRows is the most rows of one side of a chunk whose keys and hashes are kept for matching:
-// more than the chunks a 500ms time target plans on 2 cores (about 70,000 rows), at about 30
-// bytes a row for an integer key (3 MiB a side per worker). Larger differing chunks are
-// narrowed by digests of sub-ranges instead. A variable for tests.
-var keepRows = 100_000
+// as many as the largest chunk a time target plans (pushed-down chunks reach it), at about 30
+// bytes a row for an integer key (6 MiB a side per worker). Larger differing chunks, from
+// --chunk-rows, are narrowed by digests of sub-ranges instead. A variable for tests.
+var keepRows = chunker.DefaultMaxRows
 
 // keptRows is the compact record of one side of a chunk: each row's framed key and its two
 // hashes, in flat slices reused from chunk to chunk.
@@ -67,20 +69,53 @@ func (k *keptRows) digest() checksum.Digest {
 	return d
 }
 
-// entries turns the record into the row diff's entries.
-func (k *keptRows) entries() entries {
-	out := make(entries, len(k.ends))
+// key is the framed key of row i.
+func (k *keptRows) key(i int) []byte {
 	start := int32(0)
-	for i, end := range k.ends {
-		framed := k.keys[start:end]
-		start = end
-		key, err := unframe(framed)
-		if err != nil {
-			continue // cannot happen: the bytes were framed here
-		}
-		out.add(string(framed), rowEntry{key: key, cols: k.hashes[i][:]})
+	if i > 0 {
+		start = k.ends[i-1]
+	}
+	return k.keys[start:k.ends[i]]
+}
+
+// entry is row i as the row diff's entry.
+func (k *keptRows) entry(i int) rowEntry {
+	key, err := unframe(k.key(i))
+	if err != nil {
+		key = nil // cannot happen: the bytes were framed here
+	}
+	return rowEntry{key: key, cols: k.hashes[i][:]}
+}
+
+// entriesFrom turns rows from..end of the record into the row diff's entries, by framed key.
+func (k *keptRows) entriesFrom(from int) entries {
+	out := make(entries, len(k.ends)-from)
+	for i := from; i < len(k.ends); i++ {
+		out.add(string(k.key(i)), k.entry(i))
 	}
 	return out
+}
+
+// matchKept matches two sides' records of a range. Both sides usually list the range in key
+// order, so rows are first paired by position while their keys agree, which costs a comparison
+// a row; from the first row where the keys part (a row missing or extra, or another order), the
+// rest is matched by key.
+func matchKept(s, t *keptRows) (missing, extra []rowEntry, changed [][2]rowEntry) {
+	n := min(len(s.ends), len(t.ends))
+	i := 0
+	for ; i < n; i++ {
+		if !bytes.Equal(s.key(i), t.key(i)) {
+			break
+		}
+		if s.hashes[i] != t.hashes[i] {
+			changed = append(changed, [2]rowEntry{s.entry(i), t.entry(i)})
+		}
+	}
+	if i == len(s.ends) && i == len(t.ends) {
+		return nil, nil, changed
+	}
+	m, x, c := matchEntries(s.entriesFrom(i), t.entriesFrom(i))
+	return m, x, append(changed, c...)
 }
 
 // listHashes reads one side's keys and row hashes of a range, computed in SQL, into kept.
