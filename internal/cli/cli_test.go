@@ -112,6 +112,9 @@ func TestBadInput(t *testing.T) {
 		{"chunk flags clash", []string{"--source", my.DSN, "--target", my.DSN, "--chunk-rows", "5", "--chunk-time", "1s"}, 2, []string{"exclude each other"}},
 		{"pattern matches nothing", []string{"--source", my.DSN, "--target", my.DSN, "--tables", "zz*"}, 2, []string{"matches", "zz*"}},
 		{"ignore a key column", []string{"--source", my.DSN, "--target", my.DSN, "--tables", "t", "--ignore-columns", "id"}, 2, []string{"id", "key"}},
+		{"bad mode", []string{"--source", my.DSN, "--target", my.DSN, "--mode", "fast"}, 2, []string{"--mode", "fast"}},
+		{"bad hash", []string{"--source", my.DSN, "--target", my.DSN, "--hash", "sha1"}, 2, []string{"hash", "sha1"}},
+		{"pushdown across engines", []string{"--source", my.DSN, "--target", pg.DSN, "--tables", "t", "--mode", "pushdown"}, 2, []string{"pushdown", "target", "crc32c", "--mode auto"}},
 	}
 	_ = pgURL
 	for _, c := range cases {
