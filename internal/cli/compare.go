@@ -28,6 +28,7 @@ type compareFlags struct {
 	workers           int
 	chunkRows         int
 	chunkTime         time.Duration
+	chunkLimit        time.Duration
 	maxDiffs          int
 	floatDigits       []string
 	timePrecision     []string
@@ -84,6 +85,7 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 			&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crc32c or pg64", Destination: &f.hash},
 			&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 			&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
+			&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},
 			&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
 			&cli.StringFlag{Name: "map", Usage: "target names from source names: identity, lower, upper or snake_case (OrderId -> order_id)", Destination: &f.mapCase},
 			&cli.StringSliceFlag{Name: "rename-table", Usage: "a table's target name, `SOURCE=TARGET` (repeatable)"},
@@ -147,6 +149,8 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		return usage("--chunk-rows must not be negative")
 	case f.chunkTime <= 0:
 		return usage("--chunk-time must be positive")
+	case f.chunkLimit < 0 || f.chunkLimit > 0 && f.chunkLimit < 2*f.chunkTime:
+		return usage("--chunk-limit must be at least twice --chunk-time (%s)", f.chunkTime)
 	case f.maxDiffs < 1:
 		return usage("--max-diffs must be at least 1")
 	}
@@ -179,7 +183,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
 	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
-	opt.Mode, opt.Hash = f.mode, f.hash
+	opt.Mode, opt.Hash, opt.ChunkLimit = f.mode, f.hash, f.chunkLimit
 	opt.Logger = logger(f.verbose, stderr)
 	var bar *barProgress
 	if f.progress && f.output == "text" && isTerminal(stderr) {

@@ -424,7 +424,29 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		defer putKept(kept[0])
 		defer putKept(kept[1])
 	}
-	sd, td, err := j.digests(ctx, c.Range, kept, kept[0] != nil && j.listFirst())
+	list := kept[0] != nil && j.listFirst()
+	lctx, cancel := context.WithTimeout(ctx, j.opt.ChunkLimit)
+	sd, td, err := j.digests(lctx, c.Range, kept, list)
+	cancel()
+	if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
+		// The chunk ran past the limit (a dense stretch of a sparse key, a busy server): cut it
+		// in two and hash the halves, so that no query runs long on a production server.
+		if parts, ok := j.halve(ctx, c.Range); ok {
+			j.opt.Logger.Debug("chunk ran past the limit: split", "table", j.st.String(), "range", c.Range.String(), "limit", j.opt.ChunkLimit)
+			for _, p := range parts {
+				if err := j.chunk(ctx, chunker.Chunk{Seq: c.Seq, Range: p}, fb); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for _, k := range kept { // cannot be cut: hash it whole, without the limit
+			if k != nil {
+				k.reset()
+			}
+		}
+		sd, td, err = j.digests(ctx, c.Range, kept, list)
+	}
 	if err != nil {
 		return err
 	}

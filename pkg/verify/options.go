@@ -21,6 +21,7 @@ type Options struct {
 	Hash          string          // the row-hash family: md5, crc32c or pg64; "" or auto picks by engine pair
 	ChunkRows     int             // fixed rows per chunk; 0 sizes chunks by ChunkTime
 	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
+	ChunkLimit    time.Duration   // a chunk hashing longer is cancelled and cut in two (integer keys); 0 means 10x ChunkTime, at least 5s
 	DiffRows      int             // a differing range is split until it holds at most this many rows; 0 means 2000
 	MaxDiffs      int             // differing rows kept per table in the report (counts are always exact); 0 means 1000
 	FloatDigits   int             // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
@@ -74,6 +75,9 @@ func (o Options) withDefaults() (Options, error) {
 	case "", "auto", "md5", "crc32c", "pg64":
 	default:
 		return o, invalid(fmt.Errorf("options: hash %q: want auto, md5, crc32c or pg64", o.Hash))
+	}
+	if o.ChunkLimit <= 0 {
+		o.ChunkLimit = max(10*o.ChunkTime, 5*time.Second)
 	}
 	if o.Workers == 0 {
 		o.Workers = 4

@@ -1,10 +1,14 @@
 package verify_test
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbverify/dbverify/internal/testdb"
 	"github.com/dbverify/dbverify/pkg/verify"
@@ -155,4 +159,36 @@ func endpoint(t *testing.T, db *testdb.DB) *verify.Endpoint {
 	}
 	t.Cleanup(func() { e.Close() })
 	return e
+}
+
+// TestChunkLimit: chunks that run past the limit are cut in two until they fit (here none
+// does, down to single keys, which then run without it), and the result is the same: the same
+// differences, the same fingerprints, in both modes.
+func TestChunkLimit(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			for _, db := range []*testdb.DB{src, tgt} {
+				e.wideTable(t, db, "lim")
+				e.fillWide(t, db, "lim", 120)
+			}
+			e.exec(t, tgt, "UPDATE lim SET name = 'x' WHERE id = 77")
+			e.exec(t, tgt, "DELETE FROM lim WHERE id = 3")
+			want := table(t, compare(t, src, tgt, verify.Options{}), "lim")
+			for _, mode := range []string{verify.ModeStream, verify.ModePushdown} {
+				var log bytes.Buffer
+				logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, ChunkRows: 60, ChunkLimit: time.Nanosecond, Logger: logger}), "lim")
+				if n := strings.Count(log.String(), "ran past the limit"); n < 100 {
+					t.Errorf("%s: %d chunks split, want them cut down to single keys", mode, n)
+				}
+				if got := diffString(tr); !slices.Equal(got, []string{"missing id=3", `changed id=77 name:"name-00077"->"x"`}) {
+					t.Errorf("%s: diffs %q", mode, got)
+				}
+				if tr.SourcePrint != want.SourcePrint || tr.TargetPrint != want.TargetPrint || tr.SourceRows != 120 {
+					t.Errorf("%s: fingerprints %s/%s (%d rows), want %s/%s", mode, tr.SourcePrint, tr.TargetPrint, tr.SourceRows, want.SourcePrint, want.TargetPrint)
+				}
+			}
+		})
+	}
 }

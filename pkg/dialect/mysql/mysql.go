@@ -419,9 +419,32 @@ func indexHint(t *dialect.Table) string {
 }
 
 func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (dialect.Rows, error) {
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: read %s: %w", t, err)
 	}
 	return newRowStream(t, cols, rows), nil
+}
+
+// limited gives a SELECT the time left before ctx's deadline as a server-side limit, a little
+// longer than the client's: when the client gives up, the driver drops the connection, and
+// MySQL would otherwise run the statement to its end. MariaDB: SET STATEMENT
+// max_statement_time; MySQL 5.7.8+: the MAX_EXECUTION_TIME hint.
+func (d *DB) limited(ctx context.Context, query string) string {
+	deadline, ok := ctx.Deadline()
+	if !ok || !strings.HasPrefix(query, "SELECT ") {
+		return query
+	}
+	left := time.Until(deadline)
+	if left <= 0 {
+		return query
+	}
+	limit := left + left/10 + 100*time.Millisecond
+	if d.mariadb {
+		return fmt.Sprintf("SET STATEMENT max_statement_time=%.3f FOR %s", limit.Seconds(), query)
+	}
+	if versionBefore(d.version, 5, 7, 8) {
+		return query
+	}
+	return fmt.Sprintf("SELECT /*+ MAX_EXECUTION_TIME(%d) */ %s", limit.Milliseconds(), query[len("SELECT "):])
 }

@@ -187,7 +187,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 	pred, args := rangePredicate(q)
 	query := fmt.Sprintf(digestQuery, h1, h2, quoteTable(q.Table), pred)
 	var count, sum, xor sql.RawBytes
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
 	if err != nil {
 		return checksum.Digest{}, fmt.Errorf("mysql: digest %s: %w", q.Table, err)
 	}
