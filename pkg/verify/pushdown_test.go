@@ -3,8 +3,8 @@ package verify_test
 import (
 	"bytes"
 	"errors"
-	"log/slog"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
