@@ -17,7 +17,11 @@ func seed(ctx context.Context, s server, rows, diffs int) error {
 		return err
 	}
 	defer admin.Close()
-	for _, db := range []string{srcDB, tgtDB} {
+	dbs := []string{srcDB, tgtDB}
+	if diffs > 0 {
+		dbs = append(dbs, sameDB) // the identical target the compare with differences is set against
+	}
+	for _, db := range dbs {
 		want := rows
 		if ok, _ := tableHas(ctx, s, db, want, db == tgtDB, diffs); ok {
 			continue
