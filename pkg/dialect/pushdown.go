@@ -189,3 +189,44 @@ func WithHashColumns(t *Table, n int) (*Table, []int) {
 	}
 	return &c, idx
 }
+
+// HashSQL is what an engine spells to build a row's hash text in SQL: the value of a column in
+// a form, a value's byte length, a NULL test and a concatenation. HashText frames the values the
+// way checksum.Layout.AppendHashText does, so every engine frames alike.
+type HashSQL struct {
+	Expr   func(c Column, f checksum.Form) (string, bool) // the value; ok=false when not exact
+	Length func(e string) string                          // e's byte length, as text
+	IfNull func(e, alt string) string                     // e, or alt where e is NULL
+	Concat func(parts []string) string                    // the parts joined
+}
+
+// HashText is the SQL of the hash text of q's columns under l: text length-framed ("N" for
+// NULL), every other form followed by ',' ("N," for NULL).
+func (h HashSQL) HashText(q Query, l checksum.Layout) (string, error) {
+	var parts []string
+	for i, ci := range q.Columns {
+		c := q.Table.Columns[ci]
+		f := checksum.Form{}
+		if i < len(l.Forms) {
+			f = l.Forms[i]
+		}
+		e, ok := h.Expr(c, f)
+		if !ok {
+			return "", fmt.Errorf("column %s (%s) has no SQL hash form", c.Name, c.Type)
+		}
+		switch {
+		case f.Kind == checksum.FormText && c.Nullable:
+			parts = append(parts, h.IfNull(h.Concat([]string{h.Length(e), "':'", e}), "'N'"))
+		case f.Kind == checksum.FormText:
+			parts = append(parts, h.Length(e), "':'", e)
+		case c.Nullable:
+			parts = append(parts, h.IfNull(e, "'N'"), "','")
+		default:
+			parts = append(parts, e, "','")
+		}
+	}
+	if len(parts) == 0 {
+		return "''", nil
+	}
+	return h.Concat(parts), nil
+}

@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"context"
-	"math/big"
 	"sync"
 
 	"github.com/dbverify/dbverify/pkg/checksum"
@@ -142,38 +141,4 @@ func (j *job) listHashes(ctx context.Context, side int, r dialect.Range, kept *k
 	}
 	kept.done()
 	return nil
-}
-
-// halve cuts a range of a one-column integer key in two at the middle key value; an open end
-// is closed at the source's first or last key in the range. ok is false when the key is of
-// another kind or the range is too narrow to cut.
-func (j *job) halve(ctx context.Context, r dialect.Range) ([2]dialect.Range, bool) {
-	if len(j.st.Key) != 1 {
-		return [2]dialect.Range{}, false
-	}
-	switch j.st.Columns[j.st.Key[0]].Class {
-	case dialect.ClassInt, dialect.ClassUint:
-	default:
-		return [2]dialect.Range{}, false
-	}
-	lo, hi := r.Lo, r.Hi
-	if lo == nil || hi == nil {
-		first, last, ok, err := j.src.DB.KeyBounds(ctx, dialect.Query{Table: j.st, Range: r, Where: j.srcWhere})
-		if err != nil || !ok {
-			return [2]dialect.Range{}, false
-		}
-		if hi == nil {
-			hi = last
-		}
-		if lo == nil {
-			lo = first // the first half keeps its open end: lo only places the middle
-		}
-	}
-	a, ok1 := new(big.Int).SetString(string(lo[0]), 10)
-	b, ok2 := new(big.Int).SetString(string(hi[0]), 10)
-	if !ok1 || !ok2 || new(big.Int).Sub(b, a).Cmp(big.NewInt(2)) < 0 {
-		return [2]dialect.Range{}, false
-	}
-	mid := dialect.Key{new(big.Int).Rsh(new(big.Int).Add(a, b), 1).Append(nil, 10)}
-	return [2]dialect.Range{{Lo: r.Lo, Hi: mid}, {Lo: mid, Hi: r.Hi}}, true
 }

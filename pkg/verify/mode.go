@@ -107,11 +107,12 @@ func (j *job) choosePush() error {
 			}
 			j.push[side] = why[side] == ""
 		}
+		for _, w := range why {
+			if j.opt.Mode == ModePushdown && w != "" {
+				return invalid(fmt.Errorf("table %s: --mode pushdown: %s (use --mode auto to stream what cannot be pushed down)", j.src.tableName(j.st), w))
+			}
+		}
 		switch {
-		case j.opt.Mode == ModePushdown && why[0] != "":
-			return invalid(fmt.Errorf("table %s: --mode pushdown: %s (use --mode auto to stream what cannot be pushed down)", j.src.tableName(j.st), why[0]))
-		case j.opt.Mode == ModePushdown && why[1] != "":
-			return invalid(fmt.Errorf("table %s: --mode pushdown: %s (use --mode auto to stream what cannot be pushed down)", j.src.tableName(j.st), why[1]))
 		case why[0] != "" && why[0] == why[1]:
 			j.rep.Note = and2(j.rep.Note, "streamed: "+why[0])
 		default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dbverify/dbverify/pkg/checksum"
@@ -126,35 +127,21 @@ func utf8Collation(coll string) bool {
 	return false
 }
 
-// hashText is the SQL building the hash text of q's columns under l, as
-// checksum.Layout.AppendHashText does.
+// hashSQL is how MySQL builds a row's hash text.
+var hashSQL = dialect.HashSQL{
+	Expr:   hashExpr,
+	Length: func(e string) string { return "LENGTH(" + e + ")" },
+	IfNull: func(e, alt string) string { return "IFNULL(" + e + ", " + alt + ")" },
+	Concat: func(parts []string) string { return "CONCAT(" + strings.Join(parts, ", ") + ")" },
+}
+
+// hashText is the SQL building the hash text of q's columns under l.
 func hashText(q dialect.Query, l checksum.Layout) (string, error) {
-	var args []string
-	for i, ci := range q.Columns {
-		c := q.Table.Columns[ci]
-		f := checksum.Form{}
-		if i < len(l.Forms) {
-			f = l.Forms[i]
-		}
-		e, ok := hashExpr(c, f)
-		if !ok {
-			return "", fmt.Errorf("mysql: column %s (%s) has no SQL hash form", c.Name, c.Type)
-		}
-		switch {
-		case f.Kind == checksum.FormText && c.Nullable:
-			args = append(args, "IFNULL(CONCAT(LENGTH("+e+"), ':', "+e+"), 'N')")
-		case f.Kind == checksum.FormText:
-			args = append(args, "LENGTH("+e+")", "':'", e)
-		case c.Nullable:
-			args = append(args, "IFNULL("+e+", 'N')", "','")
-		default:
-			args = append(args, e, "','")
-		}
+	text, err := hashSQL.HashText(q, l)
+	if err != nil {
+		return "", fmt.Errorf("mysql: %w", err)
 	}
-	if len(args) == 0 {
-		return "''", nil
-	}
-	return "CONCAT(" + strings.Join(args, ", ") + ")", nil
+	return text, nil
 }
 
 // hashPair is the SQL of a row's two hashes under family fam, for a select list or aggregates.
@@ -162,7 +149,7 @@ func (d *DB) hashPair(text string, fam checksum.Family) (string, string, error) 
 	switch {
 	case fam == checksum.CRC32C && d.sharedVar:
 		return "CRC32(@dbv_s := " + text + ")", "CRC32C(@dbv_s)", nil
-	case fam == checksum.CRC32C && d.mariadb && !versionBefore(d.version, 10, 8, 0):
+	case fam == checksum.CRC32C && slices.Contains(d.families, checksum.CRC32C):
 		return "CRC32(" + text + ")", "CRC32C(" + text + ")", nil
 	case fam == checksum.MD5 && d.sharedVar:
 		return "CAST(CONV(LEFT(@dbv_m := MD5(" + text + "), 16), 16, 10) AS UNSIGNED)",

@@ -104,36 +104,20 @@ func (d *DB) hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
 	return "", false
 }
 
-// hashText is the SQL building the hash text of q's columns under l, as
-// checksum.Layout.AppendHashText does, in the C collation.
+// hashText is the SQL building the hash text of q's columns under l, in the C collation. It
+// joins text with ||, not concat(), which looks each argument's output function up on every row.
 func (d *DB) hashText(q dialect.Query, l checksum.Layout) (string, error) {
-	var args []string
-	for i, ci := range q.Columns {
-		c := q.Table.Columns[ci]
-		f := checksum.Form{}
-		if i < len(l.Forms) {
-			f = l.Forms[i]
-		}
-		e, ok := d.hashExpr(c, f)
-		if !ok {
-			return "", fmt.Errorf("postgres: column %s (%s) has no SQL hash form", c.Name, c.Type)
-		}
-		switch {
-		case f.Kind == checksum.FormText && c.Nullable:
-			args = append(args, "coalesce(octet_length("+e+")::text || ':' || "+e+", 'N')")
-		case f.Kind == checksum.FormText:
-			args = append(args, "octet_length("+e+")::text", "':'", e)
-		case c.Nullable:
-			args = append(args, "coalesce("+e+", 'N')", "','")
-		default:
-			args = append(args, e, "','")
-		}
+	h := dialect.HashSQL{
+		Expr:   d.hashExpr,
+		Length: func(e string) string { return "octet_length(" + e + ")::text" },
+		IfNull: func(e, alt string) string { return "coalesce(" + e + ", " + alt + ")" },
+		Concat: func(parts []string) string { return "(" + strings.Join(parts, " || ") + ")" },
 	}
-	if len(args) == 0 {
-		return "''::text", nil
+	text, err := h.HashText(q, l)
+	if err != nil {
+		return "", fmt.Errorf("postgres: %w", err)
 	}
-	// || on text, not concat(): concat looks each argument's output function up on every row.
-	return "((" + strings.Join(args, " || ") + ") COLLATE \"C\")", nil
+	return "(" + text + "::text COLLATE \"C\")", nil
 }
 
 // Digest implements dialect.Pushdown.
