@@ -25,6 +25,44 @@ type Pushdown interface {
 	Digest(ctx context.Context, q Query, l checksum.Layout) (checksum.Digest, error)
 	// RowHashes streams each of q's rows as its key and its two hashes under l, computed in SQL.
 	RowHashes(ctx context.Context, q Query, l checksum.Layout) (HashRows, error)
+	// GroupDigests computes, in one query, the digests of q's rows grouped by their key divided
+	// by width (truncated toward zero, as SQL's integer division does), one per group that has
+	// rows, in no particular order. The key must be one integer column; width is at least 2.
+	GroupDigests(ctx context.Context, q Query, l checksum.Layout, width int64) ([]GroupDigest, error)
+}
+
+// GroupDigest is the digest of the rows of one key group: those whose key k has
+// trunc(k / width) = Group.
+type GroupDigest struct {
+	Group  int64
+	Digest checksum.Digest
+}
+
+// GroupKey checks that q's table is keyed by one integer column and returns it, for
+// GroupDigests.
+func GroupKey(q Query, width int64) (Column, error) {
+	if len(q.Table.Key) != 1 {
+		return Column{}, fmt.Errorf("group digests of %s: the key is not one column", q.Table)
+	}
+	c := q.Table.Columns[q.Table.Key[0]]
+	if c.Class != ClassInt && c.Class != ClassUint {
+		return Column{}, fmt.Errorf("group digests of %s: key %s (%s) is not an integer", q.Table, c.Name, c.Type)
+	}
+	if width < 2 {
+		return Column{}, fmt.Errorf("group digests of %s: width %d is below 2", q.Table, width)
+	}
+	return c, nil
+}
+
+// ParseGroupDigest reads one group's row as a server wrote it: the group number, then the
+// digest's count, sum and xor in decimal.
+func ParseGroupDigest(group, count, sum, xor []byte) (GroupDigest, error) {
+	g, err := strconv.ParseInt(string(group), 10, 64)
+	if err != nil {
+		return GroupDigest{}, fmt.Errorf("key group: not an integer: %q", group)
+	}
+	d, err := ParseDigest(count, sum, xor)
+	return GroupDigest{Group: g, Digest: d}, err
 }
 
 // HashRows is a stream of rows' keys and hashes.

@@ -133,6 +133,11 @@ type job struct {
 	layout   checksum.Layout // how rows are hashed, in Go and in SQL
 	push     [2]bool         // whether the source, the target hash rows in SQL (pushdown)
 	hashers  sync.Pool       // *checksum.Hasher under layout, one per worker at a time
+	grouped  bool            // differing chunks are digested by key group (see canGroup)
+	rows     int64           // the source's row count, estimated on large tables
+
+	widthOnce sync.Once
+	width     int64 // the key span of a group (see groupWidth)
 
 	mu                       sync.Mutex
 	sd, td                   checksum.Digest
@@ -188,6 +193,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	if err := j.choosePush(); err != nil {
 		return nil, err
 	}
+	j.grouped = j.canGroup()
 	j.srcWhere = opt.Where
 	if q, ok := src.DB.(mapping.Quoter); ok {
 		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
@@ -353,6 +359,7 @@ func (j *job) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	j.rows = rows
 	if j.opt.Progress != nil {
 		j.opt.Progress.Table(j.rep.Source, rows)
 	}
@@ -414,9 +421,11 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 
 // chunk hashes one chunk on both sides and finds its differing rows if the digests differ. A
 // streamed side keeps each row's key and hashes from its first read (up to keepRows), so that a
-// differing chunk is matched without reading it again; a pushed-down side lists its keys and
-// hashes, computed in SQL, only when the chunk differs (or at once, when most chunks do). Chunks
-// too large to keep are narrowed instead.
+// differing chunk is matched without reading it again. Where both sides push down, a differing
+// chunk is digested again by key group and only the differing groups' rows are listed; where one
+// side does, it lists its keys and hashes, computed in SQL. Once most chunks differ, the second
+// pass is the only one: chunks are digested by group (or listed) at once. Chunks too large to
+// keep are narrowed instead.
 func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
 	start := time.Now()
 	var kept [2]*keptRows
@@ -425,9 +434,24 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		defer putKept(kept[0])
 		defer putKept(kept[1])
 	}
-	list := kept[0] != nil && j.listFirst()
+	manyDiffer := kept[0] != nil && j.manyDiffer()
+	byGroup := j.grouped && manyDiffer
+	var width int64
+	if j.grouped {
+		width = j.groupWidth(ctx)
+	}
+	var sd, td checksum.Digest
+	var groups [2][]dialect.GroupDigest
+	hash := func(ctx context.Context) (err error) {
+		if byGroup {
+			sd, td, groups, err = j.groupDigests(ctx, c.Range, width)
+		} else {
+			sd, td, err = j.digests(ctx, c.Range, kept, manyDiffer)
+		}
+		return err
+	}
 	lctx, cancel := context.WithTimeout(ctx, j.opt.ChunkLimit)
-	sd, td, err := j.digests(lctx, c.Range, kept, list)
+	err := hash(lctx)
 	cancel()
 	if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
 		// The chunk ran past the limit (a dense stretch of a sparse key, a busy server): cut it
@@ -446,7 +470,7 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 				k.reset()
 			}
 		}
-		sd, td, err = j.digests(ctx, c.Range, kept, list)
+		err = hash(ctx)
 	}
 	if err != nil {
 		return err
@@ -467,6 +491,14 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return nil
 	}
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
+	if j.grouped {
+		if !byGroup {
+			if _, _, groups, err = j.groupDigests(ctx, c.Range, width); err != nil {
+				return err
+			}
+		}
+		return j.diffGroups(ctx, c.Range, groups, width, kept)
+	}
 	if max(sd.Rows, td.Rows) <= int64(keepRows) {
 		g, gctx := errgroup.WithContext(ctx)
 		for side := range 2 {
@@ -519,10 +551,11 @@ func (j *job) halve(ctx context.Context, r dialect.Range) ([2]dialect.Range, boo
 	return [2]dialect.Range{{Lo: r.Lo, Hi: mid}, {Lo: mid, Hi: r.Hi}}, true
 }
 
-// listFirst says whether so many chunks have differed (a quarter, after eight) that a
-// pushed-down side had better stream each chunk at once, keeping its rows' keys and hashes, than
-// digest it in SQL and then list it too.
-func (j *job) listFirst() bool {
+// manyDiffer says whether so many chunks have differed (a quarter, after eight) that a
+// pushed-down side had better go to the second pass at once than digest each chunk and then
+// read it again: digest it by key group where both sides push down (see canGroup), else stream
+// it, keeping its rows' keys and hashes.
+func (j *job) manyDiffer() bool {
 	if !j.push[0] && !j.push[1] {
 		return false
 	}

@@ -84,7 +84,8 @@ func (k *keptRows) entry(i int) rowEntry {
 	if err != nil {
 		key = nil // cannot happen: the bytes were framed here
 	}
-	return rowEntry{key: key, cols: k.hashes[i][:]}
+	h := k.hashes[i] // a copy: the record is reused for the next range
+	return rowEntry{key: key, cols: h[:]}
 }
 
 // entriesFrom turns rows from..end of the record into the row diff's entries, by framed key.

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/dbverify/dbverify/internal/testdb"
+	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -72,6 +74,7 @@ func Run(t *testing.T, h Harness) {
 		{"Range", s.rangeInt},
 		{"RangeComposite", s.rangeComposite},
 		{"KeyBounds", s.keyBounds},
+		{"GroupDigests", s.groupDigests},
 		{"KeyAfter", s.keyAfter},
 		{"KeyAfterComposite", s.keyAfterComposite},
 		{"TextKeys", s.textKeys},
@@ -1065,5 +1068,115 @@ func (s *suite) concurrent(t *testing.T, e *env) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// groupDigests checks GroupDigests against the rows' own hashes grouped in Go: every group of
+// key values (negative, zero, at the group edges, at the type's ends) gets exactly its rows, for
+// several widths, ranges and filters, and the groups add up to the range's digest.
+func (s *suite) groupDigests(t *testing.T, e *env) {
+	p, ok := e.db.(dialect.Pushdown)
+	if !ok || len(p.HashFamilies()) == 0 {
+		t.Skipf("%s does not push digests down", s.h.Name)
+	}
+	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE g (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.BigInt, e.ty.Int))
+	keys := []string{minInt64, "-9223372036854775807", "-1025", "-1024", "-1023", "-257", "-256", "-255",
+		"-3", "-2", "-1", "0", "1", "2", "3", "255", "256", "257", "1023", "1024", "1025", "9223372036854775806", maxInt64}
+	for i := 5000; i < 5100; i++ {
+		keys = append(keys, strconv.Itoa(i))
+	}
+	var rows [][]any
+	for i, k := range keys {
+		var v any = i * 7
+		if i%5 == 0 {
+			v = nil
+		}
+		rows = append(rows, []any{k, v})
+	}
+	e.insert(t, "g", []string{"k", "v"}, rows...)
+	tb := e.table(t, "g")
+	queries := []dialect.Query{
+		{Table: tb, Columns: allCols(tb)},
+		{Table: tb, Columns: allCols(tb), Range: dialect.Range{Lo: k("-300"), Hi: k("5050")}},
+		{Table: tb, Columns: allCols(tb), Where: e.q("v") + " IS NOT NULL"},
+	}
+	if e.ty.BigUint != "" {
+		e.setup.Exec(t, fmt.Sprintf("CREATE TABLE ug (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.BigUint, e.ty.Int))
+		e.insert(t, "ug", []string{"k", "v"}, []any{"0", 1}, []any{"1", 2}, []any{maxInt64, 3},
+			[]any{"9223372036854775808", 4}, []any{"18446744073709551614", 5}, []any{"18446744073709551615", nil})
+		ug := e.table(t, "ug")
+		queries = append(queries, dialect.Query{Table: ug, Columns: allCols(ug)})
+	}
+	for _, fam := range p.HashFamilies() {
+		l := checksum.Layout{Family: fam, Forms: []checksum.Form{{Kind: checksum.FormPlain}, {Kind: checksum.FormPlain}}}
+		for _, q := range queries {
+			for _, w := range []int64{2, 3, 256, 1024, 1 << 62} {
+				e.checkGroups(t, p, q, l, w)
+			}
+		}
+	}
+	if _, err := p.GroupDigests(t.Context(), queries[0], checksum.Layout{Family: p.HashFamilies()[0]}, 1); err == nil {
+		t.Error("GroupDigests with width 1: no error")
+	}
+	ctb := e.compositeTable(t)
+	if _, err := p.GroupDigests(t.Context(), dialect.Query{Table: ctb, Columns: ctb.Key}, checksum.Layout{Family: p.HashFamilies()[0]}, 4); err == nil {
+		t.Error("GroupDigests on a composite key: no error")
+	}
+}
+
+// checkGroups compares GroupDigests(q, l, w) with q's row hashes grouped by trunc(key / w).
+func (e *env) checkGroups(t *testing.T, p dialect.Pushdown, q dialect.Query, l checksum.Layout, w int64) {
+	t.Helper()
+	what := fmt.Sprintf("GroupDigests(%s %s where %q, %s, width %d)", q.Table, q.Range, q.Where, l.Family, w)
+	want := map[int64]checksum.Digest{}
+	var total checksum.Digest
+	rows, err := p.RowHashes(t.Context(), q, l)
+	if err != nil {
+		t.Fatalf("%s: RowHashes: %v", what, err)
+	}
+	for rows.Next() {
+		key, ok := new(big.Int).SetString(string(rows.Key()[0]), 10)
+		if !ok {
+			t.Fatalf("%s: key %q", what, rows.Key()[0])
+		}
+		g := new(big.Int).Quo(key, big.NewInt(w)).Int64()
+		d := want[g]
+		d.Add(rows.Hashes())
+		want[g] = d
+		total.Add(rows.Hashes())
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: RowHashes: %v", what, err)
+	}
+	rows.Close()
+	gs, err := p.GroupDigests(t.Context(), q, l, w)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	got := map[int64]checksum.Digest{}
+	var sum checksum.Digest
+	for _, gd := range gs {
+		if _, dup := got[gd.Group]; dup {
+			t.Errorf("%s: group %d twice", what, gd.Group)
+		}
+		got[gd.Group] = gd.Digest
+		sum.Merge(gd.Digest)
+	}
+	for g, d := range want {
+		if got[g] != d {
+			t.Errorf("%s: group %d = %v, want %v", what, g, got[g], d)
+		}
+	}
+	for g, d := range got {
+		if _, ok := want[g]; !ok {
+			t.Errorf("%s: group %d = %v, want no such group", what, g, d)
+		}
+	}
+	d, err := p.Digest(t.Context(), q, l)
+	if err != nil {
+		t.Fatalf("%s: Digest: %v", what, err)
+	}
+	if sum != d || d != total {
+		t.Errorf("%s: groups add up to %v, Digest %v, rows %v", what, sum, d, total)
 	}
 }

@@ -42,6 +42,7 @@ type DB struct {
 	addr              string
 	families          []checksum.Family // computed in SQL (pushdown.go)
 	sharedVar         bool              // a session variable may carry a value between hashes
+	groupSharedVar    bool              // and between hashes aggregated by group
 }
 
 var _ dialect.DB = (*DB)(nil)

@@ -21,11 +21,18 @@ var _ dialect.Pushdown = (*DB)(nil)
 const (
 	digestQuery    = "SELECT COUNT(*), SUM(%s), BIT_XOR(%s) FROM %s WHERE %s"
 	rowHashesQuery = "SELECT %s, %s FROM %s WHERE %s"
+	// groupQuery digests a range by key group; ORDER BY NULL spares the sort of the groups.
+	groupQuery = "SELECT %s DIV %d, COUNT(*), SUM(%s), BIT_XOR(%s) FROM %s WHERE %s GROUP BY 1 ORDER BY NULL"
 	// probeOrder holds three rows; each row's second column equals its third only if the
 	// first was evaluated first, and so for the aggregates.
 	probeOrder = `SELECT SUM(CRC32(@dbv_s := x)), BIT_XOR(CRC32C(@dbv_s)), BIT_XOR(CRC32C(x)),
   SUM(CAST(CONV(LEFT(@dbv_m := MD5(x), 16), 16, 10) AS UNSIGNED)), BIT_XOR(CAST(CONV(RIGHT(@dbv_m, 16), 16, 10) AS UNSIGNED)), BIT_XOR(CAST(CONV(RIGHT(MD5(x), 16), 16, 10) AS UNSIGNED))
 FROM (SELECT 'a' AS x UNION ALL SELECT 'bb' UNION ALL SELECT 'ccc') AS t`
+	// probeGroupOrder is probeOrder's check for aggregates computed by group, through the
+	// temporary table of a GROUP BY.
+	probeGroupOrder = `SELECT LENGTH(x) > 1, SUM(CRC32(@dbv_s := x)), BIT_XOR(CRC32C(@dbv_s)), BIT_XOR(CRC32C(x)),
+  SUM(CAST(CONV(LEFT(@dbv_m := MD5(x), 16), 16, 10) AS UNSIGNED)), BIT_XOR(CAST(CONV(RIGHT(@dbv_m, 16), 16, 10) AS UNSIGNED)), BIT_XOR(CAST(CONV(RIGHT(MD5(x), 16), 16, 10) AS UNSIGNED))
+FROM (SELECT 'a' AS x UNION ALL SELECT 'bb' UNION ALL SELECT 'ccc' UNION ALL SELECT 'dddd') AS t GROUP BY 1 ORDER BY NULL`
 )
 
 // probePushdown learns which families this server computes: CRC32C needs MariaDB 10.8+;
@@ -43,6 +50,26 @@ func (d *DB) probePushdown(ctx context.Context) {
 	var a, b, c, e, f, g sql.NullString
 	err := d.db.QueryRowContext(ctx, probeOrder).Scan(&a, &b, &c, &e, &f, &g)
 	d.sharedVar = err == nil && b == c && f == g
+	d.groupSharedVar = d.sharedVar && probeGroups(ctx, d.db)
+}
+
+// probeGroups runs probeGroupOrder: true when every group's shared-variable hashes equal the
+// ones built directly.
+func probeGroups(ctx context.Context, db *sql.DB) bool {
+	rows, err := db.QueryContext(ctx, probeGroupOrder)
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var a, b, c, e, f, g, h sql.NullString
+		if rows.Scan(&a, &b, &c, &e, &f, &g, &h) != nil || c != e || g != h {
+			return false
+		}
+		n++
+	}
+	return rows.Err() == nil && n == 2
 }
 
 // HashFamilies implements dialect.Pushdown.
@@ -144,14 +171,15 @@ func hashText(q dialect.Query, l checksum.Layout) (string, error) {
 	return text, nil
 }
 
-// hashPair is the SQL of a row's two hashes under family fam, for a select list or aggregates.
-func (d *DB) hashPair(text string, fam checksum.Family) (string, string, error) {
+// hashPair is the SQL of a row's two hashes under family fam, for a select list or aggregates;
+// shared says the hash text may be built once and carried from the first hash to the second.
+func (d *DB) hashPair(text string, fam checksum.Family, shared bool) (string, string, error) {
 	switch {
-	case fam == checksum.CRC32C && d.sharedVar:
+	case fam == checksum.CRC32C && shared:
 		return "CRC32(@dbv_s := " + text + ")", "CRC32C(@dbv_s)", nil
 	case fam == checksum.CRC32C && slices.Contains(d.families, checksum.CRC32C):
 		return "CRC32(" + text + ")", "CRC32C(" + text + ")", nil
-	case fam == checksum.MD5 && d.sharedVar:
+	case fam == checksum.MD5 && shared:
 		return "CAST(CONV(LEFT(@dbv_m := MD5(" + text + "), 16), 16, 10) AS UNSIGNED)",
 			"CAST(CONV(RIGHT(@dbv_m, 16), 16, 10) AS UNSIGNED)", nil
 	case fam == checksum.MD5:
@@ -167,7 +195,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 	if err != nil {
 		return checksum.Digest{}, err
 	}
-	h1, h2, err := d.hashPair(text, l.Family)
+	h1, h2, err := d.hashPair(text, l.Family, d.sharedVar)
 	if err != nil {
 		return checksum.Digest{}, err
 	}
@@ -198,7 +226,7 @@ func (d *DB) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) 
 	if err != nil {
 		return nil, err
 	}
-	h1, h2, err := d.hashPair(text, l.Family)
+	h1, h2, err := d.hashPair(text, l.Family, d.sharedVar)
 	if err != nil {
 		return nil, err
 	}
@@ -210,4 +238,43 @@ func (d *DB) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) 
 		return nil, err
 	}
 	return &dialect.HashedRows{Rows: rows}, nil
+}
+
+// GroupDigests implements dialect.Pushdown.
+func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layout, width int64) ([]dialect.GroupDigest, error) {
+	key, err := dialect.GroupKey(q, width)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", err)
+	}
+	text, err := hashText(q, l)
+	if err != nil {
+		return nil, err
+	}
+	h1, h2, err := d.hashPair(text, l.Family, d.groupSharedVar)
+	if err != nil {
+		return nil, err
+	}
+	pred, args := rangePredicate(q)
+	query := fmt.Sprintf(groupQuery, quote(key.Name), width, h1, h2, quoteTable(q.Table), pred)
+	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
+	}
+	defer rows.Close()
+	var out []dialect.GroupDigest
+	var group, count, sum, xor sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&group, &count, &sum, &xor); err != nil {
+			return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
+		}
+		gd, err := dialect.ParseGroupDigest(group, count, sum, xor)
+		if err != nil {
+			return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
+		}
+		out = append(out, gd)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
+	}
+	return out, nil
 }

@@ -26,6 +26,11 @@ FROM (SELECT md5(%[1]s) AS m FROM %[2]s WHERE %[3]s OFFSET 0) AS d`
 	rowHashesPG64 = `SELECT %[1]s, hashtextextended(s, 0), hashtextextended(s, 1)
 FROM (SELECT %[1]s, %[2]s AS s FROM %[3]s WHERE %[4]s OFFSET 0) AS d`
 	rowHashesMD5 = "SELECT %[1]s, md5(%[2]s) FROM %[3]s WHERE %[4]s"
+	// The digests by key group: the key divided by the width (integer division truncates).
+	groupPG64 = `SELECT g, count(*), sum(hashtextextended(s, 0)), bit_xor(hashtextextended(s, 1))
+FROM (SELECT %[1]s / %[2]d AS g, %[3]s AS s FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
+	groupMD5 = `SELECT g, count(*), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
+FROM (SELECT %[1]s / %[2]d AS g, md5(%[3]s) AS m FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
 )
 
 func (d *DB) probePushdown(ctx context.Context) {
@@ -175,4 +180,44 @@ func (d *DB) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) 
 		return nil, err
 	}
 	return &dialect.HashedRows{Rows: rows, MD5: n == 1}, nil
+}
+
+// GroupDigests implements dialect.Pushdown.
+func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layout, width int64) ([]dialect.GroupDigest, error) {
+	key, err := dialect.GroupKey(q, width)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	text, err := d.hashText(q, l)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := groupMD5
+	switch l.Family {
+	case checksum.PG64:
+		tmpl = groupPG64
+	case checksum.MD5:
+	default:
+		return nil, fmt.Errorf("postgres: hash family %s is not computed in SQL", l.Family)
+	}
+	pred, args := rangePredicate(q)
+	query := fmt.Sprintf(tmpl, quote(key.Name), width, text, fromTable(q.Table), pred)
+	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: group digests %s: %w", q.Table, err)
+	}
+	defer rows.Close()
+	var out []dialect.GroupDigest
+	for rows.Next() {
+		v := rows.RawValues()
+		gd, err := dialect.ParseGroupDigest(v[0], v[1], v[2], v[3])
+		if err != nil {
+			return nil, fmt.Errorf("postgres: group digests %s: %w", q.Table, err)
+		}
+		out = append(out, gd)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: group digests %s: %w", q.Table, err)
+	}
+	return out, nil
 }
