@@ -15,3 +15,11 @@ func SetKeepRows(n int) func() {
 	keepRows = n
 	return func() { keepRows = old }
 }
+
+// SetGroupRows sets how many rows a key group aims to hold, so that small tables get many
+// groups; it returns a function restoring the old value.
+func SetGroupRows(n int) func() {
+	old := groupRows
+	groupRows = n
+	return func() { groupRows = old }
+}

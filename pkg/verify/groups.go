@@ -186,7 +186,9 @@ func keyInt(k dialect.Key) *big.Int {
 func (j *job) diffGroups(ctx context.Context, r dialect.Range, groups [2][]dialect.GroupDigest, w int64, kept [2]*keptRows) error {
 	var missing, extra []rowEntry
 	var changed [][2]rowEntry
-	for _, run := range differingRuns(groups, int64(keepRows)) {
+	runs := differingRuns(groups, int64(keepRows))
+	j.opt.Logger.Debug("differing key groups", "table", j.st.String(), "range", r.String(), "width", w, "runs", len(runs))
+	for _, run := range runs {
 		rr := runRange(r, run, w)
 		if max(run.rows[0], run.rows[1]) <= int64(keepRows) {
 			g, gctx := errgroup.WithContext(ctx)
