@@ -107,6 +107,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
+	cfg.DialFunc = dialect.BufferedDial(&net.Dialer{KeepAlive: 30 * time.Second})
 	where := cfg.Addr
 
 	// A first connection learns the flavour, which names the read-only variable.

@@ -108,6 +108,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	for k, v := range sessionSettings {
 		cfg.ConnConfig.RuntimeParams[k] = v
 	}
+	cfg.ConnConfig.DialFunc = dialect.BufferedDial(&net.Dialer{KeepAlive: 5 * time.Minute})
 	addr := fmt.Sprintf("%s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -1,0 +1,33 @@
+package dialect
+
+import (
+	"bufio"
+	"context"
+	"net"
+)
+
+// readBuffer is how much a connection reads from its socket at a time. The drivers read in
+// 4 KiB (MySQL) or 8 KiB (pgx) pieces, a system call each: 190,000 calls for a 1.5 GB table
+// scan, about a fifth of the client's CPU time in stream mode on a 2-core VM.
+const readBuffer = 256 << 10
+
+// BufferedDial dials with d and reads each connection through a buffer of readBuffer bytes,
+// for a driver's dial hook. The buffer fills with what the socket holds, no more, so a reply
+// is never held back waiting for more bytes.
+func BufferedDial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBuffer)}, nil
+	}
+}
+
+// bufferedConn is a connection whose reads go through a buffer.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }

@@ -1,0 +1,55 @@
+package dialect
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+)
+
+// TestBufferedDial: a buffered connection delivers exactly the bytes sent, in order, across
+// small reads and reads larger than its buffer, and writes pass through.
+func TestBufferedDial(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	want := bytes.Repeat([]byte("0123456789abcdef"), readBuffer/8) // two buffers' worth
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		var ping [4]byte
+		if _, err := io.ReadFull(c, ping[:]); err != nil || string(ping[:]) != "ping" {
+			return
+		}
+		c.Write(want)
+	}()
+	c, err := BufferedDial(&net.Dialer{})(t.Context(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	small := make([]byte, 100)
+	for len(got) < 5000 {
+		n, err := c.Read(small)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, small[:n]...)
+	}
+	rest, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got = append(got, rest...); !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes, not the %d sent", len(got), len(want))
+	}
+}
