@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"syscall"
 )
 
 // readBuffer is how much a connection reads from its socket at a time. The drivers read in
@@ -20,7 +21,11 @@ func BufferedDial(d *net.Dialer) func(ctx context.Context, network, addr string)
 		if err != nil {
 			return nil, err
 		}
-		return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBuffer)}, nil
+		b := &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBuffer)}
+		if sc, ok := c.(syscall.Conn); ok {
+			return &bufferedSysConn{bufferedConn: b, sys: sc}, nil
+		}
+		return b, nil
 	}
 }
 
@@ -31,3 +36,14 @@ type bufferedConn struct {
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// bufferedSysConn is a buffered connection over a socket. It passes the socket on: the MySQL
+// driver reads a pooled connection's socket before reusing it, to find one the server closed
+// while it sat idle (past wait_timeout, a proxy's timeout, a failover) and take another, where
+// a write to the dead socket would fail the query with "invalid connection".
+type bufferedSysConn struct {
+	*bufferedConn
+	sys syscall.Conn
+}
+
+func (c *bufferedSysConn) SyscallConn() (syscall.RawConn, error) { return c.sys.SyscallConn() }

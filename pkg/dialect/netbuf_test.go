@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 )
 
@@ -33,6 +34,12 @@ func TestBufferedDial(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// The MySQL driver checks an idle pooled connection's socket before reusing it, and only
+	// when the connection offers it (syscall.Conn); without, a connection the server closed
+	// fails its next query with "invalid connection" where a proxy half-closed it.
+	if _, ok := c.(syscall.Conn); !ok {
+		t.Errorf("a buffered TCP connection (%T) does not offer its socket", c)
+	}
 	if _, err := c.Write([]byte("ping")); err != nil {
 		t.Fatal(err)
 	}

@@ -461,3 +461,31 @@ func TestTablesIncludesSystemVersioned(t *testing.T) {
 		t.Errorf("Table(sv): %v", err)
 	}
 }
+
+// TestServerClosedIdleConnection: a pooled connection the server closed while it sat idle (here
+// past wait_timeout) is found before reuse and replaced, not handed a query that fails with
+// "invalid connection". On 127.0.0.1 the server's reset also fails the write, which the driver
+// retries; TestBufferedDial checks the socket check stays possible for peers that only half-close.
+func TestServerClosedIdleConnection(t *testing.T) {
+	setup := testdb.MySQL(t)
+	d, err := Open(t.Context(), setup.DSN, 1) // one connection: the next query gets the closed one
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dialect.MaskDSN(setup.DSN), err)
+	}
+	defer d.Close()
+	ctx := t.Context()
+	var before, after int64
+	if err := d.db.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.db.ExecContext(ctx, "SET SESSION wait_timeout = 1"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if err := d.db.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&after); err != nil {
+		t.Fatalf("query on a pool whose idle connection the server closed: %v", err)
+	}
+	if after == before {
+		t.Fatalf("connection %d outlived wait_timeout", before)
+	}
+}
