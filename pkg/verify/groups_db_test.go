@@ -81,3 +81,29 @@ func TestGroupDiffs(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupDiffsOIDKey: PostgreSQL's oid, an unsigned 32-bit key with no division operator of
+// its own, is grouped through int8, above int4's range too.
+func TestGroupDiffsOIDKey(t *testing.T) {
+	src, tgt := testdb.Postgres(t), testdb.Postgres(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE o (id oid NOT NULL PRIMARY KEY, v INT NOT NULL)",
+			"INSERT INTO o SELECT g, g % 1000 FROM generate_series(1, 3000) g",
+			"INSERT INTO o SELECT 4294960000 + g, g FROM generate_series(0, 3000) g")
+	}
+	tgt.Exec(t, "UPDATE o SET v = v + 1 WHERE id::int8 % 101 = 0", "DELETE FROM o WHERE id IN (5, 4294963000)")
+	want := compare(t, src, tgt, verify.Options{Mode: verify.ModeStream, Tables: []string{"o"}})
+	if w := table(t, want, "o"); w.Changed != 59 || w.Missing != 2 {
+		t.Fatalf("stream: %d changed, %d missing; want 59, 2", w.Changed, w.Missing)
+	}
+	defer verify.SetGroupRows(16)()
+	var log bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rep := compare(t, src, tgt, verify.Options{Mode: verify.ModePushdown, Tables: []string{"o"}, ChunkRows: 1000, Logger: logger})
+	if got, w := diffString(table(t, rep, "o")), diffString(table(t, want, "o")); !slices.Equal(got, w) {
+		t.Errorf("diffs\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(w, "\n"))
+	}
+	if !strings.Contains(log.String(), "differing key groups") {
+		t.Error("no chunk was matched by key group")
+	}
+}

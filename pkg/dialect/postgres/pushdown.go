@@ -28,9 +28,9 @@ FROM (SELECT %[1]s, %[2]s AS s FROM %[3]s WHERE %[4]s OFFSET 0) AS d`
 	rowHashesMD5 = "SELECT %[1]s, md5(%[2]s) FROM %[3]s WHERE %[4]s"
 	// The digests by key group: the key divided by the width (integer division truncates).
 	groupPG64 = `SELECT g, count(*), sum(hashtextextended(s, 0)), bit_xor(hashtextextended(s, 1))
-FROM (SELECT %[1]s / %[2]d AS g, %[3]s AS s FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
+FROM (SELECT %[1]s::int8 / %[2]d AS g, %[3]s AS s FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
 	groupMD5 = `SELECT g, count(*), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
-FROM (SELECT %[1]s / %[2]d AS g, md5(%[3]s) AS m FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
+FROM (SELECT %[1]s::int8 / %[2]d AS g, md5(%[3]s) AS m FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
 )
 
 func (d *DB) probePushdown(ctx context.Context) {
