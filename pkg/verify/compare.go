@@ -437,7 +437,7 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 	manyDiffer := kept[0] != nil && j.manyDiffer()
 	byGroup := j.grouped && manyDiffer
 	var width int64
-	if j.grouped {
+	if byGroup {
 		width = j.groupWidth(ctx)
 	}
 	var sd, td checksum.Digest
@@ -493,6 +493,7 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
 	if j.grouped {
 		if !byGroup {
+			width = j.groupWidth(ctx) // worked out on the first chunk that differs
 			if _, _, groups, err = j.groupDigests(ctx, c.Range, width); err != nil {
 				return err
 			}

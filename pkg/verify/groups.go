@@ -37,7 +37,8 @@ func (j *job) canGroup() bool {
 
 // groupWidth is the span of key values of one group, the same for both sides and every chunk:
 // the source's key span over its row count, times groupRows (at least 2). It is worked out once,
-// on first use.
+// on first use: the first chunk that differs, so that a compare of equal tables never walks the
+// key for it.
 func (j *job) groupWidth(ctx context.Context) int64 {
 	j.widthOnce.Do(func() {
 		j.width = int64(max(2, groupRows))
