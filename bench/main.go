@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -65,7 +66,7 @@ func (s server) open(db string) (*sql.DB, error) {
 }
 
 func main() {
-	rows := flag.Int("rows", 1_000_000, "rows per table")
+	rows := flag.String("rows", "1000000", "rows per table; a comma-separated list runs each size in turn (1000000,10000000)")
 	runs := flag.Int("runs", 3, "timed runs of each contestant (the median is reported)")
 	diffs := flag.Int("diffs", 0, "scattered rows changed in the target")
 	pairs := flag.String("pairs", "mariadb,postgres,mariadb-postgres", "engine pairs: mariadb, postgres, mariadb-postgres")
@@ -77,10 +78,30 @@ func main() {
 	flag.Parse()
 	my, pg := server{"mysql", *myURL}, server{"postgres", *pgURL}
 	ctx := context.Background()
-	if err := run(ctx, my, pg, *rows, *runs, *diffs, *workers, *bin, strings.Split(*pairs, ","), strings.Split(*modes, ",")); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	sizes, err := parseSizes(*rows)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: -rows:", err)
+		os.Exit(2)
 	}
+	for _, n := range sizes {
+		if err := run(ctx, my, pg, n, *runs, *diffs, *workers, *bin, strings.Split(*pairs, ","), strings.Split(*modes, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// parseSizes reads -rows: row counts separated by commas, each at least 1.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a row count", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func env(k, def string) string {
