@@ -154,7 +154,7 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 		return nil, err
 	}
 	j.finish()
-	j.rep.Duration = time.Since(started)
+	j.rep.Duration, j.rep.pair = time.Since(started), p
 	return j.rep, nil
 }
 

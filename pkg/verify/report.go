@@ -62,6 +62,7 @@ type TableReport struct {
 	Note        string        `json:"note,omitempty"`
 	Tolerances  []string      `json:"tolerances,omitempty"` // opt-in tolerances applied, per column
 	Duration    time.Duration `json:"duration_ns"`
+	pair        tablePair     // the names Compare resolved, for Watch's rechecks
 }
 
 // Identical reports whether both sides hold the same rows.
