@@ -489,3 +489,14 @@ func TestServerClosedIdleConnection(t *testing.T) {
 		t.Fatalf("connection %d outlived wait_timeout", before)
 	}
 }
+
+// TestReplicaLagNotReplicating: a server that replicates nothing has no lag to tell (ok=false),
+// and reading it is no error. (Lag on a real replica is not covered here: the tests have one
+// server per engine.)
+func TestReplicaLagNotReplicating(t *testing.T) {
+	_, d := open(t)
+	lag, ok, err := d.ReplicaLag(context.Background())
+	if err != nil || ok {
+		t.Fatalf("ReplicaLag = %s, %v, %v; want unknown and no error on a server without replication", lag, ok, err)
+	}
+}

@@ -509,3 +509,14 @@ func TestSchemas(t *testing.T) {
 		t.Errorf("Table(t) in public: %v, want ErrNotFound", err)
 	}
 }
+
+// TestReplicaLagNotReplicating: a server that replicates nothing has no lag to tell (ok=false),
+// and reading it is no error. (Lag on a real replica is not covered here: the tests have one
+// server per engine.)
+func TestReplicaLagNotReplicating(t *testing.T) {
+	_, d := open(t)
+	lag, ok, err := d.ReplicaLag(context.Background())
+	if err != nil || ok {
+		t.Fatalf("ReplicaLag = %s, %v, %v; want unknown and no error on a server without replication", lag, ok, err)
+	}
+}
