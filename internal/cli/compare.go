@@ -42,6 +42,7 @@ type compareFlags struct {
 	cpuProfile        string
 	mode              string
 	hash              string
+	watch             watchFlags
 }
 
 func compareCommand() *cli.Command {
@@ -72,52 +73,65 @@ each table used and why. Across MySQL and PostgreSQL the MySQL side pushes down 
 PostgreSQL side streams; --hash md5 pushes both down (slower on PostgreSQL, less traffic).
 
 Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "source", Aliases: []string{"s"}, Usage: "source database `DSN`", Destination: &f.source, EnvVars: []string{"DBVERIFY_SOURCE"}},
-			&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
-			&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
-			&cli.StringSliceFlag{Name: "exclude", Usage: "tables to leave out: names or glob `PATTERN`s"},
-			&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides", Destination: &f.where},
-			&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always)"},
-			&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
-			&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
-			&cli.StringFlag{Name: "mode", Value: "auto", Usage: "how rows are hashed: auto, pushdown (in SQL, by each database) or stream (here)", Destination: &f.mode},
-			&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crc32c or pg64", Destination: &f.hash},
-			&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
-			&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
-			&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},
-			&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
-			&cli.StringFlag{Name: "map", Usage: "target names from source names: identity, lower, upper or snake_case (OrderId -> order_id)", Destination: &f.mapCase},
-			&cli.StringSliceFlag{Name: "rename-table", Usage: "a table's target name, `SOURCE=TARGET` (repeatable)"},
-			&cli.StringSliceFlag{Name: "rename-column", Usage: "a column's target name, `TABLE.COLUMN=TARGET` (repeatable)"},
-			&cli.StringFlag{Name: "target-schema", Usage: "look tables up in this target `SCHEMA` (PostgreSQL schema or MySQL database)", Destination: &f.targetSchema},
-			&cli.StringFlag{Name: "dms-mappings", Usage: "apply an AWS DMS table-mappings JSON `FILE`: its selection, renames, removed columns and filters", Destination: &f.dmsMappings},
-			&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N or TABLE.COLUMN=N (repeatable; default: exactly)"},
-			&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P (repeatable; default: exactly)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
-			&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
-			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
-			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
-		},
+		Flags:        append(f.flagList(), f.watchFlagList(false)...),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("compare: %v", err) },
 		Action: func(c *cli.Context) error {
-			f.tables = splitList(c.StringSlice("tables"))
-			f.exclude = splitList(c.StringSlice("exclude"))
-			f.columns = splitList(c.StringSlice("columns"))
-			f.ignore = splitList(c.StringSlice("ignore-columns"))
-			f.renameTables = splitList(c.StringSlice("rename-table"))
-			f.renameColumns = splitList(c.StringSlice("rename-column"))
-			f.floatDigits = splitList(c.StringSlice("float-digits"))
-			f.timePrecision = splitList(c.StringSlice("time-precision"))
-			if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
-				return usage("--chunk-rows and --chunk-time exclude each other")
-			}
-			if c.Args().Len() > 0 {
-				return usage("compare takes no arguments (got %q); use --source and --target", c.Args().First())
+			if err := f.read(c); err != nil {
+				return err
 			}
 			return runCompare(c.Context, f, c.App.Writer, c.App.ErrWriter)
 		},
 	}
+}
+
+// flagList is the flags a compare takes (compare and watch).
+func (f *compareFlags) flagList() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "source", Aliases: []string{"s"}, Usage: "source database `DSN`", Destination: &f.source, EnvVars: []string{"DBVERIFY_SOURCE"}},
+		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
+		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
+		&cli.StringSliceFlag{Name: "exclude", Usage: "tables to leave out: names or glob `PATTERN`s"},
+		&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides", Destination: &f.where},
+		&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always)"},
+		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
+		&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
+		&cli.StringFlag{Name: "mode", Value: "auto", Usage: "how rows are hashed: auto, pushdown (in SQL, by each database) or stream (here)", Destination: &f.mode},
+		&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crc32c or pg64", Destination: &f.hash},
+		&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
+		&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
+		&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},
+		&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
+		&cli.StringFlag{Name: "map", Usage: "target names from source names: identity, lower, upper or snake_case (OrderId -> order_id)", Destination: &f.mapCase},
+		&cli.StringSliceFlag{Name: "rename-table", Usage: "a table's target name, `SOURCE=TARGET` (repeatable)"},
+		&cli.StringSliceFlag{Name: "rename-column", Usage: "a column's target name, `TABLE.COLUMN=TARGET` (repeatable)"},
+		&cli.StringFlag{Name: "target-schema", Usage: "look tables up in this target `SCHEMA` (PostgreSQL schema or MySQL database)", Destination: &f.targetSchema},
+		&cli.StringFlag{Name: "dms-mappings", Usage: "apply an AWS DMS table-mappings JSON `FILE`: its selection, renames, removed columns and filters", Destination: &f.dmsMappings},
+		&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N or TABLE.COLUMN=N (repeatable; default: exactly)"},
+		&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P (repeatable; default: exactly)"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
+		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
+		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
+	}
+}
+
+// read collects the list flags and checks what urfave/cli cannot.
+func (f *compareFlags) read(c *cli.Context) error {
+	f.tables = splitList(c.StringSlice("tables"))
+	f.exclude = splitList(c.StringSlice("exclude"))
+	f.columns = splitList(c.StringSlice("columns"))
+	f.ignore = splitList(c.StringSlice("ignore-columns"))
+	f.renameTables = splitList(c.StringSlice("rename-table"))
+	f.renameColumns = splitList(c.StringSlice("rename-column"))
+	f.floatDigits = splitList(c.StringSlice("float-digits"))
+	f.timePrecision = splitList(c.StringSlice("time-precision"))
+	if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
+		return usage("--chunk-rows and --chunk-time exclude each other")
+	}
+	if c.Args().Len() > 0 {
+		return usage("%s takes no arguments (got %q); use --source and --target", c.Command.Name, c.Args().First())
+	}
+	return nil
 }
 
 // splitList flattens repeated and comma-separated flag values.
@@ -134,34 +148,6 @@ func splitList(vals []string) []string {
 }
 
 func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) error {
-	switch {
-	case f.source == "":
-		return usage("--source is required")
-	case f.target == "":
-		return usage("--target is required")
-	case f.output != "text" && f.output != "json":
-		return usage("--output must be text or json, not %q", f.output)
-	case f.workers < 1:
-		return usage("--workers must be at least 1")
-	case f.mode != verify.ModeAuto && f.mode != verify.ModePushdown && f.mode != verify.ModeStream:
-		return usage("--mode must be auto, pushdown or stream, not %q", f.mode)
-	case f.chunkRows < 0:
-		return usage("--chunk-rows must not be negative")
-	case f.chunkTime <= 0:
-		return usage("--chunk-time must be positive")
-	case f.chunkLimit < 0 || f.chunkLimit > 0 && f.chunkLimit < 2*f.chunkTime:
-		return usage("--chunk-limit must be at least twice --chunk-time (%s)", f.chunkTime)
-	case f.maxDiffs < 1:
-		return usage("--max-diffs must be at least 1")
-	}
-	mapper, err := f.mapper()
-	if err != nil {
-		return err
-	}
-	opt, err := f.tolerances() // the rest of the options once both sides are open
-	if err != nil {
-		return err
-	}
 	if f.cpuProfile != "" {
 		out, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -173,18 +159,15 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		}
 		defer pprof.StopCPUProfile()
 	}
-	src, tgt, err := openBoth(ctx, f.source, f.target, f.workers+2)
+	src, tgt, opt, err := f.setup(ctx, stderr)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	defer src.Close()
 	defer tgt.Close()
-
-	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
-	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
-	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
-	opt.Mode, opt.Hash, opt.ChunkLimit = f.mode, f.hash, f.chunkLimit
-	opt.Logger = logger(f.verbose, stderr)
+	if f.watch.untilClean {
+		return runGate(ctx, f, src, tgt, opt, stdout, stderr)
+	}
 	var bar *barProgress
 	if f.progress && f.output == "text" && isTerminal(stderr) {
 		bar = &barProgress{w: stderr}
@@ -207,6 +190,54 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		return &exitError{code: ExitDiffer}
 	}
 	return nil
+}
+
+// setup checks the flags, opens both sides and builds the compare's options. The caller closes
+// both endpoints.
+func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *verify.Endpoint, opt verify.Options, err error) {
+	switch {
+	case f.source == "":
+		err = usage("--source is required")
+	case f.target == "":
+		err = usage("--target is required")
+	case f.output != "text" && f.output != "json":
+		err = usage("--output must be text or json, not %q", f.output)
+	case f.workers < 1:
+		err = usage("--workers must be at least 1")
+	case f.mode != verify.ModeAuto && f.mode != verify.ModePushdown && f.mode != verify.ModeStream:
+		err = usage("--mode must be auto, pushdown or stream, not %q", f.mode)
+	case f.chunkRows < 0:
+		err = usage("--chunk-rows must not be negative")
+	case f.chunkTime <= 0:
+		err = usage("--chunk-time must be positive")
+	case f.chunkLimit < 0 || f.chunkLimit > 0 && f.chunkLimit < 2*f.chunkTime:
+		err = usage("--chunk-limit must be at least twice --chunk-time (%s)", f.chunkTime)
+	case f.maxDiffs < 1:
+		err = usage("--max-diffs must be at least 1")
+	default:
+		err = f.checkWatch()
+	}
+	if err != nil {
+		return nil, nil, opt, err
+	}
+	mapper, err := f.mapper()
+	if err != nil {
+		return nil, nil, opt, err
+	}
+	opt, err = f.tolerances() // the rest of the options once both sides are open
+	if err != nil {
+		return nil, nil, opt, err
+	}
+	src, tgt, err = openBoth(ctx, f.source, f.target, f.workers+2)
+	if err != nil {
+		return nil, nil, opt, fail(err)
+	}
+	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
+	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
+	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
+	opt.Mode, opt.Hash, opt.ChunkLimit = f.mode, f.hash, f.chunkLimit
+	opt.Logger = logger(f.verbose, stderr)
+	return src, tgt, opt, nil
 }
 
 // mapper builds the name mapping from the flags; nil when none is given.

@@ -1,0 +1,338 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dbverify/dbverify/pkg/dialect"
+	"github.com/dbverify/dbverify/pkg/verify"
+)
+
+// watchFlags are the flags of watching while replication runs: `dbverify watch`, and
+// `dbverify compare --until-clean` (the cutover gate).
+type watchFlags struct {
+	untilClean   bool
+	interval     time.Duration
+	settle       time.Duration
+	pendingLimit time.Duration
+	every        time.Duration
+	timeout      time.Duration
+}
+
+// watchFlagList is the watch flags; continuous adds those only `watch` takes.
+func (f *compareFlags) watchFlagList(continuous bool) []cli.Flag {
+	w := &f.watch
+	flags := []cli.Flag{
+		&cli.BoolFlag{Name: "until-clean", Usage: "the cutover gate: while replication catches up, read differing rows again until they match; exit 0 at the first full pass with no difference, 1 once a row is confirmed drift or at --timeout", Destination: &w.untilClean},
+		&cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "with --until-clean: wait `DURATION` between rereads of the differing rows", Destination: &w.interval},
+		&cli.DurationFlag{Name: "settle", Value: time.Minute, Usage: "with --until-clean: a row whose source stays unchanged this long (`DURATION`, raised to the replication lag when the servers tell it) while the target still differs is drift", Destination: &w.settle},
+		&cli.DurationFlag{Name: "pending-limit", Value: 10 * time.Minute, Usage: "with --until-clean: a row whose source keeps changing this long (`DURATION`) is reported unsettled and looked at again on the next pass", Destination: &w.pendingLimit},
+		&cli.DurationFlag{Name: "timeout", Value: time.Hour, Usage: "with --until-clean: give up after `DURATION` (exit 1); 0 waits without limit", Destination: &w.timeout},
+	}
+	if continuous {
+		for _, fl := range flags {
+			if d, ok := fl.(*cli.DurationFlag); ok {
+				d.Usage = strings.TrimPrefix(d.Usage, "with --until-clean: ")
+			}
+		}
+		flags[4].(*cli.DurationFlag).Value = 0
+		flags[4].(*cli.DurationFlag).Usage = "stop after `DURATION` (0: run until interrupted)"
+		flags = append(flags, &cli.DurationFlag{Name: "every", Value: time.Minute, Usage: "wait `DURATION` between full passes once the differing rows have settled (not with --until-clean)", Destination: &w.every})
+	}
+	return flags
+}
+
+// checkWatch checks the watch flags.
+func (f compareFlags) checkWatch() error {
+	w := f.watch
+	switch {
+	case w.interval <= 0:
+		return usage("--interval must be positive")
+	case w.settle < w.interval:
+		return usage("--settle (%s) must be at least --interval (%s)", w.settle, w.interval)
+	case w.pendingLimit < w.settle:
+		return usage("--pending-limit (%s) must be at least --settle (%s)", w.pendingLimit, w.settle)
+	case w.every < 0:
+		return usage("--every must not be negative")
+	case w.timeout < 0:
+		return usage("--timeout must not be negative")
+	}
+	return nil
+}
+
+func watchCommand() *cli.Command {
+	f := compareFlags{}
+	return &cli.Command{
+		Name:      "watch",
+		Usage:     "compare again and again while replication (AWS DMS CDC, a replica) runs, and tell rows in flight from drift",
+		UsageText: "dbverify watch --source DSN --target DSN [compare options] [--interval 5s] [--settle 1m] [--every 1m]",
+		Description: `Runs a full compare, then reads the rows it found differing again by key on both
+sides every --interval, without another full pass:
+  resolved   the row now matches: its change was in flight;
+  drift      the source row stayed unchanged for --settle (at least the replication
+             lag, when the servers tell it) and the target still differs;
+  unsettled  the source row kept changing for --pending-limit (a hot row).
+Once no row is pending, the next full pass follows after --every. Each pass and each
+row's verdict is a line on stdout (--output json: one JSON object per line), with the
+replication lag observed. The lag is read from a MySQL/MariaDB replica's status or a
+PostgreSQL standby's, or from a PostgreSQL primary's WAL senders (logical replication);
+AWS DMS does not expose it to SQL: set --settle above the task's CDC latency.
+
+With --until-clean, watch is the cutover gate that compare --until-clean is: it stops
+at the first clean full pass (exit 0) or at the first confirmed drift (exit 1).
+Interrupted (Ctrl-C), it exits 0 if the last pass was clean and no drift stands, else 1.
+
+Examples:
+  dbverify watch --source $SRC --target $TGT --tables 'orders,customers' --settle 2m
+  dbverify watch --source $SRC --target $TGT --output json >> drift.jsonl
+  dbverify compare --source $SRC --target $TGT --until-clean --timeout 30m
+
+Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
+		Flags:        append(f.flagList(), f.watchFlagList(true)...),
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("watch: %v", err) },
+		Action: func(c *cli.Context) error {
+			if err := f.read(c); err != nil {
+				return err
+			}
+			src, tgt, opt, err := f.setup(c.Context, c.App.ErrWriter)
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			defer tgt.Close()
+			return runWatch(c.Context, f, src, tgt, opt, c.App.Writer)
+		},
+	}
+}
+
+// watchOptions are the library's options from the flags.
+func (f compareFlags) watchOptions(src, tgt *verify.Endpoint, opt verify.Options) verify.WatchOptions {
+	w := f.watch
+	return verify.WatchOptions{Options: opt, Interval: w.interval, Settle: w.settle, PendingLimit: w.pendingLimit,
+		Every: w.every, UntilClean: w.untilClean, Lag: replicationLag(src, tgt)}
+}
+
+// replicationLag asks the target (a replica or standby), then a PostgreSQL source (a logical
+// replication publisher's WAL senders), for the lag; the first that knows it answers.
+func replicationLag(src, tgt *verify.Endpoint) func(context.Context) (time.Duration, bool, error) {
+	var ends []*verify.Endpoint
+	for _, e := range []*verify.Endpoint{tgt, src} {
+		if _, ok := e.DB.(dialect.Lagger); ok && (e == tgt || e.DB.Engine() == dialect.Postgres) {
+			ends = append(ends, e)
+		}
+	}
+	if len(ends) == 0 {
+		return nil
+	}
+	return func(ctx context.Context) (time.Duration, bool, error) {
+		var errs []error
+		for _, e := range ends {
+			lag, ok, err := e.DB.(dialect.Lagger).ReplicaLag(ctx)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.Side, err))
+				continue
+			}
+			if ok {
+				return lag, true, nil
+			}
+		}
+		return 0, false, errors.Join(errs...)
+	}
+}
+
+// runWatch watches until interrupted (or --timeout, or with --until-clean a verdict), printing
+// each event as it comes.
+func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, stdout io.Writer) error {
+	if f.watch.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, f.watch.timeout, fmt.Errorf("--timeout %s passed", f.watch.timeout))
+		defer cancel()
+	}
+	wo := f.watchOptions(src, tgt, opt)
+	p := &eventPrinter{w: stdout, json: f.output == "json"}
+	wo.Events = p.print
+	res, err := verify.Watch(ctx, src, tgt, wo)
+	if p.err != nil {
+		return &exitError{ExitFailure, fmt.Errorf("write events: %w", p.err)}
+	}
+	stopped := err != nil && ctx.Err() != nil // interrupted, or --timeout
+	if err != nil && !stopped {
+		return fail(err)
+	}
+	if stopped && f.output == "text" {
+		fmt.Fprintf(stdout, "stopped (%s) after %d full passes\n", stopReason(ctx), res.Passes)
+	}
+	if res.Passes == 0 || !res.Clean || len(res.Drift) > 0 {
+		return &exitError{code: ExitDiffer}
+	}
+	return nil
+}
+
+// runGate is compare --until-clean: it watches until a full pass is clean or drift is confirmed,
+// logs each event to stderr, and prints the last pass's report and the drift on stdout.
+func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, stdout, stderr io.Writer) error {
+	if f.watch.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, f.watch.timeout, fmt.Errorf("--timeout %s passed", f.watch.timeout))
+		defer cancel()
+	}
+	wo := f.watchOptions(src, tgt, opt)
+	wo.UntilClean = true
+	p := &eventPrinter{w: stderr}
+	wo.Events = p.print
+	res, err := verify.Watch(ctx, src, tgt, wo)
+	stopped := err != nil && ctx.Err() != nil // interrupted, or --timeout
+	if err != nil && !stopped {
+		return fail(err)
+	}
+	if res.Last == nil {
+		return &exitError{ExitDiffer, fmt.Errorf("not clean: %s before a full pass ended", stopReason(ctx))}
+	}
+	if f.output == "json" {
+		err = json.NewEncoder(stdout).Encode(gateReport{Clean: res.Clean, Passes: res.Passes, Resolved: res.Resolved,
+			Drift: res.Drift, Unsettled: res.Unsettled, Report: res.Last})
+	} else {
+		err = writeGate(stdout, res)
+	}
+	if err != nil {
+		return &exitError{ExitFailure, fmt.Errorf("write report: %w", err)}
+	}
+	switch {
+	case res.Clean:
+		return nil
+	case stopped:
+		return &exitError{ExitDiffer, fmt.Errorf("not clean: %s", stopReason(ctx))}
+	}
+	return &exitError{code: ExitDiffer}
+}
+
+// stopReason says why a watch's context ended: --timeout, or an interrupt.
+func stopReason(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return context.Cause(ctx).Error()
+	}
+	return "interrupted"
+}
+
+// gateReport is compare --until-clean's JSON report.
+type gateReport struct {
+	Clean     bool                `json:"clean"`
+	Passes    int                 `json:"passes"`
+	Resolved  int                 `json:"resolved_in_flight"`
+	Drift     []verify.WatchedRow `json:"drift"`
+	Unsettled []verify.WatchedRow `json:"unsettled,omitempty"`
+	Report    *verify.Report      `json:"last_pass"`
+}
+
+// writeGate prints the last full pass's report and then the verdict on the rows read again
+// after it: those confirmed drift, those whose source kept changing.
+func writeGate(w io.Writer, res *verify.WatchResult) error {
+	if !res.Clean {
+		fmt.Fprintf(w, "Full pass %d (rows it lists as differing were then read again; the verdict is below):\n\n", res.Passes)
+	}
+	if err := res.Last.WriteText(w); err != nil {
+		return err
+	}
+	var b strings.Builder
+	if len(res.Drift)+len(res.Unsettled) > 0 {
+		b.WriteString("\nRead again after the pass:\n")
+	}
+	for _, r := range res.Drift {
+		fmt.Fprintf(&b, "drift      %s %s\n", r.Table, rowText(r.Row))
+	}
+	for _, r := range res.Unsettled {
+		fmt.Fprintf(&b, "unsettled  %s %s\n", r.Table, rowText(r.Row))
+	}
+	verdict := "CLEAN"
+	if !res.Clean {
+		verdict = "NOT CLEAN"
+	}
+	fmt.Fprintf(&b, "%s after %s; %s in flight and converged, %s confirmed drift\n",
+		verdict, plural(res.Passes, "full pass", "full passes"), plural(res.Resolved, "row was", "rows were"), plural(len(res.Drift), "row", "rows"))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// plural is "1 row" or "2 rows".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// rowText is a differing row on one line: its kind, key and differing columns.
+func rowText(d verify.RowDiff) string {
+	parts := []string{string(d.Kind)}
+	for _, k := range d.Key {
+		parts = append(parts, k.String())
+	}
+	s := strings.Join(parts, " ")
+	for _, c := range d.Columns {
+		s += fmt.Sprintf("  %s: %s -> %s", c.Column, c.Source, c.Target)
+	}
+	return s
+}
+
+// eventPrinter writes watch events as lines of text or JSON.
+type eventPrinter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+	err  error     // the first write error
+	last time.Time // when the last line was printed
+}
+
+func (p *eventPrinter) print(ev verify.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return
+	}
+	if p.json {
+		p.err = json.NewEncoder(p.w).Encode(ev)
+		return
+	}
+	lag := ""
+	if ev.Lag != nil {
+		lag = fmt.Sprintf(", replication lag %s", ev.Lag.Round(time.Millisecond))
+	}
+	var line string
+	switch ev.Kind {
+	case "pass":
+		line = fmt.Sprintf("pass %d: %s; %d rows pending", ev.Pass, ev.Report.Summary(), ev.Pending)
+		if len(ev.Untracked) > 0 {
+			line += fmt.Sprintf("; left to the next pass (no key, or more differing rows than --max-diffs): %s", strings.Join(ev.Untracked, ", "))
+		}
+	case "recheck":
+		// Rereads come every --interval; in text, one line at most every recheckLine while
+		// nothing else is printed, so that a long settle time still shows progress.
+		if ev.Time.Sub(p.last) < recheckLine {
+			return
+		}
+		line = fmt.Sprintf("reread %s: %d still pending%s", plural(ev.Rows, "row", "rows"), ev.Pending, lag)
+	case "resolved":
+		line = fmt.Sprintf("resolved   %s %s (was in flight %s)", ev.Table, rowText(*ev.Row), ev.Time.Sub(ev.Since).Round(time.Millisecond))
+	case "drift":
+		line = fmt.Sprintf("DRIFT      %s %s (differing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
+	case "unsettled":
+		line = fmt.Sprintf("unsettled  %s %s (its source kept changing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
+	case "clean":
+		line = fmt.Sprintf("clean: pass %d found no difference", ev.Pass)
+	default:
+		line = ev.Kind
+	}
+	_, p.err = fmt.Fprintf(p.w, "%s %s\n", ev.Time.UTC().Format("15:04:05"), line)
+	p.last = ev.Time
+}
+
+// recheckLine is the least time between two text lines about rereads.
+const recheckLine = 10 * time.Second
