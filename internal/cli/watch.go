@@ -25,6 +25,7 @@ type watchFlags struct {
 	pendingLimit time.Duration
 	every        time.Duration
 	timeout      time.Duration
+	metricsAddr  string
 }
 
 // watchFlagList is the watch flags; continuous adds those only `watch` takes.
@@ -45,7 +46,9 @@ func (f *compareFlags) watchFlagList(continuous bool) []cli.Flag {
 		}
 		flags[4].(*cli.DurationFlag).Value = 0
 		flags[4].(*cli.DurationFlag).Usage = "stop after `DURATION` (0: run until interrupted)"
-		flags = append(flags, &cli.DurationFlag{Name: "every", Value: time.Minute, Usage: "wait `DURATION` between full passes once the differing rows have settled (not with --until-clean)", Destination: &w.every})
+		flags = append(flags,
+			&cli.DurationFlag{Name: "every", Value: time.Minute, Usage: "wait `DURATION` between full passes once the differing rows have settled (not with --until-clean)", Destination: &w.every},
+			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics (passes, differing, pending and drift rows, lag) on `HOST:PORT` at /metrics", Destination: &w.metricsAddr})
 	}
 	return flags
 }
@@ -93,6 +96,7 @@ Interrupted (Ctrl-C), it exits 0 if the last pass was clean and no drift stands,
 Examples:
   dbverify watch --source $SRC --target $TGT --tables 'orders,customers' --settle 2m
   dbverify watch --source $SRC --target $TGT --output json >> drift.jsonl
+  dbverify watch --source $SRC --target $TGT --metrics-addr 127.0.0.1:9187
   dbverify compare --source $SRC --target $TGT --until-clean --timeout 30m
 
 Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
@@ -159,6 +163,15 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 	wo := f.watchOptions(src, tgt, opt)
 	p := &eventPrinter{w: stdout, json: f.output == "json"}
 	wo.Events = p.print
+	if f.watch.metricsAddr != "" {
+		m := newWatchMetrics()
+		stop, err := serveMetrics(f.watch.metricsAddr, m.reg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		wo.Events = func(ev verify.Event) { m.observe(ev); p.print(ev) }
+	}
 	res, err := verify.Watch(ctx, src, tgt, wo)
 	if p.err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("write events: %w", p.err)}

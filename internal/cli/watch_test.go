@@ -2,6 +2,9 @@ package cli_test
 
 import (
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +131,60 @@ func TestWatchBadFlags(t *testing.T) {
 		if code != 2 || strings.Count(errw, "\n") != 2 {
 			t.Errorf("%q: exit %d, want 2 with a one-line error:\n%s", args, code, errw)
 		}
+	}
+}
+
+// TestWatchMetrics: watch --metrics-addr serves the passes, the differing rows by table and the
+// verdicts while it runs; a taken address is a usage error.
+func TestWatchMetrics(t *testing.T) {
+	src, tgt := gatePair(t)
+	tgt.Exec(t, "DELETE FROM t WHERE id = 2")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	scraped := make(chan string, 1)
+	go func() {
+		var body string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			resp, err := http.Get("http://" + addr + "/metrics")
+			if err != nil {
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if body = string(b); strings.Contains(body, `dbverify_watch_rows_total{verdict="drift"} 1`) {
+				break
+			}
+		}
+		scraped <- body
+	}()
+	code, out, errw := run(t, "watch", "-s", src.DSN, "-t", tgt.DSN, "--interval", "200ms", "--settle", "1s", "--every", "300ms",
+		"--timeout", "3s", "--metrics-addr", addr)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errw)
+	}
+	body := <-scraped
+	for _, want := range []string{
+		`dbverify_watch_rows_total{verdict="drift"} 1`,
+		`dbverify_watch_differing_rows{table="t"} 1`,
+		"dbverify_watch_last_pass_clean 0",
+		"dbverify_watch_passes_total ",
+		"dbverify_replication_lag_seconds NaN",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	code, _, errw = run(t, "watch", "-s", src.DSN, "-t", tgt.DSN, "--metrics-addr", busy.Addr().String())
+	if code != 2 || !strings.Contains(errw, "--metrics-addr "+busy.Addr().String()) {
+		t.Errorf("taken address: exit %d\n%s", code, errw)
 	}
 }

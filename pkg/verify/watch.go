@@ -142,14 +142,21 @@ func Watch(ctx context.Context, src, tgt *Endpoint, opt WatchOptions) (*WatchRes
 		if err == nil && opt.UntilClean && (w.res.Clean || len(w.res.Drift) > 0) {
 			return &w.res, nil
 		}
+		rereads := w.pending() > 0
 		if err == nil {
 			err = w.settle(ctx)
 		}
 		if err == nil && opt.UntilClean && len(w.res.Drift) > 0 {
 			return &w.res, nil
 		}
-		if err == nil && !opt.UntilClean {
+		switch {
+		case err != nil:
+		case !opt.UntilClean:
 			err = sleep(ctx, opt.Every)
+		case !rereads:
+			// Nothing could be read again (no key, too many differing rows to list): give the
+			// target an Interval to catch up rather than passing again at once.
+			err = sleep(ctx, opt.Interval)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
