@@ -110,20 +110,27 @@ func (e engine) fillWide(t testing.TB, db *testdb.DB, name string, n int) {
 	e.insert(t, db, name, wideCols, rows)
 }
 
-// compare opens both sides and compares them.
-func compare(t testing.TB, src, tgt *testdb.DB, opt verify.Options) *verify.Report {
+// openPair opens both sides; closeBoth closes them.
+func openPair(t testing.TB, ctx context.Context, src, tgt *testdb.DB) (s, d *verify.Endpoint, closeBoth func()) {
 	t.Helper()
-	ctx := context.Background()
 	s, err := verify.Open(ctx, verify.Source, src.DSN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	d, err := verify.Open(ctx, verify.Target, tgt.DSN)
+	d, err = verify.Open(ctx, verify.Target, tgt.DSN)
 	if err != nil {
+		s.Close()
 		t.Fatal(err)
 	}
-	defer d.Close()
+	return s, d, func() { s.Close(); d.Close() }
+}
+
+// compare opens both sides and compares them.
+func compare(t testing.TB, src, tgt *testdb.DB, opt verify.Options) *verify.Report {
+	t.Helper()
+	ctx := context.Background()
+	s, d, closeBoth := openPair(t, ctx, src, tgt)
+	defer closeBoth()
 	rep, err := verify.Compare(ctx, s, d, opt)
 	if err != nil {
 		t.Fatal(err)

@@ -88,16 +88,8 @@ func (ev *events) count(kind string) int {
 // watch opens both sides and runs Watch with the test's options and an event log.
 func watch(t *testing.T, ctx context.Context, src, tgt *testdb.DB, opt verify.WatchOptions, ev *events) (*verify.WatchResult, error) {
 	t.Helper()
-	s, err := verify.Open(ctx, verify.Source, src.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	d, err := verify.Open(ctx, verify.Target, tgt.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	s, d, closeBoth := openPair(t, ctx, src, tgt)
+	defer closeBoth()
 	opt.Events = ev.add
 	return verify.Watch(ctx, s, d, opt)
 }
