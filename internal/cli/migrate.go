@@ -337,8 +337,9 @@ func expandTarget(dsn string, res awsmig.Resources) (string, error) {
 	return strings.NewReplacer("{endpoint}", res.TargetAddress, "{port}", strconv.Itoa(int(res.TargetPort))).Replace(dsn), nil
 }
 
-// verifyGate is the runbook's gate: one full dbverify compare of the spec's source and target,
-// with the DMS task's table mappings, so it compares what DMS migrates.
+// verifyGate is the runbook's gate, with the DMS task's table mappings, so it compares what
+// DMS migrates. The runbook watches through it (Watch: a full pass, then rereads of the
+// differing rows by key); Check is one full pass.
 type verifyGate struct {
 	source, target string
 	resolve        func() awsmig.Resources
@@ -360,13 +361,18 @@ func newVerifyGate(s *awsmig.Spec, resolve func() awsmig.Resources) (*verifyGate
 	return g, nil
 }
 
-// Check runs one compare pass.
-func (g *verifyGate) Check(ctx context.Context) (bool, string, error) {
+// open connects to both sides, the target at the restored instance's endpoint.
+func (g *verifyGate) open(ctx context.Context) (src, tgt *verify.Endpoint, err error) {
 	target, err := expandTarget(g.target, g.resolve())
 	if err != nil {
-		return false, "", err
+		return nil, nil, err
 	}
-	src, tgt, err := openBoth(ctx, g.source, target, g.opt.Workers+6)
+	return openBoth(ctx, g.source, target, g.opt.Workers+6)
+}
+
+// Check runs one compare pass.
+func (g *verifyGate) Check(ctx context.Context) (bool, string, error) {
+	src, tgt, err := g.open(ctx)
 	if err != nil {
 		return false, "", err
 	}
@@ -377,6 +383,40 @@ func (g *verifyGate) Check(ctx context.Context) (bool, string, error) {
 		return false, "", err
 	}
 	return rep.Identical(), rep.Summary(), nil
+}
+
+// Watch is verify.Watch until clean, with the task's CDC lag (or, without a task, the
+// databases' own replication lag) as the floor of the settle time.
+func (g *verifyGate) Watch(ctx context.Context, w awsmig.GateWatch) (awsmig.GateResult, error) {
+	src, tgt, err := g.open(ctx)
+	if err != nil {
+		return awsmig.GateResult{}, err
+	}
+	defer src.Close()
+	defer tgt.Close()
+	var last time.Time // Events come from one goroutine
+	wo := verify.WatchOptions{Options: g.opt, Interval: w.Interval, Settle: w.Settle, UntilClean: true, Lag: w.Lag,
+		Events: func(ev verify.Event) {
+			if line := eventLine(ev, ev.Time.Sub(last)); line != "" && w.Progress != nil {
+				last = ev.Time
+				w.Progress(line)
+			}
+		}}
+	if wo.Lag == nil {
+		wo.Lag = replicationLag(src, tgt)
+	}
+	res, err := verify.Watch(ctx, src, tgt, wo)
+	if res == nil {
+		return awsmig.GateResult{}, err
+	}
+	out := awsmig.GateResult{Clean: res.Clean, Passes: res.Passes, Resolved: res.Resolved}
+	if res.Last != nil {
+		out.Last = res.Last.Summary()
+	}
+	for _, r := range res.Drift {
+		out.Drift = append(out.Drift, r.Table+" "+rowText(r.Row))
+	}
+	return out, err
 }
 
 // targetCheck is the prepare-target hook: it checks, read-only, that the target DSN connects

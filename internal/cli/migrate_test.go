@@ -60,6 +60,7 @@ wait:
   sync_timeout: 5s
   gate_timeout: {{.GateTimeout}}
   gate_interval: 10ms
+  gate_settle: {{.GateSettle}}
   dns_timeout: 5s
 `
 
@@ -73,7 +74,7 @@ func newMigrateWorld(t *testing.T, source, target string) *migrateWorld {
 	w := &migrateWorld{cloud: c, vars: map[string]string{
 		"Source": source, "Target": target, "Rep": c.AddReplicationInstance(region, "rep"),
 		"SrcEP": awsmigtest.EndpointARN(region, "src"), "TgtEP": awsmigtest.EndpointARN(region, "tgt"),
-		"GateTimeout": "10s", "Mappings": mappingsTo(target),
+		"GateTimeout": "10s", "GateSettle": "2m", "Mappings": mappingsTo(target),
 	}}
 	w.zone = c.AddZone("example.com")
 	w.vars["Zone"] = w.zone
@@ -168,8 +169,9 @@ func TestMigrateUsage(t *testing.T) {
 }
 
 // TestMigrateGate: the gate is the real verifier on real servers. The target first lacks a
-// row; the gate's first pass says so, the test then fixes the target, and the next pass is
-// clean. Then `apply --cutover` runs the whole runbook through the gate to the DNS change.
+// row; the gate's first full pass says so, the test then fixes the target (DMS catches up), the
+// row's reread by key matches, and the next full pass is clean. Then `apply --cutover` runs the
+// whole runbook through the gate to the DNS change.
 func TestMigrateGate(t *testing.T) {
 	for _, newDB := range []func(testing.TB) *testdb.DB{testdb.MySQL, testdb.Postgres} {
 		src, tgt := newDB(t), newDB(t)
@@ -184,22 +186,32 @@ func TestMigrateGate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var passes []string
+		var progress []string
 		var mu sync.Mutex
-		note, err := awsmig.RunGate(t.Context(), g, 10*time.Millisecond, 30*time.Second, func(msg string) {
-			mu.Lock()
-			defer mu.Unlock()
-			passes = append(passes, msg)
-			if len(passes) == 1 {
-				tgt.Exec(t, "INSERT INTO orders VALUES (3, 7.50)") // DMS catches up
-			}
-		})
+		note, err := awsmig.RunGate(t.Context(), g, 30*time.Second, awsmig.GateWatch{Interval: 10 * time.Millisecond, Settle: time.Minute,
+			Progress: func(msg string) {
+				mu.Lock()
+				defer mu.Unlock()
+				progress = append(progress, msg)
+				if len(progress) == 1 {
+					tgt.Exec(t, "INSERT INTO orders VALUES (3, 7.50)") // DMS catches up
+				}
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(passes) != 2 || !strings.HasPrefix(passes[0], "pass 1: DIFFERENT: 1 of 1 tables differ; 1 rows missing on target") ||
-			!strings.HasPrefix(note, "pass 2 clean: IDENTICAL: 1 tables, 3 rows") {
-			t.Fatalf("passes %q, note %q", passes, note)
+		want := []string{"pass 1: DIFFERENT: 1 of 1 tables differ; 1 rows missing on target", "resolved   orders missing 3 (was in flight ",
+			"pass 2: IDENTICAL: 1 tables, 3 rows", "clean: pass 2 found no difference"}
+		if len(progress) != len(want) {
+			t.Fatalf("progress %q, want %d lines", progress, len(want))
+		}
+		for i, p := range progress {
+			if !strings.HasPrefix(p, want[i]) {
+				t.Errorf("progress line %d: %q, want %q...", i, p, want[i])
+			}
+		}
+		if !strings.HasPrefix(note, "pass 2 clean: IDENTICAL: 1 tables, 3 rows") || !strings.HasSuffix(note, "; 1 differing rows matched when read again (in flight)") {
+			t.Errorf("note %q", note)
 		}
 
 		code, out, errw := runMain(t, "migrate", "apply", "--spec", w.spec, "--cutover")
@@ -243,6 +255,39 @@ func TestMigrateGateTimeout(t *testing.T) {
 	st, err := awsmig.ReadState(strings.TrimSuffix(w.spec, ".yaml") + ".state.json")
 	if err != nil || st.Steps[awsmig.StepGate].Status != awsmig.StepFailed {
 		t.Errorf("state: %+v, %v", st, err)
+	}
+}
+
+// TestMigrateGateDrift: a row whose source stays unchanged while its target differs is drift
+// once wait.gate_settle has passed and the DMS task's CDC lag (here 1.5s, longer than the
+// settle time) too: the run stops before the cutover at once, not at wait.gate_timeout, with
+// one line naming the row; exit 1.
+func TestMigrateGateDrift(t *testing.T) {
+	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
+	src.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	tgt.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1, 'a'), (2, 'B')")
+	w := newMigrateWorld(t, src.DSN, tgt.DSN)
+	w.vars["GateTimeout"], w.vars["GateSettle"] = "1m", "100ms"
+	w.write(t)
+	w.cloud.SetLag(func(int) (float64, float64) { return 0.5, 1.5 })
+	start := time.Now()
+	code, _, errw := runMain(t, "migrate", "apply", "--spec", w.spec, "--cutover")
+	took := time.Since(start)
+	lines := strings.Split(strings.TrimSpace(errw), "\n")
+	last := lines[len(lines)-1]
+	if code != ExitDiffer || !strings.HasPrefix(last, "dbverify: gate: the target still differs from the source: 1 rows are drift (the source row stayed unchanged for wait.gate_settle 100ms, and at least the CDC lag, while the target's differed): t changed 2  v: \"b\" -> \"B\"; pass 1: ") ||
+		!strings.Contains(last, "; pass 1: DIFFERENT: 1 of 1 tables differ;") {
+		t.Fatalf("exit %d, last line %q\n%s", code, last, errw)
+	}
+	if !strings.Contains(errw, "gate            DRIFT      t changed 2  v: \"b\" -> \"B\" (differing since ") {
+		t.Errorf("progress lacks the drift line:\n%s", errw)
+	}
+	// The settle time is raised to the CDC lag (1.5s); the timeout (1m) is not waited for.
+	if took < 1500*time.Millisecond || took > 45*time.Second {
+		t.Errorf("drift confirmed after %s, want after the 1.5s lag and well before the 1m timeout", took)
+	}
+	if v, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME"); v != "shop.old.example.com" {
+		t.Errorf("cut over despite drift: %s", v)
 	}
 }
 

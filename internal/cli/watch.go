@@ -314,37 +314,45 @@ func (p *eventPrinter) print(ev verify.Event) {
 		p.err = json.NewEncoder(p.w).Encode(ev)
 		return
 	}
+	line := eventLine(ev, ev.Time.Sub(p.last))
+	if line == "" {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, "%s %s\n", ev.Time.UTC().Format("15:04:05"), line)
+	p.last = ev.Time
+}
+
+// eventLine is an event in words, or "" for a reread less than recheckLine after the last
+// line printed (sinceLast).
+func eventLine(ev verify.Event, sinceLast time.Duration) string {
 	lag := ""
 	if ev.Lag != nil {
 		lag = fmt.Sprintf(", replication lag %s", ev.Lag.Round(time.Millisecond))
 	}
-	var line string
 	switch ev.Kind {
 	case "pass":
-		line = fmt.Sprintf("pass %d: %s; %d rows pending", ev.Pass, ev.Report.Summary(), ev.Pending)
+		line := fmt.Sprintf("pass %d: %s; %d rows pending", ev.Pass, ev.Report.Summary(), ev.Pending)
 		if len(ev.Untracked) > 0 {
 			line += fmt.Sprintf("; left to the next pass (no key, or more differing rows than --max-diffs): %s", strings.Join(ev.Untracked, ", "))
 		}
+		return line
 	case "recheck":
 		// Rereads come every --interval; in text, one line at most every recheckLine while
 		// nothing else is printed, so that a long settle time still shows progress.
-		if ev.Time.Sub(p.last) < recheckLine {
-			return
+		if sinceLast < recheckLine {
+			return ""
 		}
-		line = fmt.Sprintf("reread %s: %d still pending%s", plural(ev.Rows, "row", "rows"), ev.Pending, lag)
+		return fmt.Sprintf("reread %s: %d still pending%s", plural(ev.Rows, "row", "rows"), ev.Pending, lag)
 	case "resolved":
-		line = fmt.Sprintf("resolved   %s %s (was in flight %s)", ev.Table, rowText(*ev.Row), ev.Time.Sub(ev.Since).Round(time.Millisecond))
+		return fmt.Sprintf("resolved   %s %s (was in flight %s)", ev.Table, rowText(*ev.Row), ev.Time.Sub(ev.Since).Round(time.Millisecond))
 	case "drift":
-		line = fmt.Sprintf("DRIFT      %s %s (differing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("DRIFT      %s %s (differing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
 	case "unsettled":
-		line = fmt.Sprintf("unsettled  %s %s (its source kept changing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("unsettled  %s %s (its source kept changing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
 	case "clean":
-		line = fmt.Sprintf("clean: pass %d found no difference", ev.Pass)
-	default:
-		line = ev.Kind
+		return fmt.Sprintf("clean: pass %d found no difference", ev.Pass)
 	}
-	_, p.err = fmt.Fprintf(p.w, "%s %s\n", ev.Time.UTC().Format("15:04:05"), line)
-	p.last = ev.Time
+	return ev.Kind
 }
 
 // recheckLine is the least time between two text lines about rereads.

@@ -24,10 +24,46 @@ const (
 )
 
 // Gate is the dbverify check between the sync and the cutover: one full compare of the source
-// and the target. The runbook repeats it until a pass is clean or wait.gate_timeout passes.
-// The command line composes it with package verify; this package imports no database code.
+// and the target. The runbook repeats it until a pass is clean or wait.gate_timeout passes,
+// unless the gate is also a Watcher. The command line composes it with package verify; this
+// package imports no database code.
 type Gate interface {
 	Check(ctx context.Context) (clean bool, summary string, err error)
+}
+
+// Watcher is a Gate that follows the target while CDC catches up, as dbverify's watch mode
+// does: one full pass, then only the rows it found differing are read again by key, every
+// GateWatch.Interval, until they match (in flight) or their source stays unchanged for
+// GateWatch.Settle while the target still differs (drift); then the next full pass. On a large
+// database a full pass takes hours and a reread seconds, so the runbook prefers Watch to
+// repeated Checks.
+//
+// Watch returns once a full pass finds no difference (Clean) or once a row is confirmed drift
+// (not Clean; a result, not an error). When ctx ends first it returns ctx's error with what it
+// saw until then.
+type Watcher interface {
+	Gate
+	Watch(ctx context.Context, w GateWatch) (GateResult, error)
+}
+
+// GateWatch is what the runbook tells a gate: the spec's wait.gate_interval and
+// wait.gate_settle, the DMS task's CDC lag, and where progress goes.
+type GateWatch struct {
+	Interval time.Duration // between Checks; for a Watcher, between rereads of differing rows
+	Settle   time.Duration // how long a row's source must stay unchanged before it is drift
+	// Lag reports the task's CDC lag now (the larger of CloudWatch's CDCLatencySource and
+	// CDCLatencyTarget); ok is false while there is none. nil without a DMS task.
+	Lag      func(ctx context.Context) (lag time.Duration, ok bool, err error)
+	Progress func(string) // nil discards
+}
+
+// GateResult is what a Watcher saw.
+type GateResult struct {
+	Clean    bool
+	Passes   int      // full passes that ended
+	Last     string   // the last full pass's summary; "" when none ended
+	Drift    []string // the rows confirmed drift, one line each (table, key, what differs)
+	Resolved int      // rows seen differing that then matched: changes in flight
 }
 
 // Preparer readies the target before the DMS full load (the prepare-target step), e.g. checks

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"text/template"
+	"time"
 
 	"github.com/dbverify/dbverify/pkg/awsmig"
 	"github.com/dbverify/dbverify/pkg/awsmig/awsmigtest"
@@ -531,6 +532,70 @@ func TestGateNotClean(t *testing.T) {
 	}
 	if f.cloud.Calls("ChangeResourceRecordSets") != 0 {
 		t.Fatal("cut over although the gate failed")
+	}
+}
+
+// fakeWatcher is a Watcher that keeps what the runbook gave it and returns res (or, with
+// block, waits for ctx to end).
+type fakeWatcher struct {
+	dirtyGate
+	res   awsmig.GateResult
+	block bool
+	got   awsmig.GateWatch
+	lag   time.Duration
+	known bool
+}
+
+func (g *fakeWatcher) Watch(ctx context.Context, w awsmig.GateWatch) (awsmig.GateResult, error) {
+	g.got = w
+	if w.Lag != nil {
+		var err error
+		if g.lag, g.known, err = w.Lag(ctx); err != nil {
+			return awsmig.GateResult{}, err
+		}
+	}
+	w.Progress("pass 1: " + g.res.Last)
+	if g.block {
+		<-ctx.Done()
+		return g.res, ctx.Err()
+	}
+	return g.res, nil
+}
+
+// TestGateWatcher: a gate that can watch is watched, never Checked: it gets the spec's
+// gate_interval and gate_settle and the task's CDC lag (the larger of source and target, from
+// CloudWatch). Confirmed drift stops the run at once, naming the rows; a watch that is still
+// waiting at gate_timeout stops it with the last pass; a clean watch says how many rows were in
+// flight.
+func TestGateWatcher(t *testing.T) {
+	f := newFixture(t)
+	f.vars["Extra"] = "  gate_settle: 3s"
+	s := f.spec(t)
+	f.cloud.SetLag(func(int) (float64, float64) { return 2, 4 })
+	drift := &fakeWatcher{res: awsmig.GateResult{Passes: 1, Last: "DIFFERENT: 1 of 3 tables differ; 0 rows missing on target, 0 extra on target, 7 changed",
+		Drift: []string{"r1", "r2", "r3", "r4", "r5", "r6", "r7"}}}
+	_, err := f.apply(t, s, awsmig.Options{Gate: drift, Cutover: true})
+	if !errors.Is(err, awsmig.ErrNotClean) || err.Error() != "gate: the target still differs from the source: 7 rows are drift (the source row stayed unchanged for wait.gate_settle 3s, and at least the CDC lag, while the target's differed): r1; r2; r3; r4; r5; and 2 more; pass 1: DIFFERENT: 1 of 3 tables differ; 0 rows missing on target, 0 extra on target, 7 changed" {
+		t.Fatalf("got %v", err)
+	}
+	if drift.got.Interval != time.Millisecond || drift.got.Settle != 3*time.Second || !drift.known || drift.lag != 4*time.Second {
+		t.Errorf("the watcher got interval %s, settle %s, lag %s (known %t)", drift.got.Interval, drift.got.Settle, drift.lag, drift.known)
+	}
+	if f.cloud.Calls("ChangeResourceRecordSets") != 0 {
+		t.Fatal("cut over despite drift")
+	}
+
+	_, err = f.apply(t, s, awsmig.Options{Gate: &fakeWatcher{block: true, res: awsmig.GateResult{Passes: 2, Last: "DIFFERENT: 1 of 3 tables differ"}}, Cutover: true})
+	if !errors.Is(err, awsmig.ErrNotClean) || err.Error() != "gate: the target still differs from the source after 200ms (2 passes, wait.gate_timeout); last pass: DIFFERENT: 1 of 3 tables differ" {
+		t.Fatalf("timeout: got %v", err)
+	}
+
+	clean := &fakeWatcher{res: awsmig.GateResult{Clean: true, Passes: 3, Last: "IDENTICAL: 3 tables, 42 rows", Resolved: 12}}
+	if _, err := f.apply(t, s, awsmig.Options{Gate: clean, Cutover: true}); err != nil {
+		t.Fatal(err)
+	}
+	if note := f.state(t).Steps[awsmig.StepGate].Note; note != "pass 3 clean: IDENTICAL: 3 tables, 42 rows; 12 differing rows matched when read again (in flight)" {
+		t.Errorf("note %q", note)
 	}
 }
 

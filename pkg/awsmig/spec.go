@@ -95,7 +95,8 @@ type WaitSpec struct {
 	SyncTimeout     time.Duration `yaml:"sync_timeout"`     // DMS full load and CDC lag; default 6h
 	LagThreshold    time.Duration `yaml:"lag_threshold"`    // CDC lag counted as caught up; default 5s
 	GateTimeout     time.Duration `yaml:"gate_timeout"`     // dbverify passes until one is clean; default 30m
-	GateInterval    time.Duration `yaml:"gate_interval"`    // between dbverify passes; default 30s
+	GateInterval    time.Duration `yaml:"gate_interval"`    // between rereads of the differing rows; default 30s
+	GateSettle      time.Duration `yaml:"gate_settle"`      // a differing row's source unchanged this long (at least the CDC lag) is drift; default 2m
 	DNSTimeout      time.Duration `yaml:"dns_timeout"`      // a Route 53 change to be INSYNC; default 15m
 }
 
@@ -107,6 +108,7 @@ const (
 	defaultLagThreshold    = 5 * time.Second
 	defaultGateTimeout     = 30 * time.Minute
 	defaultGateInterval    = 30 * time.Second
+	defaultGateSettle      = 2 * time.Minute
 	defaultDNSTimeout      = 15 * time.Minute
 	defaultTTL             = 60
 )
@@ -344,6 +346,7 @@ func (s *Spec) validate() error {
 		{"wait.lag_threshold", &w.LagThreshold, defaultLagThreshold},
 		{"wait.gate_timeout", &w.GateTimeout, defaultGateTimeout},
 		{"wait.gate_interval", &w.GateInterval, defaultGateInterval},
+		{"wait.gate_settle", &w.GateSettle, defaultGateSettle},
 		{"wait.dns_timeout", &w.DNSTimeout, defaultDNSTimeout},
 	} {
 		switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -11,25 +12,38 @@ var gateStep = &stepDef{
 	name: StepGate,
 	live: true,
 	summary: func(s *Spec, _ Names) string {
-		return fmt.Sprintf("dbverify: compare the source and the target, again every %s until a pass is identical, at most %s", s.Wait.GateInterval, s.Wait.GateTimeout)
+		return fmt.Sprintf("dbverify: compare the source and the target; read the rows that differ again every %s until they match (drift once a row's source is unchanged for %s or the CDC lag and its target still differs), then compare again, until a pass is identical; at most %s",
+			s.Wait.GateInterval, s.Wait.GateSettle, s.Wait.GateTimeout)
 	},
 	calls: func(s *Spec, _ Names) []string {
 		return []string{"(no AWS call: dbverify compare source.dsn target.dsn)"}
 	},
 	run: func(ctx context.Context, r *Runner) (string, error) {
-		return RunGate(ctx, r.opt.Gate, r.spec.Wait.GateInterval, r.spec.Wait.GateTimeout, func(msg string) { r.progress(StepGate, msg) })
+		w := GateWatch{Interval: r.spec.Wait.GateInterval, Settle: r.spec.Wait.GateSettle,
+			Progress: func(msg string) { r.progress(StepGate, msg) }}
+		if st := r.State(); r.spec.DMS != nil && st.Resources.TaskARN != "" {
+			w.Lag = func(ctx context.Context) (time.Duration, bool, error) {
+				src, tgt, ok, err := cdcLag(ctx, r.cl.CloudWatch, st.Resources.ReplicationInstanceID, st.Resources.TaskARN)
+				return max(src, tgt), ok, err
+			}
+		}
+		return RunGate(ctx, r.opt.Gate, r.spec.Wait.GateTimeout, w)
 	},
 }
 
-// RunGate runs the gate's passes until one is clean (the note says which pass) or timeout
-// passes (an error wrapping ErrNotClean, with the last pass's summary). A pass that fails is an
-// error at once. progress, if not nil, hears about every pass.
-func RunGate(ctx context.Context, g Gate, interval, timeout time.Duration, progress func(string)) (string, error) {
+// RunGate runs the gate until the target is clean (the note says which pass) or timeout passes
+// (an error wrapping ErrNotClean, with the last pass's summary). A Watcher watches (see there):
+// a row it confirms as drift is an error wrapping ErrNotClean, at once. Another gate's Check
+// runs again every w.Interval. A pass that fails is an error at once.
+func RunGate(ctx context.Context, g Gate, timeout time.Duration, w GateWatch) (string, error) {
 	if g == nil {
 		return "", &StepError{StepGate, "", errors.New("no gate: set source.dsn and target.dsn in the spec so dbverify can compare them")}
 	}
-	if progress == nil {
-		progress = func(string) {}
+	if w.Progress == nil {
+		w.Progress = func(string) {}
+	}
+	if wg, ok := g.(Watcher); ok {
+		return runWatcher(ctx, wg, timeout, w)
 	}
 	deadline := time.Now().Add(timeout)
 	for pass := 1; ; pass++ {
@@ -40,15 +54,49 @@ func RunGate(ctx context.Context, g Gate, interval, timeout time.Duration, progr
 			}
 			return "", &StepError{StepGate, "", fmt.Errorf("pass %d: %w", pass, err)}
 		}
-		progress(fmt.Sprintf("pass %d: %s", pass, summary))
+		w.Progress(fmt.Sprintf("pass %d: %s", pass, summary))
 		if clean {
 			return fmt.Sprintf("pass %d clean: %s", pass, summary), nil
 		}
-		if time.Now().Add(interval).After(deadline) {
+		if time.Now().Add(w.Interval).After(deadline) {
 			return "", &StepError{StepGate, "", fmt.Errorf("%w after %s (%d passes, wait.gate_timeout); last pass: %s", ErrNotClean, timeout, pass, summary)}
 		}
-		if err := sleep(ctx, interval); err != nil {
+		if err := sleep(ctx, w.Interval); err != nil {
 			return "", err
 		}
 	}
+}
+
+// runWatcher is RunGate for a Watcher.
+func runWatcher(ctx context.Context, g Watcher, timeout time.Duration, w GateWatch) (string, error) {
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := g.Watch(wctx, w)
+	last := res.Last
+	if last == "" {
+		last = "none ended"
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return "", ctx.Err()
+	case err != nil && wctx.Err() != nil:
+		return "", &StepError{StepGate, "", fmt.Errorf("%w after %s (%d passes, wait.gate_timeout); last pass: %s", ErrNotClean, timeout, res.Passes, last)}
+	case err != nil:
+		return "", &StepError{StepGate, "", fmt.Errorf("pass %d: %w", res.Passes+1, err)}
+	case !res.Clean && len(res.Drift) == 0:
+		return "", &StepError{StepGate, "", fmt.Errorf("%w: pass %d: %s", ErrNotClean, res.Passes, last)}
+	case !res.Clean:
+		const show = 5
+		rows := strings.Join(res.Drift[:min(len(res.Drift), show)], "; ")
+		if len(res.Drift) > show {
+			rows += fmt.Sprintf("; and %d more", len(res.Drift)-show)
+		}
+		return "", &StepError{StepGate, "", fmt.Errorf("%w: %d rows are drift (the source row stayed unchanged for wait.gate_settle %s, and at least the CDC lag, while the target's differed): %s; pass %d: %s",
+			ErrNotClean, len(res.Drift), w.Settle, rows, res.Passes, last)}
+	}
+	note := fmt.Sprintf("pass %d clean: %s", res.Passes, last)
+	if res.Resolved > 0 {
+		note += fmt.Sprintf("; %d differing rows matched when read again (in flight)", res.Resolved)
+	}
+	return note, nil
 }
