@@ -161,21 +161,26 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 // newJob introspects both sides and lines their columns up.
 func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*job, error) {
 	j := &job{src: src, tgt: tgt, opt: opt}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		if j.st, err = src.DB.Table(gctx, p.src); err != nil {
-			return src.errorf(p.src, err)
+	// Both sides at once, neither cancelling the other: when both fail (a table missing on
+	// both), the error names the source, whichever answered first.
+	var wg sync.WaitGroup
+	var serr, terr error
+	wg.Go(func() {
+		if j.st, serr = src.DB.Table(ctx, p.src); serr != nil {
+			serr = src.errorf(p.src, serr)
 		}
-		return nil
 	})
-	g.Go(func() (err error) {
-		if j.tt, err = tgt.DB.Table(gctx, p.tgt); err != nil {
-			return tgt.errorf(p.tgt, withNameHint(gctx, tgt, p.tgt, err))
+	wg.Go(func() {
+		if j.tt, terr = tgt.DB.Table(ctx, p.tgt); terr != nil {
+			terr = tgt.errorf(p.tgt, withNameHint(ctx, tgt, p.tgt, terr))
 		}
-		return nil
 	})
-	if err := g.Wait(); err != nil {
-		return nil, err
+	wg.Wait()
+	if serr != nil {
+		return nil, serr
+	}
+	if terr != nil {
+		return nil, terr
 	}
 	if err := j.alignColumns(); err != nil {
 		return nil, err
