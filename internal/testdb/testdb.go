@@ -136,10 +136,16 @@ func name(t testing.TB) string {
 // MySQL creates a fresh database on the MariaDB/MySQL test server.
 func MySQL(t testing.TB) *DB {
 	t.Helper()
-	base := serverURL("DBVERIFY_TEST_MYSQL", defaultMySQL)
+	return mysqlOn(t, MySQLServer(), "DBVERIFY_TEST_MYSQL")
+}
+
+// mysqlOn creates a fresh database on the MariaDB/MySQL server at base; what names base in
+// messages.
+func mysqlOn(t testing.TB, base, what string) *DB {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("testdb: DBVERIFY_TEST_MYSQL: %v", err)
+		t.Fatalf("testdb: %s: %v", what, err)
 	}
 	// Built by hand, not with the dialect's ParseDSN: the dialect's own tests import this package.
 	cfg := mysql.NewConfig()
@@ -177,10 +183,16 @@ func MySQL(t testing.TB) *DB {
 // Postgres creates a fresh database on the PostgreSQL test server.
 func Postgres(t testing.TB) *DB {
 	t.Helper()
-	base := serverURL("DBVERIFY_TEST_POSTGRES", defaultPostgres)
+	return postgresOn(t, PostgresServer(), "DBVERIFY_TEST_POSTGRES")
+}
+
+// postgresOn creates a fresh database on the PostgreSQL server at base; what names base in
+// messages.
+func postgresOn(t testing.TB, base, what string) *DB {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("testdb: DBVERIFY_TEST_POSTGRES: %v", err)
+		t.Fatalf("testdb: %s: %v", what, err)
 	}
 	q := u.Query()
 	if q.Get("connect_timeout") == "" {

@@ -48,7 +48,8 @@ type WatchOptions struct {
 	// (continuous watching); 0 means 1m. With UntilClean, passes follow each other at once.
 	Every time.Duration
 	// UntilClean makes Watch the cutover gate: it returns after the first full pass that finds
-	// no difference (Clean), or once a row is confirmed drift (not Clean).
+	// no difference (Clean), or as soon as a row is confirmed drift (not Clean), without
+	// waiting for the other pending rows to settle.
 	UntilClean bool
 	// Lag reports the replication lag observed now; ok is false when it is not known. nil
 	// when there is no source of lag. Rechecks then rely on Settle alone.
@@ -302,6 +303,9 @@ func (w *watcher) settle(ctx context.Context) error {
 			ev.Lag = &lag
 		}
 		w.emit(ev)
+		if w.opt.UntilClean && len(w.res.Drift) > 0 {
+			return nil // the gate is shut: rows still pending (a busy writer's) change nothing
+		}
 	}
 	return nil
 }

@@ -17,7 +17,8 @@ import (
 var _ dialect.Lagger = (*DB)(nil)
 
 // ReplicaLag reads Seconds_Behind_Source (Seconds_Behind_Master before MySQL 8.0.22 and on
-// MariaDB) from the replica status: the largest over all channels. A server that is no replica,
+// MariaDB) from the replica status: the largest over all channels, plus one second, since the
+// server counts whole seconds. A server that is no replica,
 // a channel whose replication is stopped (NULL), and a user without the REPLICATION CLIENT
 // privilege (MariaDB 10.5+: SLAVE MONITOR) give ok=false. Aurora MySQL and RDS report binlog
 // replicas the same way; AWS DMS is not seen here.
@@ -62,7 +63,9 @@ func (d *DB) ReplicaLag(ctx context.Context) (time.Duration, bool, error) {
 		if err != nil {
 			return 0, false, fmt.Errorf("replica status: %s %q: %v", cols[at], vals[at], err)
 		}
-		lag, ok = max(lag, time.Duration(s)*time.Second), true
+		// Whole seconds, truncated: the true lag may be up to a second more, and an upper
+		// bound is what keeps a change in flight from being taken for drift.
+		lag, ok = max(lag, time.Duration(s+1)*time.Second), true
 	}
 	if err := rows.Err(); err != nil {
 		return 0, false, fmt.Errorf("replica status: %w", err)
