@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -103,6 +104,11 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 	if code != ExitDiffer || rep.Clean || !slices.Equal(drift, []string{"t changed 50"}) || rep.Resolved < 6 || len(rep.Unsettled) != 0 {
 		t.Fatalf("exit %d, drift %q, resolved %d, unsettled %d; want exit 1, only id 50 drift, at least 6 resolved\n%s\n%s",
 			code, drift, rep.Resolved, len(rep.Unsettled), out, errw)
+	}
+	// The verdicts name the lag they were reached at.
+	if !regexp.MustCompile(`DRIFT      t changed 50  v: "v50" -> "behind replication" \(differing since \S+, replication lag \d`).MatchString(errw) ||
+		!regexp.MustCompile(`resolved   t missing 51 \(was in flight \S+, replication lag \d`).MatchString(errw) {
+		t.Errorf("verdicts without the lag:\n%s", errw)
 	}
 }
 

@@ -344,11 +344,11 @@ func eventLine(ev verify.Event, sinceLast time.Duration) string {
 		}
 		return fmt.Sprintf("reread %s: %d still pending%s", plural(ev.Rows, "row", "rows"), ev.Pending, lag)
 	case "resolved":
-		return fmt.Sprintf("resolved   %s %s (was in flight %s)", ev.Table, rowText(*ev.Row), ev.Time.Sub(ev.Since).Round(time.Millisecond))
+		return fmt.Sprintf("resolved   %s %s (was in flight %s%s)", ev.Table, rowText(*ev.Row), ev.Time.Sub(ev.Since).Round(time.Millisecond), lag)
 	case "drift":
-		return fmt.Sprintf("DRIFT      %s %s (differing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("DRIFT      %s %s (differing since %s%s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339), lag)
 	case "unsettled":
-		return fmt.Sprintf("unsettled  %s %s (its source kept changing since %s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("unsettled  %s %s (its source kept changing since %s%s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339), lag)
 	case "clean":
 		return fmt.Sprintf("clean: pass %d found no difference", ev.Pass)
 	}

@@ -67,7 +67,8 @@ type Event struct {
 	// Since), or "clean" (a full pass found no difference).
 	Kind string `json:"event"`
 	Pass int    `json:"pass"`
-	// Lag is the replication lag observed just before, when known.
+	// Lag is the replication lag observed at the last recheck, when known (recheck events and
+	// verdicts).
 	Lag   *time.Duration `json:"lag_ns,omitempty"`
 	Table string         `json:"table,omitempty"`
 	Row   *RowDiff       `json:"row,omitempty"`
@@ -177,6 +178,7 @@ type watcher struct {
 	opt      WatchOptions
 	res      WatchResult
 	tables   map[string]*watchedTable // by the table's name in reports (source)
+	lag0     *time.Duration           // the replication lag at the last recheck; nil if unknown
 }
 
 // watchedTable is a table with differing rows under watch.
@@ -285,8 +287,10 @@ func (w *watcher) settle(ctx context.Context) error {
 		}
 		lag, known := w.lag(ctx)
 		settle := w.opt.Settle
+		w.lag0 = nil
 		if known {
 			settle = max(settle, lag)
+			w.lag0 = &lag
 		}
 		n := 0
 		for _, name := range w.tableNames() {
@@ -467,6 +471,9 @@ func (w *watcher) emit(ev Event) {
 		return
 	}
 	ev.Time, ev.Pass = time.Now(), w.res.Passes
+	if ev.Lag == nil && w.lag0 != nil && ev.Kind != "pass" && ev.Kind != "clean" {
+		ev.Lag = w.lag0 // each verdict carries the lag last observed
+	}
 	w.opt.Events(ev)
 }
 
