@@ -42,6 +42,7 @@ type compareFlags struct {
 	cpuProfile        string
 	mode              string
 	hash              string
+	repair            string
 	watch             watchFlags
 }
 
@@ -64,6 +65,7 @@ Examples:
   dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --output json
   dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
   dbverify compare --source $SRC --target $TGT --mode stream
+  dbverify compare --source $SRC --target $TGT --repair fix-target.sql
 
 Modes: pushdown has each database hash its rows in SQL, so one row per chunk crosses the
 network; stream reads the rows and hashes them here. auto (the default) pushes down each side
@@ -72,12 +74,22 @@ rest (floats, JSON, tolerances, keys that collate differently); the report says 
 each table used and why. Across MySQL and PostgreSQL the MySQL side pushes down and the
 PostgreSQL side streams; --hash md5 pushes both down (slower on PostgreSQL, less traffic).
 
+--repair FILE writes the SQL that makes the target match: DELETE for extra rows, UPDATE of
+the differing columns, INSERT for missing rows, in the target's dialect, in one transaction,
+with the source's values read again when it is written. dbverify never runs it: review it,
+then run it on the target (mysql ... < FILE, psql -f FILE). Tables with more differences than
+--max-diffs, or without a key, are named in the file and left out.
+
 Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
-		Flags:        append(f.flagList(), f.watchFlagList(false)...),
+		Flags: append(append(f.flagList(), f.watchFlagList(false)...),
+			&cli.StringFlag{Name: "repair", Usage: "write SQL that makes the target match the source to `FILE` (never run by dbverify)", Destination: &f.repair}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("compare: %v", err) },
 		Action: func(c *cli.Context) error {
 			if err := f.read(c); err != nil {
 				return err
+			}
+			if f.repair != "" && f.watch.untilClean {
+				return usage("--repair and --until-clean exclude each other: repair after a plain compare")
 			}
 			return runCompare(c.Context, f, c.App.Writer, c.App.ErrWriter)
 		},
@@ -168,6 +180,14 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	if f.watch.untilClean {
 		return runGate(ctx, f, src, tgt, opt, stdout, stderr)
 	}
+	var repair *os.File
+	if f.repair != "" {
+		// Opened first: a path that cannot be written fails now, not after a long compare.
+		if repair, err = os.OpenFile(f.repair, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			return usage("--repair: %v", err)
+		}
+		defer repair.Close()
+	}
 	var bar *barProgress
 	if f.progress && f.output == "text" && isTerminal(stderr) {
 		bar = &barProgress{w: stderr}
@@ -186,8 +206,29 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("write report: %w", err)}
 	}
+	if repair != nil {
+		if err := writeRepair(ctx, src, tgt, rep, opt, repair, stderr); err != nil {
+			return err
+		}
+	}
 	if !rep.Identical() {
 		return &exitError{code: ExitDiffer}
+	}
+	return nil
+}
+
+// writeRepair writes the repair SQL for rep to f and says on stderr what it holds.
+func writeRepair(ctx context.Context, src, tgt *verify.Endpoint, rep *verify.Report, opt verify.Options, f *os.File, stderr io.Writer) error {
+	res, err := verify.Repair(ctx, src, tgt, rep, opt, f)
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		return fail(fmt.Errorf("--repair %s: %w", f.Name(), err))
+	}
+	fmt.Fprintf(stderr, "repair SQL: %s written to %s; review it, then run it on the target\n", plural(res.Statements, "statement", "statements"), f.Name())
+	for _, s := range res.Skipped {
+		fmt.Fprintf(stderr, "repair SQL: left out %s\n", s)
 	}
 	return nil
 }

@@ -1,0 +1,97 @@
+package dialect
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Repairer is a dialect that can write the SQL making a target row match its source: INSERT
+// for a missing row, UPDATE for a changed one, DELETE for an extra one. The statements go to a
+// file a person reviews and runs; dbverify never executes them.
+type Repairer interface {
+	// QuoteIdent quotes an identifier; QuoteTable a table's schema-qualified name.
+	QuoteIdent(name string) string
+	QuoteTable(t *Table) string
+	// Literal is the SQL literal of canonical value v for column c of this engine (NULL for
+	// nil); ok is false when the value cannot be written into such a column (a NaN into a
+	// MySQL DOUBLE, say).
+	Literal(c Column, v []byte) (lit string, ok bool)
+	// KeyEquals is the condition that the key column c equals lit, exactly (not merely under
+	// the column's collation).
+	KeyEquals(c Column, lit string) string
+	// RepairHeader lists the statements a repair script starts with: the session settings its
+	// literals assume (timestamps in UTC).
+	RepairHeader() []string
+}
+
+// plainNumber matches numbers every engine reads as a numeric literal.
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
+// IsPlainNumber reports whether a canonical value can be written as an unquoted number.
+func IsPlainNumber(v []byte) bool { return plainNumber.Match(v) }
+
+// literals renders values for columns cols of t, naming the first that cannot be written.
+func literals(r Repairer, t *Table, cols []int, vals [][]byte) ([]string, error) {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		lit, ok := r.Literal(t.Columns[c], vals[i])
+		if !ok {
+			return nil, fmt.Errorf("column %s (%s): value %.40q cannot be written as a literal of this type", t.Columns[c].Name, t.Columns[c].Type, vals[i])
+		}
+		out[i] = lit
+	}
+	return out, nil
+}
+
+// keyWhere is the WHERE condition selecting the row whose key is k.
+func keyWhere(r Repairer, t *Table, k Key) (string, error) {
+	lits, err := literals(r, t, t.Key, k)
+	if err != nil {
+		return "", err
+	}
+	conds := make([]string, len(lits))
+	for i, c := range t.Key {
+		conds[i] = r.KeyEquals(t.Columns[c], lits[i])
+	}
+	return strings.Join(conds, " AND "), nil
+}
+
+// InsertSQL is the statement inserting a row: vals[i] is the canonical value of column cols[i].
+func InsertSQL(r Repairer, t *Table, cols []int, vals [][]byte) (string, error) {
+	lits, err := literals(r, t, cols, vals)
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = r.QuoteIdent(t.Columns[c].Name)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s);", r.QuoteTable(t), strings.Join(names, ", "), strings.Join(lits, ", ")), nil
+}
+
+// UpdateSQL is the statement setting columns set of the row whose key is k to vals.
+func UpdateSQL(r Repairer, t *Table, set []int, vals [][]byte, k Key) (string, error) {
+	lits, err := literals(r, t, set, vals)
+	if err != nil {
+		return "", err
+	}
+	where, err := keyWhere(r, t, k)
+	if err != nil {
+		return "", err
+	}
+	sets := make([]string, len(set))
+	for i, c := range set {
+		sets[i] = r.QuoteIdent(t.Columns[c].Name) + " = " + lits[i]
+	}
+	return fmt.Sprintf("UPDATE %s SET %s WHERE %s;", r.QuoteTable(t), strings.Join(sets, ", "), where), nil
+}
+
+// DeleteSQL is the statement deleting the row whose key is k.
+func DeleteSQL(r Repairer, t *Table, k Key) (string, error) {
+	where, err := keyWhere(r, t, k)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("DELETE FROM %s WHERE %s;", r.QuoteTable(t), where), nil
+}

@@ -1,0 +1,125 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dbverify/dbverify/internal/testdb"
+	"github.com/dbverify/dbverify/pkg/verify"
+)
+
+// driftParity makes the parity table on db differ from the source's in every way: rows 1 and
+// 5 (the maximum and the all-NULL row) missing, row 2 moved to id 9 (missing 2, extra 9), rows
+// 3 and 4 holding row 0's values (changed in most columns).
+func driftParity(t *testing.T, e engine, db *testdb.DB) {
+	t.Helper()
+	db.Exec(t, "DELETE FROM parity WHERE id IN (1, 3, 4, 5)", "UPDATE parity SET id = 9 WHERE id = 2")
+	names := []string{"id"}
+	for _, c := range parityCols {
+		names = append(names, c.name)
+	}
+	var rows [][]any
+	for _, id := range []int{3, 4} {
+		row := []any{id}
+		for _, c := range parityCols {
+			my, pg := nullRow(c.vals)(0)
+			if e.dollarArg {
+				row = append(row, pg)
+			} else {
+				row = append(row, my)
+			}
+		}
+		rows = append(rows, row)
+	}
+	e.insert(t, db, "parity", strings.Join(names, ", "), rows)
+}
+
+// TestRepair: on every engine pair, the repair SQL written for a target that differs from the
+// source in every way (missing rows, an extra row, changed rows; every common type, edge
+// values and NULLs) makes the next compare identical when run on the target.
+func TestRepair(t *testing.T) {
+	my, pg := engines[0], engines[1]
+	sources := map[string]*testdb.DB{"mariadb": my.newDB(t), "postgres": pg.newDB(t)}
+	createParity(t, my, sources["mariadb"])
+	createParity(t, pg, sources["postgres"])
+	for _, pair := range [][2]engine{{my, my}, {pg, pg}, {my, pg}, {pg, my}} {
+		se, te := pair[0], pair[1]
+		t.Run(se.name+"->"+te.name, func(t *testing.T) {
+			src, tgt := sources[se.name], te.newDB(t)
+			createParity(t, te, tgt)
+			driftParity(t, te, tgt)
+			ctx := context.Background()
+			s, d, closeBoth := openPair(t, ctx, src, tgt)
+			defer closeBoth()
+			rep, err := verify.Compare(ctx, s, d, verify.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := table(t, rep, "parity")
+			if tr.Missing != 3 || tr.Extra != 1 || tr.Changed != 2 {
+				t.Fatalf("before: %d missing, %d extra, %d changed; want 3, 1, 2:\n%s", tr.Missing, tr.Extra, tr.Changed, strings.Join(diffString(tr), "\n"))
+			}
+			var sql bytes.Buffer
+			res, err := verify.Repair(ctx, s, d, rep, verify.Options{}, &sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Statements != 6 || len(res.Skipped) != 0 {
+				t.Fatalf("%d statements, skipped %q; want 6, none\n%s", res.Statements, res.Skipped, sql.String())
+			}
+			for _, want := range []string{"DELETE FROM ", "UPDATE ", "INSERT INTO ", "START TRANSACTION;", "COMMIT;"} {
+				if !strings.Contains(sql.String(), want) {
+					t.Errorf("no %q in\n%s", want, sql.String())
+				}
+			}
+			if _, err := tgt.SQL.Exec(sql.String()); err != nil {
+				t.Fatalf("running the repair SQL on the target: %v\n%s", err, sql.String())
+			}
+			after := table(t, compare(t, src, tgt, verify.Options{}), "parity")
+			if !after.Identical() {
+				t.Fatalf("after the repair:\n%s\n\nrepair SQL:\n%s", strings.Join(diffString(after), "\n"), sql.String())
+			}
+		})
+	}
+}
+
+// TestRepairSkips: a table whose differences the report lists only in part, or that has no
+// key, is named in the file and in Skipped, with no statement.
+func TestRepairSkips(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, "CREATE TABLE many (id INT NOT NULL PRIMARY KEY, v INT)", "CREATE TABLE nokey (v INT)")
+			}
+			src.Exec(t, "INSERT INTO many VALUES (1, 1), (2, 2), (3, 3)", "INSERT INTO nokey VALUES (1)")
+			ctx := context.Background()
+			s, d, closeBoth := openPair(t, ctx, src, tgt)
+			defer closeBoth()
+			opt := verify.Options{MaxDiffs: 2}
+			rep, err := verify.Compare(ctx, s, d, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sql bytes.Buffer
+			res, err := verify.Repair(ctx, s, d, rep, opt, &sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{
+				"many -> many: the report lists 2 of its 3 differing rows: compare again with a --max-diffs of at least 3",
+				"nokey -> nokey: no key: rows cannot be told apart, so no statement can target one",
+			}
+			got := fmt.Sprint(res.Skipped)
+			if res.Statements != 0 || len(res.Skipped) != 2 || !strings.Contains(got, want[0]) || !strings.Contains(got, want[1]) {
+				t.Fatalf("%d statements, skipped %q\n%s", res.Statements, res.Skipped, sql.String())
+			}
+			if !strings.Contains(sql.String(), "-- SKIPPED ") {
+				t.Errorf("the file does not say what it skipped:\n%s", sql.String())
+			}
+		})
+	}
+}
