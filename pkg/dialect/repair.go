@@ -64,10 +64,14 @@ func InsertSQL(r Repairer, t *Table, cols []int, vals [][]byte) (string, error) 
 		return "", err
 	}
 	names := make([]string, len(cols))
+	override := ""
 	for i, c := range cols {
 		names[i] = r.QuoteIdent(t.Columns[c].Name)
+		if t.Columns[c].IdentityAlways { // only PostgreSQL has such columns
+			override = " OVERRIDING SYSTEM VALUE"
+		}
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s);", r.QuoteTable(t), strings.Join(names, ", "), strings.Join(lits, ", ")), nil
+	return fmt.Sprintf("INSERT INTO %s (%s)%s VALUES (%s);", r.QuoteTable(t), strings.Join(names, ", "), override, strings.Join(lits, ", ")), nil
 }
 
 // UpdateSQL is the statement setting columns set of the row whose key is k to vals.

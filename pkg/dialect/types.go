@@ -56,6 +56,12 @@ type Column struct {
 	// Coerced marks a column compared under another side's class (a CHAR(36) against a uuid,
 	// a TEXT against a json): a value that does not read as that class is compared as its text.
 	Coerced bool
+	// Generated marks a column the server computes from others (GENERATED ALWAYS AS ...):
+	// compared, but never written by repair SQL.
+	Generated bool
+	// IdentityAlways marks a PostgreSQL GENERATED ALWAYS AS IDENTITY column: an INSERT that
+	// writes it needs OVERRIDING SYSTEM VALUE.
+	IdentityAlways bool
 }
 
 // KeyKind says which kind of key identifies a table's rows.

@@ -83,6 +83,9 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		return err
 	}
 	fmt.Fprintf(w, "\n-- %s -> %s: %d missing on target, %d extra on target, %d changed\n", tr.Source, tr.Target, tr.Missing, tr.Extra, tr.Changed)
+	if len(j.tcols) < len(j.tt.Columns) {
+		fmt.Fprintf(w, "-- Only the %d compared columns are written: inserted rows get the others' defaults.\n", len(j.tcols))
+	}
 
 	// The source's values now, of every row to insert or update.
 	var keys []dialect.Key
@@ -127,12 +130,19 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 				skip(fmt.Sprintf("%s row %s: the source row has gone since the compare", kind, keyText(tr.Key, d.Key)))
 				continue
 			case kind == Missing:
-				stmt, err = dialect.InsertSQL(r, j.tt, j.tcols, vals)
+				var cols []int
+				var colVals [][]byte
+				for i, c := range j.tcols {
+					if !j.tt.Columns[c].Generated { // the server computes it
+						cols, colVals = append(cols, c), append(colVals, vals[i])
+					}
+				}
+				stmt, err = dialect.InsertSQL(r, j.tt, cols, colVals)
 			default:
 				var set []int
 				var setVals [][]byte
 				for _, c := range d.Columns {
-					if i := slices.Index(j.names, c.Column); i >= 0 {
+					if i := slices.Index(j.names, c.Column); i >= 0 && !j.tt.Columns[j.tcols[i]].Generated {
 						set, setVals = append(set, j.tcols[i]), append(setVals, vals[i])
 					}
 				}

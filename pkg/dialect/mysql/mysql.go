@@ -249,11 +249,13 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var name, dataType, colType, nullable, collation string
-		if err := rows.Scan(&name, &dataType, &colType, &nullable, &collation); err != nil {
+		var name, dataType, colType, nullable, collation, extra string
+		if err := rows.Scan(&name, &dataType, &colType, &nullable, &collation, &extra); err != nil {
 			return fmt.Errorf("mysql: columns of %s: %w", t, err)
 		}
 		c := dialect.Column{Name: name, Type: colType, Nullable: nullable == "YES", Collation: collation}
+		extra = strings.ToUpper(extra)
+		c.Generated = strings.Contains(extra, "VIRTUAL GENERATED") || strings.Contains(extra, "STORED GENERATED") || strings.Contains(extra, "PERSISTENT GENERATED")
 		c.Class, c.PadChar = classify(strings.ToLower(dataType), strings.ToLower(colType))
 		t.Columns = append(t.Columns, c)
 	}

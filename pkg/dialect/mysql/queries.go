@@ -24,7 +24,9 @@ WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYST
 
 	// listColumns reads a table's columns in order. COLUMN_TYPE carries width, unsigned and
 	// enum members; DATA_TYPE the bare type name.
-	listColumns = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COALESCE(COLLATION_NAME, '') FROM information_schema.COLUMNS
+	// EXTRA says VIRTUAL, STORED or (MariaDB) PERSISTENT GENERATED for a generated column (and
+	// DEFAULT_GENERATED, on MySQL 8, for an expression default, which is not one).
+	listColumns = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COALESCE(COLLATION_NAME, ''), COALESCE(EXTRA, '') FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`
 
 	// jsonChecks reads the CHECK constraints with which MariaDB marks its JSON columns (a JSON

@@ -222,7 +222,7 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table, oid uint32) (map
 		var c dialect.Column
 		var typname, typtype string
 		var notNull bool
-		if err := rows.Scan(&num, &c.Name, &c.Type, &c.BaseType, &typname, &typtype, &notNull, &c.Collation); err != nil {
+		if err := rows.Scan(&num, &c.Name, &c.Type, &c.BaseType, &typname, &typtype, &notNull, &c.Collation, &c.Generated, &c.IdentityAlways); err != nil {
 			return nil, fmt.Errorf("postgres: columns of %s: %w", t, err)
 		}
 		c.Nullable = !notNull

@@ -23,7 +23,8 @@ WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`
 	// casts, the type's name and kind (domains resolve to their base type) for the class, and the
 	// collation's identity: provider, locale and version, with "default" resolved to the
 	// database's own, since equal names can sort differently (libc against ICU, a glibc upgrade).
-	// to_jsonb reads columns that only some versions have (daticulocale became datlocale).
+	// to_jsonb reads columns that only some versions have (daticulocale became datlocale;
+	// attgenerated is PostgreSQL 12+).
 	listColumns = `SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
   format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid), NULL),
   COALESCE(b.typname, t.typname), COALESCE(b.typtype, t.typtype), a.attnotnull,
@@ -31,7 +32,8 @@ WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`
     THEN (SELECT concat_ws(':', j->>'datlocprovider', COALESCE(j->>'datlocale', j->>'daticulocale'), j->>'datcollate', j->>'datcollversion')
       FROM (SELECT to_jsonb(d) AS j FROM pg_catalog.pg_database d WHERE d.datname = current_database()) x)
     ELSE (SELECT concat_ws(':', co.collname, j->>'collprovider', COALESCE(j->>'colllocale', j->>'colliculocale'), j->>'collcollate', j->>'collversion')
-      FROM (SELECT to_jsonb(co) AS j) y) END, '')
+      FROM (SELECT to_jsonb(co) AS j) y) END, ''),
+  COALESCE(to_jsonb(a)->>'attgenerated', '') <> '', COALESCE(to_jsonb(a)->>'attidentity', '') = 'a'
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
