@@ -16,8 +16,9 @@ func demoCommand() *cli.Command {
 		Description: `Creates the databases ` + demo.SourceDB + ` and ` + demo.TargetDB + ` on each server that
 answers, fills them alike, plants drift in the target (a lost row, an extra row, a
 changed letter case, NULL turned into '', a rounding, damaged binary data, a trailing
-space), runs compare and checks that exactly that drift is reported. The demo
-databases are dropped afterwards unless --keep is given.
+space), runs compare and checks that exactly that drift is reported. Then it writes the
+repair SQL (compare --repair), runs it on its own throwaway target and compares again:
+identical. The demo databases are dropped afterwards unless --keep is given.
 
 Examples:
   make demo                      # starts throwaway servers when none is running

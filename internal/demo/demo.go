@@ -4,6 +4,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -75,6 +76,53 @@ func Run(ctx context.Context, cfg Config) error {
 
 type unreachableError struct{ err error }
 
+// showRepair writes the repair SQL (what compare --repair writes), shows its first
+// statements, then, being the demo's own throwaway target, runs it there and compares again.
+func showRepair(ctx context.Context, cfg Config, se, te *verify.Endpoint, rep *verify.Report, driver, tgt string) error {
+	var script bytes.Buffer
+	res, err := verify.Repair(ctx, se, te, rep, verify.Options{}, &script)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cfg.Out, "\n   $ dbverify compare ... --repair fix.sql   # %d statements; the first:\n", res.Statements)
+	shown := 0
+	for _, line := range strings.Split(script.String(), "\n") {
+		if shown < 3 && (strings.HasPrefix(line, "DELETE ") || strings.HasPrefix(line, "UPDATE ") || strings.HasPrefix(line, "INSERT ")) {
+			if len(line) > 160 {
+				line = line[:157] + "..."
+			}
+			fmt.Fprintf(cfg.Out, "   %s\n", line)
+			shown++
+		}
+	}
+	dsn := tgt
+	if driver == "mysql" { // the script is many statements, sent at once
+		cfg, err := dmysql.ParseDSN(tgt)
+		if err != nil {
+			return err
+		}
+		cfg.MultiStatements = true
+		dsn = cfg.FormatDSN()
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, script.String()); err != nil {
+		return fmt.Errorf("running the repair SQL on the demo target: %w", err)
+	}
+	again, err := verify.Compare(ctx, se, te, verify.Options{})
+	if err != nil {
+		return err
+	}
+	if !again.Identical() {
+		return fmt.Errorf("after the repair SQL the demo target still differs: %s", again.Summary())
+	}
+	fmt.Fprintf(cfg.Out, "   The demo ran fix.sql on its throwaway target (dbverify itself never does) and compared again:\n   %s\n", again.Summary())
+	return nil
+}
+
 func (e unreachableError) Error() string { return e.err.Error() }
 
 func runOne(ctx context.Context, cfg Config, s Server) error {
@@ -143,6 +191,9 @@ func runOne(ctx context.Context, cfg Config, s Server) error {
 		}
 	}
 	fmt.Fprintf(cfg.Out, "\nAs planted: the demo drift was found exactly (exit code of compare here: 1).\n")
+	if err := showRepair(ctx, cfg, se, te, rep, driver, tgt); err != nil {
+		return err
+	}
 	if cfg.Keep {
 		fmt.Fprintf(cfg.Out, "The demo databases were kept; run the compare above yourself.\n")
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // TestDemo runs the README's first command's job on both servers: the planted drift must be
-// found exactly (Run checks the counts) and shown.
+// found exactly (Run checks the counts) and shown, and the repair SQL, run on the demo's target,
+// must make it identical.
 func TestDemo(t *testing.T) {
 	testdb.MySQL(t) // skip, or fail under CI, without servers
 	testdb.Postgres(t)
@@ -23,7 +24,8 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	for _, want := range []string{`changed  id=99  note: NULL -> ""`, "missing  id=17", "extra    id=2501", "As planted"} {
+	for _, want := range []string{`changed  id=99  note: NULL -> ""`, "missing  id=17", "extra    id=2501", "As planted",
+		"--repair fix.sql   # 8 statements", "compared again:\n   IDENTICAL: 3 tables, 5005 rows"} {
 		if n := strings.Count(out.String(), want); n != 2 {
 			t.Errorf("%q appears %d times, want once per engine\n%s", want, n, out.String())
 		}
