@@ -95,6 +95,10 @@ func showRepair(ctx context.Context, cfg Config, se, te *verify.Endpoint, rep *v
 			shown++
 		}
 	}
+	if cfg.Keep {
+		fmt.Fprintf(cfg.Out, "   (--keep: the demo did not run it, so the drift stays for you to explore)\n")
+		return nil
+	}
 	dsn := tgt
 	if driver == "mysql" { // the script is many statements, sent at once
 		cfg, err := dmysql.ParseDSN(tgt)
