@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,8 +11,10 @@ import (
 	"github.com/dbverify/dbverify/internal/testdb"
 )
 
-// TestCompareRepair: compare --repair writes SQL that, run on the target, makes the next
+// TestCompareRepair: compare --repair writes SQL that, run on the target with the command-line
+// client as the README says (mysql < FILE, psql -v ON_ERROR_STOP=1 -f FILE), makes the next
 // compare identical; the compare itself still exits 1 and writes nothing to either database.
+// The values hold a quote, an emoji and backslashes.
 // The MariaDB key is text under a case-insensitive collation: the repair deletes the target's
 // "bob" and inserts the source's "Bob", each statement touching its own row only.
 func TestCompareRepair(t *testing.T) {
@@ -20,7 +24,7 @@ func TestCompareRepair(t *testing.T) {
 			for _, db := range []*testdb.DB{src, tgt} {
 				db.Exec(t, "CREATE TABLE users (name VARCHAR(20) NOT NULL PRIMARY KEY, age INT, note TEXT)")
 			}
-			src.Exec(t, "INSERT INTO users VALUES ('Bob', 30, 'it''s me'), ('carol', 41, NULL), ('dave', 52, 'x')")
+			src.Exec(t, "INSERT INTO users VALUES ('Bob', 30, 'it''s me'), ('carol', 41, NULL), ('dave', 52, 'x 🎉 c:\\temp\\new')")
 			tgt.Exec(t, "INSERT INTO users VALUES ('bob', 30, 'it''s me'), ('carol', 40, 'stale'), ('erin', 1, NULL)")
 			file := filepath.Join(t.TempDir(), "fix.sql")
 			code, out, errw := runMain(t, "compare", "--source", src.DSN, "--target", tgt.DSN, "--repair", file)
@@ -39,9 +43,7 @@ func TestCompareRepair(t *testing.T) {
 			if code, _, _ := runMain(t, "compare", "--source", src.DSN, "--target", tgt.DSN); code != ExitDiffer {
 				t.Fatalf("the compare changed the target (exit %d before the repair ran)", code)
 			}
-			if _, err := tgt.SQL.Exec(string(sql)); err != nil {
-				t.Fatalf("running the repair SQL: %v\n%s", err, sql)
-			}
+			runClient(t, tgt.DSN, file)
 			if code, out, errw := runMain(t, "compare", "--source", src.DSN, "--target", tgt.DSN); code != 0 {
 				t.Fatalf("after the repair: exit %d\n%s\n%s\nrepair SQL:\n%s", code, out, errw, sql)
 			}
@@ -64,5 +66,36 @@ func TestCompareRepairUsage(t *testing.T) {
 		if first, _, _ := strings.Cut(errw, "\n"); code != ExitUsage || !strings.HasPrefix(first, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errw, c.want)
 		}
+	}
+}
+
+// runClient runs a SQL file on the database of dsn with the engine's command-line client.
+func runClient(t *testing.T, dsn, file string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmd *exec.Cmd
+	if u.Scheme == "mysql" {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd = exec.Command("mysql", "--no-defaults", "-h", u.Hostname(), "-P", u.Port(), "-u", u.User.Username(), strings.TrimPrefix(u.Path, "/"))
+		cmd.Stdin = f
+	} else {
+		cmd = exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file, dsn)
+	}
+	if _, err := exec.LookPath(cmd.Args[0]); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no %s client to run the repair SQL with: %v", cmd.Args[0], err)
+		}
+		t.Skipf("no %s client: %v", cmd.Args[0], err)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		sql, _ := os.ReadFile(file)
+		t.Fatalf("%s: %v\n%s\nrepair SQL:\n%s", cmd.Args[0], err, out, sql)
 	}
 }

@@ -31,6 +31,18 @@ var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 // IsPlainNumber reports whether a canonical value can be written as an unquoted number.
 func IsPlainNumber(v []byte) bool { return plainNumber.Match(v) }
 
+// calendarDate matches a canonical date or timestamp of years 0001-9999 AD, months and days
+// not zero: what both engines hold (not PostgreSQL's BC dates and infinities, not MySQL's zero
+// dates).
+var calendarDate = regexp.MustCompile(`^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])( [0-9:.]+)?$`)
+
+// IsCalendarDate reports whether a canonical date or timestamp is a plain date of years
+// 0001-9999.
+func IsCalendarDate(v []byte) bool {
+	m := calendarDate.FindSubmatch(v)
+	return m != nil && string(m[1]) != "0000"
+}
+
 // literals renders values for columns cols of t, naming the first that cannot be written.
 func literals(r Repairer, t *Table, cols []int, vals [][]byte) ([]string, error) {
 	out := make([]string, len(cols))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dbverify/dbverify/pkg/checksum"
@@ -22,38 +23,69 @@ type RepairResult struct {
 }
 
 // Repair writes to w the SQL that makes the target's rows match the source's, for each
-// difference rep (from Compare with the same endpoints and opt) lists: a DELETE for a row extra
-// on the target, an UPDATE of the differing columns for a changed row, an INSERT for a missing
-// one, in the target's dialect, in one transaction. The values are the source's, read again by
-// key now. Repair only reads: the SQL is for a person to review and run on the target.
+// difference rep (from Compare with the same endpoints and opt) lists, in the target's dialect,
+// in one transaction: first the DELETEs of rows extra on the target (every table's), then the
+// UPDATEs of the differing columns of changed rows, then the INSERTs of missing rows. The
+// values are the source's, read again by key now. Repair only reads: the SQL is for a person
+// to review and run on the target.
 //
-// A table whose report lists only some of its differences (Truncated: raise MaxDiffs) or that
-// has no key is left out, as is a row whose source row has gone since the compare; each is
-// named in a comment and in Skipped.
+// A table whose report lists only some of its differences (Truncated: raise MaxDiffs), that
+// has no key, or whose target has no unique index on the key (a statement could touch several
+// rows) is left out, as is a row whose source row has gone since the compare or holds a value
+// the target's column cannot; each is named in a comment and in Skipped.
 func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w io.Writer) (*RepairResult, error) {
 	r, ok := tgt.DB.(dialect.Repairer)
 	if !ok {
 		return nil, fmt.Errorf("%s: %s cannot write repair SQL", tgt.Side, tgt.DB.Engine())
 	}
-	bw := bufio.NewWriter(w)
 	res := &RepairResult{}
-	fmt.Fprintf(bw, "-- dbverify repair SQL, written %s.\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Fprintf(bw, "-- Run it on the target only: %s\n", tgt.DSN())
-	fmt.Fprintf(bw, "-- It makes the target's rows match the source's (%s) as read when it was written.\n", src.DSN())
-	fmt.Fprintf(bw, "-- Review it first; dbverify has not run it.\n")
-	for _, h := range r.RepairHeader() {
-		fmt.Fprintln(bw, h)
-	}
-	fmt.Fprintln(bw, "START TRANSACTION;")
+	var phases [3][]string // deletes, updates, inserts; comments included
+	var notes []string
 	for _, tr := range rep.Tables {
 		if tr.Identical() {
 			continue
 		}
-		if err := repairTable(ctx, src, tgt, r, tr, opt, bw, res); err != nil {
+		p, skipped, err := repairTable(ctx, src, tgt, r, tr, opt)
+		if err != nil {
 			return res, err
 		}
+		for i := range phases {
+			phases[i] = append(phases[i], p[i]...)
+		}
+		for _, line := range skipped {
+			res.Skipped = append(res.Skipped, line)
+			notes = append(notes, comment("SKIPPED "+line))
+		}
 	}
-	fmt.Fprintln(bw, "COMMIT;")
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, comment("dbverify repair SQL, written "+time.Now().UTC().Format(time.RFC3339)+"."))
+	fmt.Fprintln(bw, comment("Run it on the target only: "+tgt.DSN()))
+	fmt.Fprintln(bw, comment("It makes the target's rows match the source's ("+src.DSN()+") as read when it was written."))
+	fmt.Fprintln(bw, comment("Review it first; dbverify has not run it. With psql, stop at the first error: psql -v ON_ERROR_STOP=1 -f FILE."))
+	for _, n := range notes {
+		fmt.Fprintln(bw, n)
+	}
+	for _, h := range r.RepairHeader() {
+		fmt.Fprintln(bw, h)
+	}
+	fmt.Fprintln(bw, "START TRANSACTION;")
+	for i, title := range []string{"Rows extra on the target", "Changed rows", "Rows missing on the target"} {
+		n := 0
+		for _, line := range phases[i] {
+			if !strings.HasPrefix(line, "--") {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(bw, "\n-- %s (%d)\n", title, n)
+		for _, line := range phases[i] {
+			fmt.Fprintln(bw, line)
+		}
+		res.Statements += n
+	}
+	fmt.Fprintln(bw, "\nCOMMIT;")
 	fmt.Fprintf(bw, "-- %d statements.\n", res.Statements)
 	if err := bw.Flush(); err != nil {
 		return res, fmt.Errorf("write repair SQL: %w", err)
@@ -61,30 +93,38 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 	return res, nil
 }
 
-// repairTable writes one table's statements.
-func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr *TableReport, opt Options, w io.Writer, res *RepairResult) error {
-	skip := func(why string) {
-		line := fmt.Sprintf("%s -> %s: %s", tr.Source, tr.Target, why)
-		res.Skipped = append(res.Skipped, line)
-		fmt.Fprintf(w, "-- SKIPPED %s\n", line)
-	}
+// comment is text as one SQL comment line: line breaks and other control characters in names
+// and values become '?', so that nothing in them can end the comment.
+func comment(text string) string {
+	return "-- " + strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			return '?'
+		}
+		return r
+	}, text)
+}
+
+// repairTable returns one table's statements by phase (deletes, updates, inserts), and what it
+// left out.
+func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr *TableReport, opt Options) (phases [3][]string, skipped []string, err error) {
+	name := tr.Source + " -> " + tr.Target
 	switch {
 	case tr.pair == (tablePair{}):
-		return errors.New("repair: the report does not come from Compare on these endpoints")
+		return phases, nil, errors.New("repair: the report does not come from Compare on these endpoints")
 	case tr.KeyKind == string(dialect.KeyNone):
-		skip("no key: rows cannot be told apart, so no statement can target one")
-		return nil
+		return phases, []string{name + ": no key: rows cannot be told apart, so no statement can target one"}, nil
 	case tr.Truncated:
-		skip(fmt.Sprintf("the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", len(tr.Diffs), tr.Differences(), tr.Differences()))
-		return nil
+		return phases, []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", name, len(tr.Diffs), tr.Differences(), tr.Differences())}, nil
 	}
 	j, err := newJob(ctx, src, tgt, tr.pair, opt)
 	if err != nil {
-		return err
+		return phases, nil, err
 	}
-	fmt.Fprintf(w, "\n-- %s -> %s: %d missing on target, %d extra on target, %d changed\n", tr.Source, tr.Target, tr.Missing, tr.Extra, tr.Changed)
+	if j.tt.KeyName == "" {
+		return phases, []string{name + ": the target has no unique index on the key (" + strings.Join(tr.Key, ", ") + "): a statement could touch several rows"}, nil
+	}
 	if len(j.tcols) < len(j.tt.Columns) {
-		fmt.Fprintf(w, "-- Only the %d compared columns are written: inserted rows get the others' defaults.\n", len(j.tcols))
+		phases[2] = append(phases[2], comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols))))
 	}
 
 	// The source's values now, of every row to insert or update.
@@ -100,7 +140,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		keys = keys[len(batch):]
 		rows, err := src.DB.Lookup(ctx, dialect.Query{Table: j.st, Columns: j.scols, Where: j.whereFor(src)}, batch)
 		if err != nil {
-			return src.tableError(j.st, err)
+			return phases, nil, src.tableError(j.st, err)
 		}
 		for rows.Next() {
 			vals := dialect.CloneKey(rows.Values())
@@ -109,55 +149,48 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return src.tableError(j.st, err)
+			return phases, nil, src.tableError(j.st, err)
 		}
 	}
 
-	// Deletes first, so that an insert never meets a unique value an extra row still holds.
-	order := []DiffKind{Extra, Changed, Missing}
-	for _, kind := range order {
-		for _, d := range tr.Diffs {
-			if d.Kind != kind {
+	for _, d := range tr.Diffs {
+		var stmt string
+		var err error
+		phase := map[DiffKind]int{Extra: 0, Changed: 1, Missing: 2}[d.Kind]
+		vals, found := now[string(checksum.AppendRow(nil, d.key))]
+		switch {
+		case d.Kind == Extra:
+			stmt, err = dialect.DeleteSQL(r, j.tt, d.key)
+		case !found:
+			skipped = append(skipped, fmt.Sprintf("%s: %s row %s: the source row has gone since the compare", name, d.Kind, keyText(tr.Key, d.Key)))
+			continue
+		case d.Kind == Missing:
+			var cols []int
+			var colVals [][]byte
+			for i, c := range j.tcols {
+				if !j.tt.Columns[c].Generated { // the server computes it
+					cols, colVals = append(cols, c), append(colVals, vals[i])
+				}
+			}
+			stmt, err = dialect.InsertSQL(r, j.tt, cols, colVals)
+		default:
+			var set []int
+			var setVals [][]byte
+			for _, c := range d.Columns {
+				if i := slices.Index(j.names, c.Column); i >= 0 && !j.tt.Columns[j.tcols[i]].Generated {
+					set, setVals = append(set, j.tcols[i]), append(setVals, vals[i])
+				}
+			}
+			if len(set) == 0 {
 				continue
 			}
-			var stmt string
-			var err error
-			vals, found := now[string(checksum.AppendRow(nil, d.key))]
-			switch {
-			case kind == Extra:
-				stmt, err = dialect.DeleteSQL(r, j.tt, d.key)
-			case !found:
-				skip(fmt.Sprintf("%s row %s: the source row has gone since the compare", kind, keyText(tr.Key, d.Key)))
-				continue
-			case kind == Missing:
-				var cols []int
-				var colVals [][]byte
-				for i, c := range j.tcols {
-					if !j.tt.Columns[c].Generated { // the server computes it
-						cols, colVals = append(cols, c), append(colVals, vals[i])
-					}
-				}
-				stmt, err = dialect.InsertSQL(r, j.tt, cols, colVals)
-			default:
-				var set []int
-				var setVals [][]byte
-				for _, c := range d.Columns {
-					if i := slices.Index(j.names, c.Column); i >= 0 && !j.tt.Columns[j.tcols[i]].Generated {
-						set, setVals = append(set, j.tcols[i]), append(setVals, vals[i])
-					}
-				}
-				if len(set) == 0 {
-					continue
-				}
-				stmt, err = dialect.UpdateSQL(r, j.tt, set, setVals, d.key)
-			}
-			if err != nil {
-				skip(fmt.Sprintf("%s row %s: %v", kind, keyText(tr.Key, d.Key), err))
-				continue
-			}
-			fmt.Fprintln(w, stmt)
-			res.Statements++
+			stmt, err = dialect.UpdateSQL(r, j.tt, set, setVals, d.key)
 		}
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("%s: %s row %s: %v", name, d.Kind, keyText(tr.Key, d.Key), err))
+			continue
+		}
+		phases[phase] = append(phases[phase], stmt)
 	}
-	return nil
+	return phases, skipped, nil
 }

@@ -1,7 +1,10 @@
 package mysql
 
 import (
+	"bytes"
 	"encoding/hex"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
@@ -12,8 +15,12 @@ var _ dialect.Repairer = (*DB)(nil)
 // QuoteTable implements dialect.Repairer.
 func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }
 
-// RepairHeader implements dialect.Repairer: canonical TIMESTAMP values are in UTC.
-func (d *DB) RepairHeader() []string { return []string{"SET time_zone = '+00:00';"} }
+// RepairHeader implements dialect.Repairer: the literals are UTF-8 (the mysql client's own
+// default may be utf8mb3 or latin1) and canonical TIMESTAMP values are in UTC; foreign keys
+// are not checked while rows of several tables are put right in no particular order.
+func (d *DB) RepairHeader() []string {
+	return []string{"SET NAMES utf8mb4;", "SET time_zone = '+00:00';", "SET FOREIGN_KEY_CHECKS = 0;"}
+}
 
 // Literal implements dialect.Repairer. Numbers are written bare (a DECIMAL literal is exact),
 // binary data in hex, everything else as a string MySQL converts to the column's type.
@@ -22,7 +29,15 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 		return "NULL", true
 	}
 	switch c.Class {
-	case dialect.ClassInt, dialect.ClassUint, dialect.ClassDecimal, dialect.ClassFloat, dialect.ClassDouble,
+	case dialect.ClassFloat:
+		// The shortest float32 text read as a double can exceed FLT_MAX (3.4028235e+38): write
+		// the float32's exact double instead.
+		f, err := strconv.ParseFloat(string(v), 32)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return "", false
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64), true
+	case dialect.ClassInt, dialect.ClassUint, dialect.ClassDecimal, dialect.ClassDouble,
 		dialect.ClassBool, dialect.ClassBit, dialect.ClassYear:
 		// NaN and infinities (from a PostgreSQL source) have no MySQL value.
 		return string(v), dialect.IsPlainNumber(v)
@@ -37,8 +52,8 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 			return "X'" + h + "'", true
 		}
 	case dialect.ClassDate, dialect.ClassTimestamp:
-		// PostgreSQL's infinity and BC dates have no MySQL value.
-		if len(v) == 0 || v[0] < '0' || v[0] > '9' {
+		// PostgreSQL's infinity and BC dates have no MySQL value; a MySQL zero date stays.
+		if !dialect.IsCalendarDate(v) && !bytes.HasPrefix(v, []byte("0000-")) {
 			return "", false
 		}
 	case dialect.ClassOther:
@@ -48,12 +63,22 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 }
 
 // KeyEquals implements dialect.Repairer. Under a case- or accent-insensitive collation "a" =
-// "A": a text key also compares as binary, so that a statement touches its row only.
+// "A": a text key also compares as binary, in the column's character set, so that a
+// statement touches its row only. A UUID in text compares lower-cased (the canonical form).
+// A FLOAT compares with the literal made a FLOAT too, as the column is widened to a double.
 func (d *DB) KeyEquals(c dialect.Column, lit string) string {
 	q := quote(c.Name)
 	switch c.Class {
-	case dialect.ClassString, dialect.ClassEnum, dialect.ClassJSON, dialect.ClassUUID:
-		return q + " = " + lit + " AND BINARY " + q + " = BINARY " + lit
+	case dialect.ClassString, dialect.ClassEnum:
+		if cs, _, ok := strings.Cut(c.Collation, "_"); ok && lit != "NULL" {
+			return q + " = " + lit + " AND BINARY " + q + " = BINARY CONVERT(" + lit + " USING " + cs + ")"
+		}
+	case dialect.ClassUUID:
+		if !strings.Contains(strings.ToLower(c.Type), "binary") {
+			return q + " = " + lit + " AND LOWER(" + q + ") = " + lit
+		}
+	case dialect.ClassFloat:
+		return q + " = CAST(" + lit + " AS FLOAT)"
 	}
 	return q + " = " + lit
 }

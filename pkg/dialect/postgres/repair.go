@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"encoding/hex"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -13,8 +15,12 @@ var _ dialect.Repairer = (*DB)(nil)
 // QuoteTable implements dialect.Repairer.
 func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }
 
-// RepairHeader implements dialect.Repairer: canonical timestamptz values are in UTC.
-func (d *DB) RepairHeader() []string { return []string{"SET TIME ZONE 'UTC';"} }
+// RepairHeader implements dialect.Repairer: the literals are UTF-8 with backslashes taken
+// literally (whatever the role's or database's settings), canonical timestamptz values are in
+// UTC, and deferrable foreign keys are checked at the commit.
+func (d *DB) RepairHeader() []string {
+	return []string{"SET client_encoding = 'UTF8';", "SET standard_conforming_strings = on;", "SET TIME ZONE 'UTC';", "SET CONSTRAINTS ALL DEFERRED;"}
+}
 
 // Literal implements dialect.Repairer. Numbers are written bare, bytea in hex, booleans as
 // TRUE/FALSE, and everything else as a string literal, which PostgreSQL reads as the column's
@@ -45,6 +51,18 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 			return "", false
 		}
 		return "CAST(" + strconv.FormatInt(int64(u), 10) + "::bigint AS " + c.Type + ")", true
+	case dialect.ClassDate, dialect.ClassTimestamp:
+		// MySQL's zero dates have no PostgreSQL value; PostgreSQL's own BC dates and
+		// infinities read back.
+		if !dialect.IsCalendarDate(v) && (len(v) == 0 || v[0] >= '0' && v[0] <= '9' && !bytes.HasSuffix(v, []byte(" BC"))) {
+			return "", false
+		}
+	case dialect.ClassTime:
+		// A MySQL TIME is an interval (-838:59:59 to 838:59:59); a PostgreSQL time of day is
+		// 00:00:00 to 24:00:00.
+		if strings.HasPrefix(c.Type, "time") && !timeOfDay.Match(v) {
+			return "", false
+		}
 	}
 	if strings.IndexByte(string(v), 0) >= 0 {
 		return "", false // text cannot hold NUL
@@ -52,5 +70,14 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 	return d.QuoteString(string(v)), true
 }
 
-// KeyEquals implements dialect.Repairer.
-func (d *DB) KeyEquals(c dialect.Column, lit string) string { return quote(c.Name) + " = " + lit }
+// timeOfDay matches a time PostgreSQL's time type holds.
+var timeOfDay = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$|^24:00:00(\.0+)?$`)
+
+// KeyEquals implements dialect.Repairer. A real compares with the literal made a real: as a
+// double, 0.1 is not the real 0.1.
+func (d *DB) KeyEquals(c dialect.Column, lit string) string {
+	if c.Class == dialect.ClassFloat {
+		return quote(c.Name) + " = " + lit + "::real"
+	}
+	return quote(c.Name) + " = " + lit
+}
