@@ -284,6 +284,7 @@ func startProcess(t testing.TB, cmd *exec.Cmd, log string, cred *syscall.Credent
 	}
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	dieWithParent(cmd.SysProcAttr) // a test binary killed by -timeout leaves no server behind
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		t.Fatalf("testdb: start %s: %v", cmd.Path, err)

@@ -165,3 +165,55 @@ func TestRepairGenerated(t *testing.T) {
 		})
 	}
 }
+
+// TestRepairEdges: the statements touch exactly their rows where a careless WHERE would not:
+// a latin1 text key under a case-insensitive collation (MariaDB: "B" and "b" are equal, and
+// "café" is other bytes in latin1 than in the UTF-8 script), a FLOAT/real key (0.1 as a double
+// is not the stored float). A target without a unique index on the key is left out, and a
+// table name with a line break cannot leave its comment.
+func TestRepairEdges(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			text, float, evil := "VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_swedish_ci", "FLOAT", "`evil\nDROP TABLE victim; --`"
+			if e.dollarArg {
+				text, float, evil = "VARCHAR(10)", "REAL", `"evil`+"\n"+`DROP TABLE victim; --"`
+			}
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, "CREATE TABLE lat (k "+text+" NOT NULL PRIMARY KEY, v INT)", "CREATE TABLE fk (k "+float+" NOT NULL PRIMARY KEY, v INT)",
+					"CREATE TABLE "+evil+" (id INT NOT NULL PRIMARY KEY)", "CREATE TABLE victim (id INT)")
+			}
+			src.Exec(t, "CREATE TABLE nk (id INT NOT NULL PRIMARY KEY, v INT)", "INSERT INTO nk VALUES (1, 1)",
+				"INSERT INTO lat VALUES ('café', 1), ('b', 2)", "INSERT INTO fk VALUES (0.1, 1)", "INSERT INTO "+evil+" VALUES (1)")
+			tgt.Exec(t, "CREATE TABLE nk (id INT NOT NULL, v INT)", "INSERT INTO nk VALUES (1, 2), (1, 3)",
+				"INSERT INTO lat VALUES ('café', 9), ('B', 2)", "INSERT INTO fk VALUES (0.1, 2)")
+			ctx := context.Background()
+			s, d, closeBoth := openPair(t, ctx, src, tgt)
+			defer closeBoth()
+			rep, err := verify.Compare(ctx, s, d, verify.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sql bytes.Buffer
+			res, err := verify.Repair(ctx, s, d, rep, verify.Options{}, &sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], "nk -> nk: the target has no unique index on the key (id)") {
+				t.Errorf("skipped %q", res.Skipped)
+			}
+			if _, err := tgt.SQL.Exec(sql.String()); err != nil {
+				t.Fatalf("running the repair SQL: %v\n%s", err, sql.String())
+			}
+			if _, err := tgt.SQL.Exec("SELECT COUNT(*) FROM victim"); err != nil {
+				t.Errorf("a table name broke out of its comment (%v):\n%s", err, sql.String())
+			}
+			after := compare(t, src, tgt, verify.Options{})
+			for _, name := range []string{"lat", "fk", "evil\nDROP TABLE victim; --"} {
+				if tr := table(t, after, name); !tr.Identical() {
+					t.Errorf("%q after the repair: %q\n%s", name, diffString(tr), sql.String())
+				}
+			}
+		})
+	}
+}

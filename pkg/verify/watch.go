@@ -198,6 +198,7 @@ type watchedRow struct {
 
 // pass runs a full compare and brings the watched rows in line with it.
 func (w *watcher) pass(ctx context.Context) error {
+	w.lag0 = nil // a pass can take hours: the last recheck's lag says nothing of its verdicts
 	rep, err := Compare(ctx, w.src, w.tgt, w.opt.Options)
 	if err != nil {
 		return err
