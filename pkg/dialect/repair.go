@@ -23,6 +23,9 @@ type Repairer interface {
 	// RepairHeader lists the statements a repair script starts with: the session settings its
 	// literals assume (timestamps in UTC).
 	RepairHeader() []string
+	// AfterInserts lists the statements that follow inserts of explicit key values into t
+	// (raising a sequence past them); none where the engine needs none.
+	AfterInserts(t *Table) []string
 }
 
 // plainNumber matches numbers every engine reads as a numeric literal.

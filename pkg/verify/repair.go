@@ -153,6 +153,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		}
 	}
 
+	inserted := false
 	for _, d := range tr.Diffs {
 		var stmt string
 		var err error
@@ -191,6 +192,10 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 			continue
 		}
 		phases[phase] = append(phases[phase], stmt)
+		inserted = inserted || d.Kind == Missing
+	}
+	if inserted {
+		phases[2] = append(phases[2], r.AfterInserts(j.tt)...)
 	}
 	return phases, skipped, nil
 }

@@ -22,6 +22,10 @@ func (d *DB) RepairHeader() []string {
 	return []string{"SET NAMES utf8mb4;", "SET time_zone = '+00:00';", "SET FOREIGN_KEY_CHECKS = 0;"}
 }
 
+// AfterInserts implements dialect.Repairer: an AUTO_INCREMENT counter moves past explicit
+// values by itself.
+func (d *DB) AfterInserts(*dialect.Table) []string { return nil }
+
 // Literal implements dialect.Repairer. Numbers are written bare (a DECIMAL literal is exact),
 // binary data in hex, everything else as a string MySQL converts to the column's type.
 func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {

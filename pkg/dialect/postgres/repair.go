@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,23 @@ func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }
 // UTC, and deferrable foreign keys are checked at the commit.
 func (d *DB) RepairHeader() []string {
 	return []string{"SET client_encoding = 'UTF8';", "SET standard_conforming_strings = on;", "SET TIME ZONE 'UTC';", "SET CONSTRAINTS ALL DEFERRED;"}
+}
+
+// AfterInserts implements dialect.Repairer: a serial or identity key column's sequence does not
+// move past explicit values, so the application's next insert would collide with a repaired
+// row. Each integer key column's sequence, if it has one, is raised to the column's largest
+// value (never lowered).
+func (d *DB) AfterInserts(t *dialect.Table) []string {
+	var out []string
+	for _, k := range t.Key {
+		c := t.Columns[k]
+		if c.Class != dialect.ClassInt {
+			continue
+		}
+		out = append(out, fmt.Sprintf("SELECT setval(s::regclass, m) FROM (SELECT pg_get_serial_sequence(%s, %s) AS s, max(%s) AS m FROM %s) x WHERE s IS NOT NULL AND m > COALESCE(pg_sequence_last_value(s::regclass), 0);",
+			d.QuoteString(quoteTable(t)), d.QuoteString(c.Name), quote(c.Name), quoteTable(t)))
+	}
+	return out
 }
 
 // Literal implements dialect.Repairer. Numbers are written bare, bytea in hex, booleans as
