@@ -74,7 +74,8 @@ rest (floats, JSON, tolerances, keys that collate differently); the report says 
 each table used and why. Across MySQL and PostgreSQL the MySQL side pushes down and the
 PostgreSQL side streams; --hash md5 pushes both down (slower on PostgreSQL, less traffic).
 
---repair FILE writes the SQL that makes the target match: DELETE for extra rows, UPDATE of
+--repair FILE writes the SQL that makes the target match (with --until-clean, only the rows
+confirmed as drift): DELETE for extra rows, UPDATE of
 the differing columns, INSERT for missing rows, in the target's dialect, in one transaction,
 with the source's values read again when it is written. dbverify never runs it: review it,
 then run it on the target (mysql ... < FILE, psql -v ON_ERROR_STOP=1 -f FILE). Tables with
@@ -88,9 +89,6 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 		Action: func(c *cli.Context) error {
 			if err := f.read(c); err != nil {
 				return err
-			}
-			if f.repair != "" && f.watch.untilClean {
-				return usage("--repair and --until-clean exclude each other: repair after a plain compare")
 			}
 			return runCompare(c.Context, f, c.App.Writer, c.App.ErrWriter)
 		},
@@ -178,9 +176,6 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	}
 	defer src.Close()
 	defer tgt.Close()
-	if f.watch.untilClean {
-		return runGate(ctx, f, src, tgt, opt, stdout, stderr)
-	}
 	var repair *os.File
 	if f.repair != "" {
 		// Opened first: a path that cannot be written fails now, not after a long compare.
@@ -188,6 +183,9 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 			return usage("--repair: %v", err)
 		}
 		defer repair.Close()
+	}
+	if f.watch.untilClean {
+		return runGate(ctx, f, src, tgt, opt, repair, stdout, stderr)
 	}
 	var bar *barProgress
 	if f.progress && f.output == "text" && isTerminal(stderr) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -78,8 +80,9 @@ func waitRows(t *testing.T, db *testdb.DB, n int) {
 // rows the writer keeps changing, and that the six rows in flight resolved.
 func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 	t.Helper()
+	file := filepath.Join(t.TempDir(), "drift.sql")
 	code, out, errw := runMain(t, "compare", "--source", r.Source.DSN, "--target", r.Target.DSN, "--until-clean",
-		"--settle", settle, "--interval", "100ms", "--timeout", "60s", "--output", "json")
+		"--settle", settle, "--interval", "100ms", "--timeout", "60s", "--output", "json", "--repair", file)
 	var rep struct {
 		Clean    bool `json:"clean"`
 		Resolved int  `json:"resolved_in_flight"`
@@ -104,6 +107,21 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 	if code != ExitDiffer || rep.Clean || !slices.Equal(drift, []string{"t changed 50"}) || rep.Resolved < 6 || len(rep.Unsettled) != 0 {
 		t.Fatalf("exit %d, drift %q, resolved %d, unsettled %d; want exit 1, only id 50 drift, at least 6 resolved\n%s\n%s",
 			code, drift, rep.Resolved, len(rep.Unsettled), out, errw)
+	}
+	// The repair SQL fixes the drift and nothing else: the other rows converged by themselves.
+	sql, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stmts []string
+	for _, line := range strings.Split(string(sql), "\n") {
+		if strings.HasPrefix(line, "UPDATE ") || strings.HasPrefix(line, "INSERT ") || strings.HasPrefix(line, "DELETE ") {
+			stmts = append(stmts, line)
+		}
+	}
+	if len(stmts) != 1 || !regexp.MustCompile(`^UPDATE \S+ SET [`+"`"+`"]v[`+"`"+`"] = 'v50' WHERE [`+"`"+`"]id[`+"`"+`"] = 50;$`).MatchString(stmts[0]) ||
+		!strings.Contains(errw, "repair SQL: 1 statement written to "+file) {
+		t.Errorf("repair SQL for the drift: %q\n%s", stmts, errw)
 	}
 	// The verdicts name the lag they were reached at.
 	if !regexp.MustCompile(`DRIFT      t changed 50  v: "v50" -> "behind replication" \(differing since \S+, replication lag \d`).MatchString(errw) ||

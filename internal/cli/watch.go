@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -191,7 +192,7 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 
 // runGate is compare --until-clean: it watches until a full pass is clean or drift is confirmed,
 // logs each event to stderr, and prints the last pass's report and the drift on stdout.
-func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, stdout, stderr io.Writer) error {
+func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, repair *os.File, stdout, stderr io.Writer) error {
 	if f.watch.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, f.watch.timeout, fmt.Errorf("--timeout %s passed", f.watch.timeout))
@@ -207,6 +208,9 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 		return fail(err)
 	}
 	if res.Last == nil {
+		if repair != nil {
+			os.Remove(repair.Name()) // nothing is known to repair
+		}
 		return &exitError{ExitDiffer, fmt.Errorf("not clean: %s before a full pass ended", stopReason(ctx))}
 	}
 	if f.output == "json" {
@@ -217,6 +221,12 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 	}
 	if err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("write report: %w", err)}
+	}
+	if repair != nil {
+		// Only the confirmed drift: the rows that were in flight have converged by themselves.
+		if err := writeRepair(ctx, src, tgt, res.DriftReport(), opt, repair, stderr); err != nil {
+			return err
+		}
 	}
 	switch {
 	case res.Clean:

@@ -96,6 +96,42 @@ type WatchResult struct {
 	Resolved  int // rows seen differing that converged
 }
 
+// DriftReport is the last full pass's report narrowed to the rows confirmed as drift: what
+// Repair needs to write the SQL that fixes them and nothing else (rows that were in flight
+// have converged by themselves). It lists no table when there is no drift.
+func (r *WatchResult) DriftReport() *Report {
+	if r.Last == nil {
+		return &Report{}
+	}
+	rep := *r.Last
+	rep.Tables = nil
+	for _, tr := range r.Last.Tables {
+		var rows []RowDiff
+		for _, d := range r.Drift {
+			if d.Table == tr.Source {
+				rows = append(rows, d.Row)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		t := *tr
+		t.Diffs, t.Truncated, t.Missing, t.Extra, t.Changed = rows, false, 0, 0, 0
+		for _, d := range rows {
+			switch d.Kind {
+			case Missing:
+				t.Missing++
+			case Extra:
+				t.Extra++
+			default:
+				t.Changed++
+			}
+		}
+		rep.Tables = append(rep.Tables, &t)
+	}
+	return &rep
+}
+
 // WatchedRow is a differing row Watch followed.
 type WatchedRow struct {
 	Table string    `json:"table"`
