@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -248,6 +249,7 @@ func runMigrateApply(ctx context.Context, f migrateFlags, stdout, stderr io.Writ
 		if err != nil {
 			return err
 		}
+		g.repairPath = strings.TrimSuffix(statePath(f), ".state.json") + ".drift.sql"
 		opt.Gate = g
 	}
 	if r, err = awsmig.NewRunner(s, cl, st, opt); err != nil {
@@ -344,6 +346,7 @@ type verifyGate struct {
 	source, target string
 	resolve        func() awsmig.Resources
 	opt            verify.Options
+	repairPath     string // where the SQL fixing confirmed drift goes; "" for none
 }
 
 // newVerifyGate builds the gate for a spec.
@@ -416,7 +419,25 @@ func (g *verifyGate) Watch(ctx context.Context, w awsmig.GateWatch) (awsmig.Gate
 	for _, r := range res.Drift {
 		out.Drift = append(out.Drift, r.Table+" "+rowText(r.Row))
 	}
+	if err == nil && len(res.Drift) > 0 && g.repairPath != "" {
+		out.Repair = g.writeRepair(ctx, src, tgt, res)
+	}
 	return out, err
+}
+
+// writeRepair writes the SQL fixing the drift rows to g.repairPath and returns the path, or
+// why it could not (the gate's verdict stands either way).
+func (g *verifyGate) writeRepair(ctx context.Context, src, tgt *verify.Endpoint, res *verify.WatchResult) string {
+	f, err := os.OpenFile(g.repairPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err == nil {
+		_, err = verify.Repair(ctx, src, tgt, res.DriftReport(), g.opt, f)
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		os.Remove(g.repairPath)
+		return fmt.Sprintf("none (writing %s failed: %v)", g.repairPath, err)
+	}
+	return g.repairPath
 }
 
 // targetCheck is the prepare-target hook: it checks, read-only, that the target DSN connects

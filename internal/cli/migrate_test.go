@@ -279,6 +279,12 @@ func TestMigrateGateDrift(t *testing.T) {
 		!strings.Contains(last, "; pass 1: DIFFERENT: 1 of 1 tables differ;") {
 		t.Fatalf("exit %d, last line %q\n%s", code, last, errw)
 	}
+	fix := strings.TrimSuffix(w.spec, ".yaml") + ".drift.sql"
+	if !strings.HasSuffix(last, "; the SQL that would fix them (review it; dbverify has not run it): "+fix) {
+		t.Errorf("last line does not name the repair SQL %s: %q", fix, last)
+	} else if sql, err := os.ReadFile(fix); err != nil || !strings.Contains(string(sql), "UPDATE `"+tgt.Name+"`.`t` SET `v` = 'b' WHERE `id` = 2;") {
+		t.Errorf("repair SQL (%v):\n%s", err, sql)
+	}
 	if !strings.Contains(errw, "gate            DRIFT      t changed 2  v: \"b\" -> \"B\" (differing since ") {
 		t.Errorf("progress lacks the drift line:\n%s", errw)
 	}

@@ -64,6 +64,8 @@ type GateResult struct {
 	Last     string   // the last full pass's summary; "" when none ended
 	Drift    []string // the rows confirmed drift, one line each (table, key, what differs)
 	Resolved int      // rows seen differing that then matched: changes in flight
+	// Repair names the file of SQL that would fix the drift rows, when the gate wrote one.
+	Repair string
 }
 
 // Preparer readies the target before the DMS full load (the prepare-target step), e.g. checks

@@ -91,8 +91,12 @@ func runWatcher(ctx context.Context, g Watcher, timeout time.Duration, w GateWat
 		if len(res.Drift) > show {
 			rows += fmt.Sprintf("; and %d more", len(res.Drift)-show)
 		}
-		return "", &StepError{StepGate, "", fmt.Errorf("%w: %d rows are drift (the source row stayed unchanged for wait.gate_settle %s, and at least the CDC lag, while the target's differed): %s; pass %d: %s",
-			ErrNotClean, len(res.Drift), w.Settle, rows, res.Passes, last)}
+		fix := ""
+		if res.Repair != "" {
+			fix = "; the SQL that would fix them (review it; dbverify has not run it): " + res.Repair
+		}
+		return "", &StepError{StepGate, "", fmt.Errorf("%w: %d rows are drift (the source row stayed unchanged for wait.gate_settle %s, and at least the CDC lag, while the target's differed): %s; pass %d: %s%s",
+			ErrNotClean, len(res.Drift), w.Settle, rows, res.Passes, last, fix)}
 	}
 	note := fmt.Sprintf("pass %d clean: %s", res.Passes, last)
 	if res.Resolved > 0 {
