@@ -419,8 +419,11 @@ func (g *verifyGate) Watch(ctx context.Context, w awsmig.GateWatch) (awsmig.Gate
 	for _, r := range res.Drift {
 		out.Drift = append(out.Drift, r.Table+" "+rowText(r.Row))
 	}
-	if err == nil && len(res.Drift) > 0 && g.repairPath != "" {
+	switch {
+	case err == nil && len(res.Drift) > 0 && g.repairPath != "":
 		out.Repair = g.writeRepair(ctx, src, tgt, res)
+	case res.Clean && g.repairPath != "":
+		os.Remove(g.repairPath) // an earlier gate's drift is gone
 	}
 	return out, err
 }

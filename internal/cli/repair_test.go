@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,7 +41,7 @@ func TestCompareRepair(t *testing.T) {
 			if code, _, _ := runMain(t, "compare", "--source", src.DSN, "--target", tgt.DSN); code != ExitDiffer {
 				t.Fatalf("the compare changed the target (exit %d before the repair ran)", code)
 			}
-			runClient(t, tgt.DSN, file)
+			tgt.RunScript(t, file)
 			if code, out, errw := runMain(t, "compare", "--source", src.DSN, "--target", tgt.DSN); code != 0 {
 				t.Fatalf("after the repair: exit %d\n%s\n%s\nrepair SQL:\n%s", code, out, errw, sql)
 			}
@@ -65,36 +63,5 @@ func TestCompareRepairUsage(t *testing.T) {
 		if first, _, _ := strings.Cut(errw, "\n"); code != ExitUsage || !strings.HasPrefix(first, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errw, c.want)
 		}
-	}
-}
-
-// runClient runs a SQL file on the database of dsn with the engine's command-line client.
-func runClient(t *testing.T, dsn, file string) {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cmd *exec.Cmd
-	if u.Scheme == "mysql" {
-		f, err := os.Open(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		cmd = exec.Command("mysql", "--no-defaults", "-h", u.Hostname(), "-P", u.Port(), "-u", u.User.Username(), strings.TrimPrefix(u.Path, "/"))
-		cmd.Stdin = f
-	} else {
-		cmd = exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file, dsn)
-	}
-	if _, err := exec.LookPath(cmd.Args[0]); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no %s client to run the repair SQL with: %v", cmd.Args[0], err)
-		}
-		t.Skipf("no %s client: %v", cmd.Args[0], err)
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		sql, _ := os.ReadFile(file)
-		t.Fatalf("%s: %v\n%s\nrepair SQL:\n%s", cmd.Args[0], err, out, sql)
 	}
 }

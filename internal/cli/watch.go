@@ -222,11 +222,18 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 	if err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("write report: %w", err)}
 	}
-	if repair != nil {
+	switch {
+	case repair != nil && len(res.Drift) > 0:
 		// Only the confirmed drift: the rows that were in flight have converged by themselves.
-		if err := writeRepair(ctx, src, tgt, res.DriftReport(), opt, repair, stderr); err != nil {
+		// The gate's --timeout may just have passed: writing gets its own few minutes.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+		err := writeRepair(wctx, src, tgt, res.DriftReport(), opt, repair, stderr)
+		cancel()
+		if err != nil {
 			return err
 		}
+	case repair != nil:
+		os.Remove(repair.Name()) // no drift confirmed: nothing to repair
 	}
 	switch {
 	case res.Clean:

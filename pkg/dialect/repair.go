@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Repairer is a dialect that can write the SQL making a target row match its source: INSERT
@@ -43,7 +44,11 @@ var calendarDate = regexp.MustCompile(`^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][
 // 0001-9999.
 func IsCalendarDate(v []byte) bool {
 	m := calendarDate.FindSubmatch(v)
-	return m != nil && string(m[1]) != "0000"
+	if m == nil || string(m[1]) == "0000" {
+		return false
+	}
+	_, err := time.Parse("2006-01-02", string(v[:10])) // no February 31st (MySQL's ALLOW_INVALID_DATES)
+	return err == nil
 }
 
 // literals renders values for columns cols of t, naming the first that cannot be written.
@@ -113,4 +118,30 @@ func DeleteSQL(r Repairer, t *Table, k Key) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("DELETE FROM %s WHERE %s;", r.QuoteTable(t), where), nil
+}
+
+// textWidth finds the declared width of a character type: char(32), varchar(36),
+// character varying(36).
+var textWidth = regexp.MustCompile(`^(?i)(char|varchar|character|character varying|nchar|nvarchar)\(([0-9]+)\)`)
+
+// TextWidth is the declared width of a character column type, or 0.
+func TextWidth(typ string) int {
+	m := textWidth.FindStringSubmatch(typ)
+	if m == nil {
+		return 0
+	}
+	n := 0
+	fmt.Sscan(m[2], &n)
+	return n
+}
+
+// Comment is text as one SQL comment line: line breaks and other control characters in names
+// and values become '?', so that nothing in them can end the comment.
+func Comment(text string) string {
+	return "-- " + strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			return '?'
+		}
+		return r
+	}, text)
 }

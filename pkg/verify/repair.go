@@ -54,21 +54,21 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 		}
 		for _, line := range skipped {
 			res.Skipped = append(res.Skipped, line)
-			notes = append(notes, comment("SKIPPED "+line))
+			notes = append(notes, dialect.Comment("SKIPPED "+line))
 		}
 	}
 	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, comment("dbverify repair SQL, written "+time.Now().UTC().Format(time.RFC3339)+"."))
-	fmt.Fprintln(bw, comment("Run it on the target only: "+tgt.DSN()))
-	fmt.Fprintln(bw, comment("It makes the target's rows match the source's ("+src.DSN()+") as read when it was written."))
-	fmt.Fprintln(bw, comment("Review it first; dbverify has not run it. With psql, stop at the first error: psql -v ON_ERROR_STOP=1 -f FILE."))
+	fmt.Fprintln(bw, dialect.Comment("dbverify repair SQL, written "+time.Now().UTC().Format(time.RFC3339)+"."))
+	fmt.Fprintln(bw, dialect.Comment("Run it on the target only: "+tgt.DSN()))
+	fmt.Fprintln(bw, dialect.Comment("It makes the target's rows match the source's ("+src.DSN()+") as read when it was written."))
+	fmt.Fprintln(bw, dialect.Comment("Review it first; dbverify has not run it. With psql, stop at the first error: psql -v ON_ERROR_STOP=1 -f FILE."))
 	for _, n := range notes {
 		fmt.Fprintln(bw, n)
 	}
-	for _, h := range r.RepairHeader() {
+	fmt.Fprintln(bw, "START TRANSACTION;")
+	for _, h := range r.RepairHeader() { // in the transaction: PostgreSQL defers constraints only there
 		fmt.Fprintln(bw, h)
 	}
-	fmt.Fprintln(bw, "START TRANSACTION;")
 	for i, title := range []string{"Rows extra on the target", "Changed rows", "Rows missing on the target"} {
 		n := 0
 		for _, line := range phases[i] {
@@ -93,17 +93,6 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 	return res, nil
 }
 
-// comment is text as one SQL comment line: line breaks and other control characters in names
-// and values become '?', so that nothing in them can end the comment.
-func comment(text string) string {
-	return "-- " + strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
-			return '?'
-		}
-		return r
-	}, text)
-}
-
 // repairTable returns one table's statements by phase (deletes, updates, inserts), and what it
 // left out.
 func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr *TableReport, opt Options) (phases [3][]string, skipped []string, err error) {
@@ -124,7 +113,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		return phases, []string{name + ": the target has no unique index on the key (" + strings.Join(tr.Key, ", ") + "): a statement could touch several rows"}, nil
 	}
 	if len(j.tcols) < len(j.tt.Columns) {
-		phases[2] = append(phases[2], comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols))))
+		phases[2] = append(phases[2], dialect.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols))))
 	}
 
 	// The source's values now, of every row to insert or update.
@@ -157,15 +146,19 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 	for _, d := range tr.Diffs {
 		var stmt string
 		var err error
-		phase := map[DiffKind]int{Extra: 0, Changed: 1, Missing: 2}[d.Kind]
+		kind := d.Kind
+		if kind == Changed && slices.ContainsFunc(d.Columns, func(c ColumnDiff) bool { return c.Target.Gone }) {
+			kind = Missing // the target's row went away while the compare read it
+		}
+		phase := map[DiffKind]int{Extra: 0, Changed: 1, Missing: 2}[kind]
 		vals, found := now[string(checksum.AppendRow(nil, d.key))]
 		switch {
-		case d.Kind == Extra:
+		case kind == Extra:
 			stmt, err = dialect.DeleteSQL(r, j.tt, d.key)
 		case !found:
 			skipped = append(skipped, fmt.Sprintf("%s: %s row %s: the source row has gone since the compare", name, d.Kind, keyText(tr.Key, d.Key)))
 			continue
-		case d.Kind == Missing:
+		case kind == Missing:
 			var cols []int
 			var colVals [][]byte
 			for i, c := range j.tcols {
@@ -178,7 +171,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 			var set []int
 			var setVals [][]byte
 			for _, c := range d.Columns {
-				if i := slices.Index(j.names, c.Column); i >= 0 && !j.tt.Columns[j.tcols[i]].Generated {
+				if i := slices.Index(j.names, c.Column); i >= 0 && !j.tt.Columns[j.tcols[i]].Generated && !slices.Contains(j.keyPos, i) {
 					set, setVals = append(set, j.tcols[i]), append(setVals, vals[i])
 				}
 			}
@@ -192,7 +185,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 			continue
 		}
 		phases[phase] = append(phases[phase], stmt)
-		inserted = inserted || d.Kind == Missing
+		inserted = inserted || kind == Missing
 	}
 	if inserted {
 		phases[2] = append(phases[2], r.AfterInserts(j.tt)...)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,7 +41,8 @@ func driftParity(t *testing.T, e engine, db *testdb.DB) {
 
 // TestRepair: on every engine pair, the repair SQL written for a target that differs from the
 // source in every way (missing rows, an extra row, changed rows; every common type, edge
-// values and NULLs) makes the next compare identical when run on the target.
+// values and NULLs) makes the next compare identical when run on the target with the
+// engine's command-line client.
 func TestRepair(t *testing.T) {
 	my, pg := engines[0], engines[1]
 	sources := map[string]*testdb.DB{"mariadb": my.newDB(t), "postgres": pg.newDB(t)}
@@ -79,9 +82,11 @@ func TestRepair(t *testing.T) {
 					t.Errorf("no %q in\n%s", want, sql.String())
 				}
 			}
-			if _, err := tgt.SQL.Exec(sql.String()); err != nil {
-				t.Fatalf("running the repair SQL on the target: %v\n%s", err, sql.String())
+			file := filepath.Join(t.TempDir(), "fix.sql")
+			if err := os.WriteFile(file, sql.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
 			}
+			tgt.RunScript(t, file) // with the mysql or psql client, as a person would
 			after := table(t, compare(t, src, tgt, verify.Options{}), "parity")
 			if !after.Identical() {
 				t.Fatalf("after the repair:\n%s\n\nrepair SQL:\n%s", strings.Join(diffString(after), "\n"), sql.String())
@@ -225,6 +230,68 @@ func TestRepairEdges(t *testing.T) {
 				if tr := table(t, after, name); !tr.Identical() {
 					t.Errorf("%q after the repair: %q\n%s", name, diffString(tr), sql.String())
 				}
+			}
+		})
+	}
+}
+
+// TestRepairForeignKeys: a missing child row comes before its missing parent in the report
+// (tables in name order), yet the script runs: MySQL's foreign-key checks are off in it, and
+// PostgreSQL defers a deferrable constraint to the commit. A sequence ahead of the repaired
+// keys (an identity starting at 1000) is not lowered.
+func TestRepairForeignKeys(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			parent, child := "CREATE TABLE zparent (id INT NOT NULL PRIMARY KEY)",
+				"CREATE TABLE achild (id INT NOT NULL PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES zparent (id))"
+			seq, over := "CREATE TABLE seq (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT) AUTO_INCREMENT = 1000", ""
+			if e.dollarArg {
+				child = "CREATE TABLE achild (id INT NOT NULL PRIMARY KEY, p INT REFERENCES zparent (id) DEFERRABLE)"
+				seq, over = "CREATE TABLE seq (id INT GENERATED ALWAYS AS IDENTITY (START WITH 1000) PRIMARY KEY, v INT)", " OVERRIDING SYSTEM VALUE"
+			}
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, parent, child, seq, "INSERT INTO seq (id, v)"+over+" VALUES (1, 1), (2, 2)")
+			}
+			src.Exec(t, "INSERT INTO zparent VALUES (1)", "INSERT INTO achild VALUES (1, 1)", "INSERT INTO seq (id, v)"+over+" VALUES (3, 3)")
+			ctx := context.Background()
+			s, d, closeBoth := openPair(t, ctx, src, tgt)
+			defer closeBoth()
+			rep, err := verify.Compare(ctx, s, d, verify.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sql bytes.Buffer
+			if _, err := verify.Repair(ctx, s, d, rep, verify.Options{}, &sql); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(sql.String(), "achild") || strings.Index(sql.String(), "achild") > strings.Index(sql.String(), "zparent") {
+				t.Fatalf("the child is not inserted first, so this test proves nothing:\n%s", sql.String())
+			}
+			// Through the client, statement by statement, as a person runs it: one
+			// multi-statement Exec would be a transaction of its own and hide a misplaced SET.
+			file := filepath.Join(t.TempDir(), "fix.sql")
+			if err := os.WriteFile(file, sql.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tgt.RunScript(t, file)
+			for _, name := range []string{"achild", "zparent", "seq"} {
+				if tr := table(t, compare(t, src, tgt, verify.Options{}), name); !tr.Identical() {
+					t.Errorf("%s after the repair: %q", name, diffString(tr))
+				}
+			}
+			var id int
+			q := "INSERT INTO seq (v) VALUES (4)"
+			if e.dollarArg {
+				err = tgt.SQL.QueryRow(q + " RETURNING id").Scan(&id)
+			} else if res, err2 := tgt.SQL.Exec(q); err2 == nil {
+				n, _ := res.LastInsertId()
+				id, err = int(n), nil
+			} else {
+				err = err2
+			}
+			if err != nil || id != 1000 {
+				t.Errorf("next id %d (%v), want 1000: the sequence was lowered\n%s", id, err, sql.String())
 			}
 		})
 	}

@@ -19,7 +19,9 @@ func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }
 // default may be utf8mb3 or latin1) and canonical TIMESTAMP values are in UTC; foreign keys
 // are not checked while rows of several tables are put right in no particular order.
 func (d *DB) RepairHeader() []string {
-	return []string{"SET NAMES utf8mb4;", "SET time_zone = '+00:00';", "SET FOREIGN_KEY_CHECKS = 0;"}
+	return []string{"SET NAMES utf8mb4;", "SET time_zone = '+00:00';", "SET FOREIGN_KEY_CHECKS = 0;",
+		// MySQL 8 refuses the zero dates a MySQL source may hold, by default.
+		"SET SESSION sql_mode = REPLACE(REPLACE(@@sql_mode, 'NO_ZERO_IN_DATE', ''), 'NO_ZERO_DATE', '');"}
 }
 
 // AfterInserts implements dialect.Repairer: an AUTO_INCREMENT counter moves past explicit
@@ -48,16 +50,23 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 	case dialect.ClassBytes:
 		return "X'" + hex.EncodeToString(v) + "'", true
 	case dialect.ClassUUID:
-		if strings.Contains(strings.ToLower(c.Type), "binary") { // BINARY(16) holding a UUID
-			h := strings.ReplaceAll(string(v), "-", "")
-			if _, err := hex.DecodeString(h); err != nil || len(h) != 32 {
-				return "", false
-			}
+		h, ok := uuidHex(v)
+		switch {
+		case !ok:
+			return "", false
+		case strings.Contains(strings.ToLower(c.Type), "binary"): // BINARY(16) holding a UUID
 			return "X'" + h + "'", true
+		case dialect.TextWidth(c.Type) == 32: // CHAR(32): the hex digits alone
+			return "'" + h + "'", true
 		}
 	case dialect.ClassDate, dialect.ClassTimestamp:
-		// PostgreSQL's infinity and BC dates have no MySQL value; a MySQL zero date stays.
+		// PostgreSQL's infinity and BC dates have no MySQL value; a MySQL zero date stays. A
+		// TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07.999999 UTC only.
 		if !dialect.IsCalendarDate(v) && !bytes.HasPrefix(v, []byte("0000-")) {
+			return "", false
+		}
+		if strings.HasPrefix(strings.ToLower(c.Type), "timestamp") && !bytes.HasPrefix(v, []byte("0000-")) &&
+			(string(v) < "1970-01-01 00:00:01" || string(v) > "2038-01-19 03:14:07.999999") {
 			return "", false
 		}
 	case dialect.ClassOther:
@@ -69,7 +78,6 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 // KeyEquals implements dialect.Repairer. Under a case- or accent-insensitive collation "a" =
 // "A": a text key also compares as binary, in the column's character set, so that a
 // statement touches its row only. A UUID in text compares lower-cased (the canonical form).
-// A FLOAT compares with the literal made a FLOAT too, as the column is widened to a double.
 func (d *DB) KeyEquals(c dialect.Column, lit string) string {
 	q := quote(c.Name)
 	switch c.Class {
@@ -81,8 +89,16 @@ func (d *DB) KeyEquals(c dialect.Column, lit string) string {
 		if !strings.Contains(strings.ToLower(c.Type), "binary") {
 			return q + " = " + lit + " AND LOWER(" + q + ") = " + lit
 		}
-	case dialect.ClassFloat:
-		return q + " = CAST(" + lit + " AS FLOAT)"
 	}
+	// A FLOAT's literal is the float's exact double, which the column widened to a double equals.
 	return q + " = " + lit
+}
+
+// uuidHex is a canonical UUID's 32 hex digits.
+func uuidHex(v []byte) (string, bool) {
+	h := strings.ReplaceAll(string(v), "-", "")
+	if _, err := hex.DecodeString(h); err != nil || len(h) != 32 {
+		return "", false
+	}
+	return strings.ToLower(h), true
 }

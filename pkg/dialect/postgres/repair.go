@@ -34,8 +34,11 @@ func (d *DB) AfterInserts(t *dialect.Table) []string {
 		if c.Class != dialect.ClassInt {
 			continue
 		}
-		out = append(out, fmt.Sprintf("SELECT setval(s::regclass, m) FROM (SELECT pg_get_serial_sequence(%s, %s) AS s, max(%s) AS m FROM %s) x WHERE s IS NOT NULL AND m > COALESCE(pg_sequence_last_value(s::regclass), 0);",
-			d.QuoteString(quoteTable(t)), d.QuoteString(c.Name), quote(c.Name), quoteTable(t)))
+		// Only an ascending sequence whose next value the inserted keys reach moves (to their
+		// maximum); one still unused next gives its start value.
+		out = append(out, dialect.Comment("raise "+c.Name+"'s sequence, if it has one, past the inserted keys (needs UPDATE on the sequence; drop the line to leave it)"),
+			fmt.Sprintf("SELECT setval(x.s::regclass, x.m) FROM (SELECT pg_get_serial_sequence(%s, %s) AS s, max(%s) AS m FROM %s) x JOIN pg_catalog.pg_sequence q ON q.seqrelid = x.s::regclass WHERE q.seqincrement > 0 AND x.m >= COALESCE(pg_sequence_last_value(x.s::regclass) + q.seqincrement, q.seqstart);",
+				d.QuoteString(quoteTable(t)), d.QuoteString(c.Name), quote(c.Name), quoteTable(t)))
 	}
 	return out
 }
@@ -61,6 +64,17 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 		}
 	case dialect.ClassBytes:
 		return `'\x` + hex.EncodeToString(v) + `'::bytea`, true
+	case dialect.ClassUUID:
+		h := strings.ReplaceAll(string(v), "-", "")
+		if _, err := hex.DecodeString(h); err != nil || len(h) != 32 {
+			return "", false
+		}
+		switch {
+		case c.Type == "bytea": // 16 raw bytes
+			return `'\x` + h + `'::bytea`, true
+		case dialect.TextWidth(c.Type) == 32:
+			return "'" + strings.ToLower(h) + "'", true
+		}
 	case dialect.ClassBit:
 		// The canonical value is the unsigned integer; through bigint (all 64 bits, two's
 		// complement) to the column's width, as reads compare it.
@@ -94,8 +108,12 @@ var timeOfDay = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.
 // KeyEquals implements dialect.Repairer. A real compares with the literal made a real: as a
 // double, 0.1 is not the real 0.1.
 func (d *DB) KeyEquals(c dialect.Column, lit string) string {
-	if c.Class == dialect.ClassFloat {
+	switch {
+	case c.Class == dialect.ClassFloat:
 		return quote(c.Name) + " = " + lit + "::real"
+	case c.Class == dialect.ClassUUID && c.Type != "uuid" && c.Type != "bytea":
+		// A UUID held as text may be upper case; the canonical literal is not.
+		return "lower(" + quote(c.Name) + ") = " + lit
 	}
 	return quote(c.Name) + " = " + lit
 }
