@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -27,6 +28,13 @@ type Repairer interface {
 	// AfterInserts lists the statements that follow inserts of explicit key values into t
 	// (raising a sequence past them); none where the engine needs none.
 	AfterInserts(t *Table) []string
+}
+
+// Referencer is a dialect that reads a table's foreign keys, so that repair SQL can put
+// parent rows in before their children and take children out before their parents.
+type Referencer interface {
+	// References lists the tables t's foreign keys point at, as Table.String() names them.
+	References(ctx context.Context, t *Table) ([]string, error)
 }
 
 // plainNumber matches numbers every engine reads as a numeric literal.

@@ -39,23 +39,31 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 		return nil, fmt.Errorf("%s: %s cannot write repair SQL", tgt.Side, tgt.DB.Engine())
 	}
 	res := &RepairResult{}
-	var phases [3][]string // deletes, updates, inserts; comments included
+	var tables []*tableRepair
 	var notes []string
 	for _, tr := range rep.Tables {
 		if tr.Identical() {
 			continue
 		}
-		p, skipped, err := repairTable(ctx, src, tgt, r, tr, opt)
+		t, err := repairTable(ctx, src, tgt, r, tr, opt)
 		if err != nil {
 			return res, err
 		}
-		for i := range phases {
-			phases[i] = append(phases[i], p[i]...)
-		}
-		for _, line := range skipped {
+		tables = append(tables, t)
+		for _, line := range t.skipped {
 			res.Skipped = append(res.Skipped, line)
 			notes = append(notes, dialect.Comment("SKIPPED "+line))
 		}
+	}
+	// Parents before children for updates and inserts, children before parents for deletes,
+	// so that foreign keys hold at every statement (PostgreSQL checks a non-deferrable one
+	// there, not at the commit).
+	tables = parentsFirst(tables)
+	var phases [3][]string // deletes, updates, inserts; comments included
+	for i := range tables {
+		phases[0] = append(phases[0], tables[len(tables)-1-i].phases[0]...)
+		phases[1] = append(phases[1], tables[i].phases[1]...)
+		phases[2] = append(phases[2], tables[i].phases[2]...)
 	}
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, dialect.Comment("dbverify repair SQL, written "+time.Now().UTC().Format(time.RFC3339)+"."))
@@ -93,25 +101,72 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 	return res, nil
 }
 
+// tableRepair is one table's share of a repair script.
+type tableRepair struct {
+	name    string      // the target table, as Table.String() names it
+	refs    []string    // the tables its foreign keys point at, by the same names
+	phases  [3][]string // deletes, updates, inserts; comments included
+	skipped []string
+}
+
+// parentsFirst orders tables so that each comes after the tables it references, keeping the
+// report's order otherwise (and within a cycle of references).
+func parentsFirst(tables []*tableRepair) []*tableRepair {
+	byName := map[string]*tableRepair{}
+	for _, t := range tables {
+		byName[t.name] = t
+	}
+	seen := map[*tableRepair]bool{}
+	out := make([]*tableRepair, 0, len(tables))
+	var visit func(t *tableRepair)
+	visit = func(t *tableRepair) {
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		for _, ref := range t.refs {
+			if p := byName[ref]; p != nil {
+				visit(p)
+			}
+		}
+		out = append(out, t)
+	}
+	for _, t := range tables {
+		visit(t)
+	}
+	return out
+}
+
 // repairTable returns one table's statements by phase (deletes, updates, inserts), and what it
 // left out.
-func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr *TableReport, opt Options) (phases [3][]string, skipped []string, err error) {
+func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr *TableReport, opt Options) (*tableRepair, error) {
 	name := tr.Source + " -> " + tr.Target
+	t := &tableRepair{name: tr.Target}
 	switch {
 	case tr.pair == (tablePair{}):
-		return phases, nil, errors.New("repair: the report does not come from Compare on these endpoints")
+		return nil, errors.New("repair: the report does not come from Compare on these endpoints")
 	case tr.KeyKind == string(dialect.KeyNone):
-		return phases, []string{name + ": no key: rows cannot be told apart, so no statement can target one"}, nil
+		t.skipped = []string{name + ": no key: rows cannot be told apart, so no statement can target one"}
+		return t, nil
 	case tr.Truncated:
-		return phases, []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", name, len(tr.Diffs), tr.Differences(), tr.Differences())}, nil
+		t.skipped = []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", name, len(tr.Diffs), tr.Differences(), tr.Differences())}
+		return t, nil
 	}
 	j, err := newJob(ctx, src, tgt, tr.pair, opt)
 	if err != nil {
-		return phases, nil, err
+		return nil, err
 	}
 	if j.tt.KeyName == "" {
-		return phases, []string{name + ": the target has no unique index on the key (" + strings.Join(tr.Key, ", ") + "): a statement could touch several rows"}, nil
+		t.skipped = []string{name + ": the target has no unique index on the key (" + strings.Join(tr.Key, ", ") + "): a statement could touch several rows"}
+		return t, nil
 	}
+	t.name = j.tt.String()
+	if ref, ok := tgt.DB.(dialect.Referencer); ok {
+		if t.refs, err = ref.References(ctx, j.tt); err != nil {
+			return nil, tgt.tableError(j.tt, err)
+		}
+	}
+	phases, skipped := &t.phases, &t.skipped
 	if len(j.tcols) < len(j.tt.Columns) {
 		phases[2] = append(phases[2], dialect.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols))))
 	}
@@ -129,7 +184,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		keys = keys[len(batch):]
 		rows, err := src.DB.Lookup(ctx, dialect.Query{Table: j.st, Columns: j.scols, Where: j.whereFor(src)}, batch)
 		if err != nil {
-			return phases, nil, src.tableError(j.st, err)
+			return nil, src.tableError(j.st, err)
 		}
 		for rows.Next() {
 			vals := dialect.CloneKey(rows.Values())
@@ -138,7 +193,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return phases, nil, src.tableError(j.st, err)
+			return nil, src.tableError(j.st, err)
 		}
 	}
 
@@ -156,7 +211,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		case kind == Extra:
 			stmt, err = dialect.DeleteSQL(r, j.tt, d.key)
 		case !found:
-			skipped = append(skipped, fmt.Sprintf("%s: %s row %s: the source row has gone since the compare", name, d.Kind, keyText(tr.Key, d.Key)))
+			*skipped = append(*skipped, fmt.Sprintf("%s: %s row %s: the source row has gone since the compare", name, d.Kind, keyText(tr.Key, d.Key)))
 			continue
 		case kind == Missing:
 			var cols []int
@@ -181,7 +236,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 			stmt, err = dialect.UpdateSQL(r, j.tt, set, setVals, d.key)
 		}
 		if err != nil {
-			skipped = append(skipped, fmt.Sprintf("%s: %s row %s: %v", name, d.Kind, keyText(tr.Key, d.Key), err))
+			*skipped = append(*skipped, fmt.Sprintf("%s: %s row %s: %v", name, d.Kind, keyText(tr.Key, d.Key), err))
 			continue
 		}
 		phases[phase] = append(phases[phase], stmt)
@@ -190,5 +245,5 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 	if inserted {
 		phases[2] = append(phases[2], r.AfterInserts(j.tt)...)
 	}
-	return phases, skipped, nil
+	return t, nil
 }

@@ -2,7 +2,9 @@ package mysql
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -10,7 +12,29 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-var _ dialect.Repairer = (*DB)(nil)
+var (
+	_ dialect.Repairer   = (*DB)(nil)
+	_ dialect.Referencer = (*DB)(nil)
+)
+
+// References implements dialect.Referencer.
+func (d *DB) References(ctx context.Context, t *dialect.Table) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL`, t.Schema, t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var schema, name string
+		if err := rows.Scan(&schema, &name); err != nil {
+			return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)
+		}
+		out = append(out, (&dialect.Table{Schema: schema, Name: name}).String())
+	}
+	return out, rows.Err()
+}
 
 // QuoteTable implements dialect.Repairer.
 func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"regexp"
@@ -11,7 +12,30 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-var _ dialect.Repairer = (*DB)(nil)
+var (
+	_ dialect.Repairer   = (*DB)(nil)
+	_ dialect.Referencer = (*DB)(nil)
+)
+
+// References implements dialect.Referencer.
+func (d *DB) References(ctx context.Context, t *dialect.Table) ([]string, error) {
+	rows, err := d.pool.Query(ctx, `SELECT DISTINCT n.nspname, c.relname FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class c ON c.oid = k.confrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE k.contype = 'f' AND k.conrelid = to_regclass($1)`, quoteTable(t))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: foreign keys of %s: %w", t, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var schema, name string
+		if err := rows.Scan(&schema, &name); err != nil {
+			return nil, fmt.Errorf("postgres: foreign keys of %s: %w", t, err)
+		}
+		out = append(out, (&dialect.Table{Schema: schema, Name: name}).String())
+	}
+	return out, rows.Err()
+}
 
 // QuoteTable implements dialect.Repairer.
 func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }
