@@ -67,7 +67,6 @@ func MySQLReplication(t testing.TB, delay time.Duration) *Replication {
 			host, port, int(delay.Round(time.Second)/time.Second)),
 		"START SLAVE")
 	src := mysqlOn(t, primary, "the throwaway primary")
-	var tgt *DB
 	waitFor(t, "the replica to create database "+src.Name, func() (bool, error) {
 		var n int
 		err := radm.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", src.Name).Scan(&n)
@@ -84,7 +83,7 @@ func MySQLReplication(t testing.TB, delay time.Duration) *Replication {
 		t.Fatalf("testdb: replica: %v", err)
 	}
 	t.Cleanup(func() { h.Close() })
-	tgt = &DB{Name: src.Name, DSN: u.String(), SQL: h}
+	tgt := &DB{Name: src.Name, DSN: u.String(), SQL: h}
 	return &Replication{Source: src, Target: tgt,
 		Pause:  func() error { _, err := radm.Exec("STOP SLAVE SQL_THREAD"); return err },
 		Resume: func() error { _, err := radm.Exec("START SLAVE SQL_THREAD"); return err },

@@ -37,6 +37,24 @@ type Referencer interface {
 	References(ctx context.Context, t *Table) ([]string, error)
 }
 
+// ScanTableNames reads rows of (schema, name) into Table.String() names: the result of a
+// Referencer's query, from database/sql or pgx alike.
+func ScanTableNames(rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}) ([]string, error) {
+	var out []string
+	for rows.Next() {
+		var t Table
+		if err := rows.Scan(&t.Schema, &t.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, t.String())
+	}
+	return out, rows.Err()
+}
+
 // plainNumber matches numbers every engine reads as a numeric literal.
 var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 

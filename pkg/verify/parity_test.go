@@ -127,18 +127,23 @@ func createParity(t *testing.T, e engine, db *testdb.DB) {
 	db.Exec(t, fmt.Sprintf("CREATE TABLE parity (id INT NOT NULL PRIMARY KEY, %s)", strings.Join(defs, ", ")))
 	var rows [][]any
 	for r := 0; r < parityRows; r++ {
-		row := []any{r}
-		for _, c := range parityCols {
-			my, pg := nullRow(c.vals)(r)
-			if e.dollarArg {
-				row = append(row, pg)
-			} else {
-				row = append(row, my)
-			}
-		}
-		rows = append(rows, row)
+		rows = append(rows, parityRow(e, r, r))
 	}
 	e.insert(t, db, "parity", strings.Join(names, ", "), rows)
+}
+
+// parityRow is row r of the parity table in engine e's values, with key id.
+func parityRow(e engine, id, r int) []any {
+	row := []any{id}
+	for _, c := range parityCols {
+		my, pg := nullRow(c.vals)(r)
+		if e.dollarArg {
+			row = append(row, pg)
+		} else {
+			row = append(row, my)
+		}
+	}
+	return row
 }
 
 // TestParity creates the same rows, edge values included, in a MariaDB table and the equivalent

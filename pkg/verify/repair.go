@@ -166,9 +166,8 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 			return nil, tgt.tableError(j.tt, err)
 		}
 	}
-	phases, skipped := &t.phases, &t.skipped
 	if len(j.tcols) < len(j.tt.Columns) {
-		phases[2] = append(phases[2], dialect.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols))))
+		t.phases[2] = append(t.phases[2], dialect.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols))))
 	}
 
 	// The source's values now, of every row to insert or update.
@@ -211,7 +210,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		case kind == Extra:
 			stmt, err = dialect.DeleteSQL(r, j.tt, d.key)
 		case !found:
-			*skipped = append(*skipped, fmt.Sprintf("%s: %s row %s: the source row has gone since the compare", name, d.Kind, keyText(tr.Key, d.Key)))
+			t.skipped = append(t.skipped, fmt.Sprintf("%s: %s row %s: the source row has gone since the compare", name, d.Kind, keyText(tr.Key, d.Key)))
 			continue
 		case kind == Missing:
 			var cols []int
@@ -236,14 +235,14 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 			stmt, err = dialect.UpdateSQL(r, j.tt, set, setVals, d.key)
 		}
 		if err != nil {
-			*skipped = append(*skipped, fmt.Sprintf("%s: %s row %s: %v", name, d.Kind, keyText(tr.Key, d.Key), err))
+			t.skipped = append(t.skipped, fmt.Sprintf("%s: %s row %s: %v", name, d.Kind, keyText(tr.Key, d.Key), err))
 			continue
 		}
-		phases[phase] = append(phases[phase], stmt)
+		t.phases[phase] = append(t.phases[phase], stmt)
 		inserted = inserted || kind == Missing
 	}
 	if inserted {
-		phases[2] = append(phases[2], r.AfterInserts(j.tt)...)
+		t.phases[2] = append(t.phases[2], r.AfterInserts(j.tt)...)
 	}
 	return t, nil
 }

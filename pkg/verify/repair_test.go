@@ -25,20 +25,7 @@ func driftParity(t *testing.T, e engine, db *testdb.DB) {
 	for _, c := range parityCols {
 		names = append(names, c.name)
 	}
-	var rows [][]any
-	for _, id := range []int{3, 4} {
-		row := []any{id}
-		for _, c := range parityCols {
-			my, pg := nullRow(c.vals)(0)
-			if e.dollarArg {
-				row = append(row, pg)
-			} else {
-				row = append(row, my)
-			}
-		}
-		rows = append(rows, row)
-	}
-	e.insert(t, db, "parity", strings.Join(names, ", "), rows)
+	e.insert(t, db, "parity", strings.Join(names, ", "), [][]any{parityRow(e, 3, 0), parityRow(e, 4, 0)})
 }
 
 // TestRepair: on every engine pair, the repair SQL written for a target that differs from the
@@ -56,21 +43,10 @@ func TestRepair(t *testing.T) {
 			src, tgt := sources[se.name], te.newDB(t)
 			createParity(t, te, tgt)
 			driftParity(t, te, tgt)
-			ctx := context.Background()
-			s, d, closeBoth := openPair(t, ctx, src, tgt)
-			defer closeBoth()
-			rep, err := verify.Compare(ctx, s, d, verify.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			rep, res, sql := repairSQL(t, src, tgt, verify.Options{})
 			tr := table(t, rep, "parity")
 			if tr.Missing != 3 || tr.Extra != 1 || tr.Changed != 2 {
 				t.Fatalf("before: %d missing, %d extra, %d changed; want 3, 1, 2:\n%s", tr.Missing, tr.Extra, tr.Changed, strings.Join(diffString(tr), "\n"))
-			}
-			var sql bytes.Buffer
-			res, err := verify.Repair(ctx, s, d, rep, verify.Options{}, &sql)
-			if err != nil {
-				t.Fatal(err)
 			}
 			want := 6
 			if te.dollarArg {
@@ -84,11 +60,7 @@ func TestRepair(t *testing.T) {
 					t.Errorf("no %q in\n%s", want, sql.String())
 				}
 			}
-			file := filepath.Join(t.TempDir(), "fix.sql")
-			if err := os.WriteFile(file, sql.Bytes(), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			tgt.RunScript(t, file) // with the mysql or psql client, as a person would
+			runRepair(t, tgt, sql) // with the mysql or psql client, as a person would
 			after := table(t, compare(t, src, tgt, verify.Options{}), "parity")
 			if !after.Identical() {
 				t.Fatalf("after the repair:\n%s\n\nrepair SQL:\n%s", strings.Join(diffString(after), "\n"), sql.String())
@@ -107,19 +79,7 @@ func TestRepairSkips(t *testing.T) {
 				db.Exec(t, "CREATE TABLE many (id INT NOT NULL PRIMARY KEY, v INT)", "CREATE TABLE nokey (v INT)")
 			}
 			src.Exec(t, "INSERT INTO many VALUES (1, 1), (2, 2), (3, 3)", "INSERT INTO nokey VALUES (1)")
-			ctx := context.Background()
-			s, d, closeBoth := openPair(t, ctx, src, tgt)
-			defer closeBoth()
-			opt := verify.Options{MaxDiffs: 2}
-			rep, err := verify.Compare(ctx, s, d, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var sql bytes.Buffer
-			res, err := verify.Repair(ctx, s, d, rep, opt, &sql)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, res, sql := repairSQL(t, src, tgt, verify.Options{MaxDiffs: 2})
 			want := []string{
 				"many -> many: the report lists 2 of its 3 differing rows: compare again with a --max-diffs of at least 3",
 				"nokey -> nokey: no key: rows cannot be told apart, so no statement can target one",
@@ -152,17 +112,9 @@ func TestRepairGenerated(t *testing.T) {
 			}
 			src.Exec(t, ddl[e.name], "INSERT INTO g (id, a)"+over+" VALUES (1, 10), (2, 20), (3, 30)")
 			tgt.Exec(t, ddl[e.name], "INSERT INTO g (id, a)"+over+" VALUES (1, 10), (2, 21), (4, 40)")
-			ctx := context.Background()
-			s, d, closeBoth := openPair(t, ctx, src, tgt)
-			defer closeBoth()
-			rep, err := verify.Compare(ctx, s, d, verify.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var sql bytes.Buffer
-			res, err := verify.Repair(ctx, s, d, rep, verify.Options{}, &sql)
-			if want := map[bool]int{false: 3, true: 4}[e.dollarArg]; err != nil || res.Statements != want {
-				t.Fatalf("%v, %d statements, want %d\n%s", err, res.Statements, want, sql.String())
+			_, res, sql := repairSQL(t, src, tgt, verify.Options{})
+			if want := map[bool]int{false: 3, true: 4}[e.dollarArg]; res.Statements != want {
+				t.Fatalf("%d statements, want %d\n%s", res.Statements, want, sql.String())
 			}
 			if strings.Contains(sql.String(), "`b`") || strings.Contains(sql.String(), `"b"`) || (e.dollarArg && !strings.Contains(sql.String(), "OVERRIDING SYSTEM VALUE")) {
 				t.Errorf("generated column written, or identity not overridden:\n%s", sql.String())
@@ -206,18 +158,7 @@ func TestRepairEdges(t *testing.T) {
 				"INSERT INTO lat VALUES ('café', 1), ('b', 2)", "INSERT INTO fk VALUES (0.1, 1)", "INSERT INTO "+evil+" VALUES (1)")
 			tgt.Exec(t, "CREATE TABLE nk (id INT NOT NULL, v INT)", "INSERT INTO nk VALUES (1, 2), (1, 3)",
 				"INSERT INTO lat VALUES ('café', 9), ('B', 2)", "INSERT INTO fk VALUES (0.1, 2)")
-			ctx := context.Background()
-			s, d, closeBoth := openPair(t, ctx, src, tgt)
-			defer closeBoth()
-			rep, err := verify.Compare(ctx, s, d, verify.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var sql bytes.Buffer
-			res, err := verify.Repair(ctx, s, d, rep, verify.Options{}, &sql)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, res, sql := repairSQL(t, src, tgt, verify.Options{})
 			if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], "nk -> nk: the target has no unique index on the key (id)") {
 				t.Errorf("skipped %q", res.Skipped)
 			}
@@ -257,17 +198,7 @@ func TestRepairForeignKeys(t *testing.T) {
 			}
 			src.Exec(t, "INSERT INTO zparent VALUES (1)", "INSERT INTO achild VALUES (1, 1)", "INSERT INTO seq (id, v)"+over+" VALUES (3, 3)")
 			tgt.Exec(t, "INSERT INTO zparent VALUES (9)", "INSERT INTO achild VALUES (9, 9)")
-			ctx := context.Background()
-			s, d, closeBoth := openPair(t, ctx, src, tgt)
-			defer closeBoth()
-			rep, err := verify.Compare(ctx, s, d, verify.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var sql bytes.Buffer
-			if _, err := verify.Repair(ctx, s, d, rep, verify.Options{}, &sql); err != nil {
-				t.Fatal(err)
-			}
+			_, _, sql := repairSQL(t, src, tgt, verify.Options{})
 			order := regexp.MustCompile(`(?m)^(DELETE FROM|INSERT INTO) \S*(achild|zparent)`).FindAllStringSubmatch(sql.String(), -1)
 			var got []string
 			for _, m := range order {
@@ -278,17 +209,14 @@ func TestRepairForeignKeys(t *testing.T) {
 			}
 			// Through the client, statement by statement, as a person runs it: one
 			// multi-statement Exec would be a transaction of its own and hide a misplaced SET.
-			file := filepath.Join(t.TempDir(), "fix.sql")
-			if err := os.WriteFile(file, sql.Bytes(), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			tgt.RunScript(t, file)
+			runRepair(t, tgt, sql)
 			for _, name := range []string{"achild", "zparent", "seq"} {
 				if tr := table(t, compare(t, src, tgt, verify.Options{}), name); !tr.Identical() {
 					t.Errorf("%s after the repair: %q", name, diffString(tr))
 				}
 			}
 			var id int
+			var err error
 			q := "INSERT INTO seq (v) VALUES (4)"
 			if e.dollarArg {
 				err = tgt.SQL.QueryRow(q + " RETURNING id").Scan(&id)
@@ -303,4 +231,32 @@ func TestRepairForeignKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// repairSQL compares src with tgt and writes the repair SQL for what the compare found.
+func repairSQL(t *testing.T, src, tgt *testdb.DB, opt verify.Options) (*verify.Report, *verify.RepairResult, *bytes.Buffer) {
+	t.Helper()
+	ctx := context.Background()
+	s, d, closeBoth := openPair(t, ctx, src, tgt)
+	defer closeBoth()
+	rep, err := verify.Compare(ctx, s, d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sql bytes.Buffer
+	res, err := verify.Repair(ctx, s, d, rep, opt, &sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, res, &sql
+}
+
+// runRepair runs repair SQL on tgt from a file, with the engine's command-line client.
+func runRepair(t *testing.T, tgt *testdb.DB, sql *bytes.Buffer) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "fix.sql")
+	if err := os.WriteFile(file, sql.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tgt.RunScript(t, file)
 }

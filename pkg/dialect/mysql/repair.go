@@ -25,15 +25,11 @@ WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL`
 		return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)
 	}
 	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var schema, name string
-		if err := rows.Scan(&schema, &name); err != nil {
-			return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)
-		}
-		out = append(out, (&dialect.Table{Schema: schema, Name: name}).String())
+	names, err := dialect.ScanTableNames(rows)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)
 	}
-	return out, rows.Err()
+	return names, nil
 }
 
 // QuoteTable implements dialect.Repairer.

@@ -26,15 +26,11 @@ WHERE k.contype = 'f' AND k.conrelid = to_regclass($1)`, quoteTable(t))
 		return nil, fmt.Errorf("postgres: foreign keys of %s: %w", t, err)
 	}
 	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var schema, name string
-		if err := rows.Scan(&schema, &name); err != nil {
-			return nil, fmt.Errorf("postgres: foreign keys of %s: %w", t, err)
-		}
-		out = append(out, (&dialect.Table{Schema: schema, Name: name}).String())
+	names, err := dialect.ScanTableNames(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: foreign keys of %s: %w", t, err)
 	}
-	return out, rows.Err()
+	return names, nil
 }
 
 // QuoteTable implements dialect.Repairer.
