@@ -162,6 +162,14 @@ func connectError(addr, db string, err error) error {
 		switch me.Number {
 		case 1044, 1045:
 			return fmt.Errorf("mysql: %s: access denied (wrong user or password): %w", addr, err)
+		case 1698:
+			// ER_ACCESS_DENIED_NO_PASSWORD_ERROR: an account that authenticates another way
+			// (Debian's MariaDB gives root unix_socket authentication), or no such user there.
+			return fmt.Errorf("mysql: %s: access denied (wrong user or password, or an account that only logs in another way, such as unix_socket): %w", addr, err)
+		case 1862, 1820:
+			return fmt.Errorf("mysql: %s: access denied (the password has expired): %w", addr, err)
+		case 3118, 4151:
+			return fmt.Errorf("mysql: %s: access denied (the account is locked): %w", addr, err)
 		case 1049:
 			return fmt.Errorf("mysql: %s: database %q: %w: %w", addr, db, dialect.ErrNotFound, err)
 		}

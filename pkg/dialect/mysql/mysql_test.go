@@ -297,6 +297,22 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 
+	// Debian's MariaDB gives root@localhost unix_socket authentication: a password over TCP
+	// gets error 1698, not 1045. An account of that kind here gives the same error.
+	setup := testdb.MySQL(t)
+	sock := setup.Name + "_sock"
+	if _, err := setup.SQL.Exec("CREATE USER '" + sock + "'@'%' IDENTIFIED VIA unix_socket"); err != nil {
+		t.Logf("no unix_socket account on this server (%v): error 1698 not tried", err)
+	} else {
+		t.Cleanup(func() { setup.SQL.Exec("DROP USER '" + sock + "'@'%'") })
+		u, _ = url.Parse(base(t, ""))
+		u.User = url.UserPassword(sock, "wrong-secret")
+		_, err = Open(ctx, u.String(), 1)
+		if err == nil || !strings.Contains(err.Error(), "access denied") || !strings.Contains(err.Error(), "1698") || strings.Contains(err.Error(), "wrong-secret") {
+			t.Errorf("Open(unix_socket account, password) error = %v, want access denied (1698), without the password", err)
+		}
+	}
+
 	_, err = Open(ctx, "mysql://u:secret@127.0.0.1:1/db?timeout=notaduration", 1)
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("Open(malformed) error = %v", err)
