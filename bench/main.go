@@ -202,7 +202,7 @@ func contestants(src, tgt server, bin string, workers, diffs int, modes []string
 	for _, m := range modes {
 		if m == "pushdown" && src.engine != tgt.engine {
 			// Across engines only MD5 is computed in SQL on both sides: pushdown under the pair's
-			// own family (CRC32C) would be refused on PostgreSQL.
+			// own family (CRCMix) would be refused on PostgreSQL.
 			m = "pushdown/md5"
 		}
 		cs = append(cs, dbverify(bin, src, tgt, tgtDB, m, workers, diffs, ""))

@@ -114,7 +114,7 @@ func TestBadInput(t *testing.T) {
 		{"ignore a key column", []string{"--source", my.DSN, "--target", my.DSN, "--tables", "t", "--ignore-columns", "id"}, 2, []string{"id", "key"}},
 		{"bad mode", []string{"--source", my.DSN, "--target", my.DSN, "--mode", "fast"}, 2, []string{"--mode", "fast"}},
 		{"bad hash", []string{"--source", my.DSN, "--target", my.DSN, "--hash", "sha1"}, 2, []string{"hash", "sha1"}},
-		{"pushdown across engines", []string{"--source", my.DSN, "--target", pg.DSN, "--tables", "t", "--mode", "pushdown"}, 2, []string{"pushdown", "target", "crc32c", "--mode auto"}},
+		{"pushdown across engines", []string{"--source", my.DSN, "--target", pg.DSN, "--tables", "t", "--mode", "pushdown"}, 2, []string{"pushdown", "target", "crcmix", "--mode auto"}},
 	}
 	_ = pgURL
 	for _, c := range cases {

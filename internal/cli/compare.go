@@ -107,7 +107,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
 		&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
 		&cli.StringFlag{Name: "mode", Value: "auto", Usage: "how rows are hashed: auto, pushdown (in SQL, by each database) or stream (here)", Destination: &f.mode},
-		&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crc32c or pg64", Destination: &f.hash},
+		&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crcmix (CRC32 and CRC32C of each row, mixed: MariaDB 10.8+ and Go) or pg64", Destination: &f.hash},
 		&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 		&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
 		&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},

@@ -20,21 +20,24 @@ type Family uint8
 const (
 	// MD5 takes the first and second halves of the MD5 of the hash text: 128 independent bits.
 	// Every engine has MD5(), but it is the slowest family everywhere: PostgreSQL's md5() costs
-	// about three times its own digest, MariaDB's half again its CRC32, Go's five times CRC32C.
+	// about three times its own digest, MariaDB's half again its CRC32, Go's five times CRCMix.
 	MD5 Family = iota
-	// CRC32C sums CRC32 (IEEE) and xors CRC32C (Castagnoli) of the hash text: two 32-bit
-	// checks of different polynomials, 64 bits in all. MariaDB 10.8+ computes both in SQL for
-	// little more than its own CRC32 checksum; CRCs are linear, so the sum (not the xor) is what
-	// catches changes that cancel out across rows. Go computes both at several GB/s, so it is
-	// also the family of sides that stream.
-	CRC32C
+	// CRCMix reads two 32-bit CRCs of the hash text, a = CRC32 (IEEE) and b = CRC32C
+	// (Castagnoli), and mixes them with two rounds of 32x32-bit multiplication into the two
+	// hashes (see Mix). MariaDB 10.8+ computes it in SQL for little more than its own
+	// CRC32 checksum (the mix is integer arithmetic), and Go at several GB/s, so it is also the
+	// family of sides that stream. The CRCs are linear, which is why they are mixed before they
+	// are added up: a CRC of a row edited by e differs from the CRC of the original by a value
+	// that depends on e alone, so the same edit on two rows would cancel out in a sum or xor of
+	// raw CRCs. See the README for the collision bound.
+	CRCMix
 	// PG64 sums PostgreSQL's hashtextextended(text, 0) and xors hashtextextended(text, 1):
 	// 128 bits from a non-linear 64-bit hash that PostgreSQL computes about as fast as its own
 	// hashtext.
 	PG64
 )
 
-var familyNames = [...]string{MD5: "md5", CRC32C: "crc32c", PG64: "pg64"}
+var familyNames = [...]string{MD5: "md5", CRCMix: "crcmix", PG64: "pg64"}
 
 func (f Family) String() string {
 	if int(f) < len(familyNames) {
@@ -154,6 +157,35 @@ func appendFrac(dst, c []byte, trim bool) []byte {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// The mix's constants: the 32-bit primes of xxHash32, odd and with their bits spread.
+const (
+	MixK0 = 0x9E3779B1
+	MixK1 = 0x85EBCA77
+	MixK2 = 0xC2B2AE3D
+	MixK3 = 0x27D4EB2F
+)
+
+// Mix is CRCMix's two hashes of a row whose hash text has CRC32 a and CRC32C b:
+//
+//	p = (a ^ K0) * (b ^ K1)                  a 64-bit product of two 32-bit values
+//	q = (lo32(p) ^ K2) * (hi32(p) ^ K3)      again, of p's halves
+//	sum = q ^ lo32(p) * (2^32 + 1)           q with p's low half xored into both of its halves
+//	xor = q ^ b
+//
+// Every step is exact in 64-bit unsigned arithmetic (no product exceeds 2^64-1), so SQL
+// computes the same bits without overflow (MariaDB refuses an unsigned BIGINT that overflows).
+// A product of two halves depends non-linearly on every bit of both. When an edit changes only
+// a few bits of a or b, p's high half moves by a small amount while its low half moves by an
+// unpredictable one; q carries the small move into a product, and xoring p's low half into both
+// of q's halves covers what is left structured, so that the changes equal edits make to two
+// rows' sums do not cancel more often than chance (TestMixDifferentials). The xor carries b,
+// which makes the pair of hashes injective in (a, b) (see the README's collision bound).
+func Mix(a, b uint32) (sum, xor uint64) {
+	p := uint64(a^MixK0) * uint64(b^MixK1)
+	q := uint64(uint32(p)^MixK2) * uint64(uint32(p>>32)^MixK3)
+	return q ^ uint64(uint32(p))*(1<<32+1), q ^ uint64(b)
+}
+
 // Hasher hashes rows under a layout. It reuses its buffer, so it allocates nothing per row once
 // warm; it is not safe for concurrent use (give each worker its own).
 type Hasher struct {
@@ -174,8 +206,8 @@ func (h *Hasher) Row(cols [][]byte) (uint64, uint64) {
 // Hash returns the family's two hashes of a hash text.
 func (f Family) Hash(text []byte) (uint64, uint64) {
 	switch f {
-	case CRC32C:
-		return uint64(crc32.ChecksumIEEE(text)), uint64(crc32.Checksum(text, castagnoli))
+	case CRCMix:
+		return Mix(crc32.ChecksumIEEE(text), crc32.Checksum(text, castagnoli))
 	case PG64:
 		return PGHashExtended(text, 0), PGHashExtended(text, 1)
 	default:

@@ -3,6 +3,7 @@ package dialect
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -55,14 +56,26 @@ func GroupKey(q Query, width int64) (Column, error) {
 }
 
 // ParseGroupDigest reads one group's row as a server wrote it: the group number, then the
-// digest's count, sum and xor in decimal.
-func ParseGroupDigest(group, count, sum, xor []byte) (GroupDigest, error) {
+// digest's count, hashed count, sum and xor in decimal (see ParseDigest).
+func ParseGroupDigest(group, count, hashed, sum, xor []byte) (GroupDigest, error) {
 	g, err := strconv.ParseInt(string(group), 10, 64)
 	if err != nil {
 		return GroupDigest{}, fmt.Errorf("key group: not an integer: %q", group)
 	}
-	d, err := ParseDigest(count, sum, xor)
+	d, err := ParseDigest(count, hashed, sum, xor)
 	return GroupDigest{Group: g, Digest: d}, err
+}
+
+// ErrUnhashed is wrapped by a pushdown's error when the server could not compute the hashes of
+// some rows in SQL: MySQL and MariaDB return NULL for a string past max_allowed_packet (CONCAT,
+// HEX, CONVERT: warning 1301), and SUM and BIT_XOR skip a NULL while COUNT(*) counts its row.
+// Those rows must be read and hashed in Go instead; a digest that left them out would let two
+// tables that differ only in a large value compare identical.
+var ErrUnhashed = errors.New("the server could not hash every row in SQL")
+
+// unhashed is the error for a digest of rows rows of which only hashed were hashed.
+func unhashed(rows, hashed int64) error {
+	return fmt.Errorf("%w: %d of %d rows not hashed (a value too large for the server to build the row's hash text)", ErrUnhashed, rows-hashed, rows)
 }
 
 // HashRows is a stream of rows' keys and hashes.
@@ -129,13 +142,22 @@ func ParseUint64(b []byte) (uint64, error) {
 	return n.And(&n, mask64).Uint64(), nil
 }
 
-// ParseDigest reads a digest a server computed: its row count, the sum of the first hashes and
-// the xor of the second, each in decimal (a NULL sum or xor, of no rows, is zero).
-func ParseDigest(count, sum, xor []byte) (checksum.Digest, error) {
+// ParseDigest reads a digest a server computed: its row count, the count of rows it hashed, the
+// sum of the first hashes and the xor of the second, each in decimal (a NULL sum or xor, of no
+// rows, is zero). Fewer hashed rows than rows is an error wrapping ErrUnhashed: the digest
+// would leave rows out.
+func ParseDigest(count, hashed, sum, xor []byte) (checksum.Digest, error) {
 	var d checksum.Digest
 	n, err := strconv.ParseInt(string(count), 10, 64)
 	if err != nil {
 		return d, fmt.Errorf("digest row count: not an integer: %q", count)
+	}
+	h, err := strconv.ParseInt(string(hashed), 10, 64)
+	if err != nil {
+		return d, fmt.Errorf("digest hashed row count: not an integer: %q", hashed)
+	}
+	if h != n {
+		return d, unhashed(n, h)
 	}
 	d.Rows = n
 	if sum != nil {
@@ -169,14 +191,17 @@ func MD5Halves(h []byte) (uint64, uint64, error) {
 }
 
 // HashedRows adapts a Rows whose last columns are a row's hashes as the server wrote them (two
-// decimal integers, or one MD5 in hex when md5 is set) and whose other columns are its key.
+// decimal integers, or one MD5 in hex when md5 is set), after a mark column when Marked is set,
+// and whose other columns are its key. A NULL mark or hash is a row the server could not hash:
+// the stream ends with an error wrapping ErrUnhashed.
 type HashedRows struct {
-	Rows Rows
-	MD5  bool
-	key  Key
-	h1   uint64
-	h2   uint64
-	err  error
+	Rows   Rows
+	MD5    bool
+	Marked bool
+	key    Key
+	h1     uint64
+	h2     uint64
+	err    error
 }
 
 // Next implements HashRows.
@@ -188,13 +213,23 @@ func (r *HashedRows) Next() bool {
 	n := len(v) - 2
 	if r.MD5 {
 		n = len(v) - 1
-		r.h1, r.h2, r.err = MD5Halves(v[n])
-	} else {
-		if r.h1, r.err = ParseUint64(v[n]); r.err == nil {
-			r.h2, r.err = ParseUint64(v[n+1])
+	}
+	k := n
+	if r.Marked {
+		k--
+	}
+	for _, h := range v[k:] {
+		if h == nil {
+			r.err = fmt.Errorf("key %s: %w", v[:k], ErrUnhashed)
+			return false
 		}
 	}
-	r.key = v[:n]
+	if r.MD5 {
+		r.h1, r.h2, r.err = MD5Halves(v[n])
+	} else if r.h1, r.err = ParseUint64(v[n]); r.err == nil {
+		r.h2, r.err = ParseUint64(v[n+1])
+	}
+	r.key = v[:k]
 	return r.err == nil
 }
 
@@ -234,8 +269,11 @@ func WithHashColumns(t *Table, n int) (*Table, []int) {
 type HashSQL struct {
 	Expr   func(c Column, f checksum.Form) (string, bool) // the value; ok=false when not exact
 	Length func(e string) string                          // e's byte length, as text
-	IfNull func(e, alt string) string                     // e, or alt where e is NULL
-	Concat func(parts []string) string                    // the parts joined
+	// IfNull is alt where column c is NULL, else e (c's value in its form). It must test the
+	// column, not e: a function of a non-NULL value may return NULL too (MySQL's HEX or CONCAT
+	// past max_allowed_packet), and such a row must stay unhashed, not hash as a NULL.
+	IfNull func(c Column, e, alt string) string
+	Concat func(parts []string) string // the parts joined
 }
 
 // HashText is the SQL of the hash text of q's columns under l: text length-framed ("N" for
@@ -254,11 +292,11 @@ func (h HashSQL) HashText(q Query, l checksum.Layout) (string, error) {
 		}
 		switch {
 		case f.Kind == checksum.FormText && c.Nullable:
-			parts = append(parts, h.IfNull(h.Concat([]string{h.Length(e), "':'", e}), "'N'"))
+			parts = append(parts, h.IfNull(c, h.Concat([]string{h.Length(e), "':'", e}), "'N'"))
 		case f.Kind == checksum.FormText:
 			parts = append(parts, h.Length(e), "':'", e)
 		case c.Nullable:
-			parts = append(parts, h.IfNull(e, "'N'"), "','")
+			parts = append(parts, h.IfNull(c, e, "'N'"), "','")
 		default:
 			parts = append(parts, e, "','")
 		}

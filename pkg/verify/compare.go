@@ -141,7 +141,8 @@ type job struct {
 
 	mu                       sync.Mutex
 	sd, td                   checksum.Digest
-	chunksDone, chunksDiffer int // chunks hashed so far, and of them those that differed
+	chunksDone, chunksDiffer int    // chunks hashed so far, and of them those that differed
+	unhashedRanges           [2]int // ranges a side's server could not hash in SQL, streamed instead
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -447,12 +448,20 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 	}
 	var sd, td checksum.Digest
 	var groups [2][]dialect.GroupDigest
+	grouped := j.grouped
 	hash := func(ctx context.Context) (err error) {
 		if byGroup {
 			sd, td, groups, err = j.groupDigests(ctx, c.Range, width)
-		} else {
-			sd, td, err = j.digests(ctx, c.Range, kept, manyDiffer)
+			if !errors.Is(err, dialect.ErrUnhashed) {
+				return err
+			}
+			// A row too large to hash in SQL: this chunk is read on that side instead.
+			byGroup, grouped = false, false
+			for _, k := range kept {
+				k.reset()
+			}
 		}
+		sd, td, err = j.digests(ctx, c.Range, kept, manyDiffer)
 		return err
 	}
 	lctx, cancel := context.WithTimeout(ctx, j.opt.ChunkLimit)
@@ -496,13 +505,16 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		return nil
 	}
 	j.opt.Logger.Debug("chunk differs", "table", j.st.String(), "range", c.Range.String(), "source", sd, "target", td)
-	if j.grouped {
-		if !byGroup {
-			width = j.groupWidth(ctx) // worked out on the first chunk that differs
-			if _, _, groups, err = j.groupDigests(ctx, c.Range, width); err != nil {
-				return err
-			}
+	if grouped && !byGroup {
+		width = j.groupWidth(ctx) // worked out on the first chunk that differs
+		_, _, groups, err = j.groupDigests(ctx, c.Range, width)
+		if errors.Is(err, dialect.ErrUnhashed) {
+			grouped = false // matched by listing the chunk's rows, below
+		} else if err != nil {
+			return err
 		}
+	}
+	if grouped {
 		return j.diffGroups(ctx, c.Range, groups, width, kept)
 	}
 	if max(sd.Rows, td.Rows) <= int64(keepRows) {
@@ -600,10 +612,13 @@ func (j *job) digest(ctx context.Context, side int, r dialect.Range, kept *keptR
 	// against 15.4 s on MariaDB). The hashes are the same either way.
 	if j.push[side] && !(list && kept != nil) {
 		d, err := e.DB.(dialect.Pushdown).Digest(ctx, q, j.layout)
-		if err != nil {
-			return d, e.tableError(t, err)
+		if !errors.Is(err, dialect.ErrUnhashed) {
+			if err != nil {
+				return d, e.tableError(t, err)
+			}
+			return d, nil
 		}
-		return d, nil
+		j.unhashed(side, err) // the range's rows are read and hashed here instead
 	}
 	var d checksum.Digest
 	rows, err := j.scan(ctx, e, q)
@@ -641,8 +656,27 @@ func (j *job) scan(ctx context.Context, e *Endpoint, q dialect.Query) (dialect.R
 	return j.wrap(rows), nil
 }
 
+// unhashed records that a side's server could not hash some rows of a range in SQL (err wraps
+// dialect.ErrUnhashed), which are then read and hashed in Go; the report says so.
+func (j *job) unhashed(side int, err error) {
+	j.opt.Logger.Debug("rows not hashed in SQL: streamed", "table", j.st.String(), "side", []string{"source", "target"}[side], "cause", err)
+	j.mu.Lock()
+	j.unhashedRanges[side]++
+	j.mu.Unlock()
+}
+
 // finish fills in the table's totals.
 func (j *job) finish() {
+	for side, n := range j.unhashedRanges {
+		if n > 0 {
+			ranges := "1 range"
+			if n > 1 {
+				ranges = fmt.Sprintf("%d ranges", n)
+			}
+			j.rep.Note = and2(j.rep.Note, fmt.Sprintf("%s streamed %s: rows too large for the server to hash in SQL (max_allowed_packet)",
+				[]string{"source", "target"}[side], ranges))
+		}
+	}
 	j.rep.SourceRows, j.rep.TargetRows = j.sd.Rows, j.td.Rows
 	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()
 	slices.SortFunc(j.rep.Diffs, func(a, b RowDiff) int { return compareKeys(j.st.KeyColumns(), a.key, b.key) })

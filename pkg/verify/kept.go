@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/dbverify/dbverify/pkg/checksum"
@@ -123,9 +124,25 @@ func matchKept(s, t *keptRows) (missing, extra []rowEntry, changed [][2]rowEntry
 func (j *job) listHashes(ctx context.Context, side int, r dialect.Range, kept *keptRows) error {
 	e, t, cols := j.side(side)
 	kept.reset()
-	rows, err := e.DB.(dialect.Pushdown).RowHashes(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, j.layout)
+	err := j.readHashes(ctx, e.DB.(dialect.Pushdown), dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, kept)
+	if errors.Is(err, dialect.ErrUnhashed) {
+		// A row too large to hash in SQL: read the range here instead, keeping the same record.
+		j.unhashed(side, err)
+		kept.reset()
+		_, err = j.digest(ctx, side, r, kept, true)
+		return err
+	}
 	if err != nil {
 		return e.tableError(t, err)
+	}
+	return nil
+}
+
+// readHashes reads q's keys and row hashes, computed in SQL, into kept.
+func (j *job) readHashes(ctx context.Context, p dialect.Pushdown, q dialect.Query, kept *keptRows) error {
+	rows, err := p.RowHashes(ctx, q, j.layout)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	var key []byte
@@ -138,7 +155,7 @@ func (j *job) listHashes(ctx context.Context, side int, r dialect.Range, kept *k
 		kept.add(key, s, x)
 	}
 	if err := rows.Err(); err != nil {
-		return e.tableError(t, err)
+		return err
 	}
 	kept.done()
 	return nil

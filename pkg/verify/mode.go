@@ -18,27 +18,27 @@ const (
 // hashFamily picks the row-hash family of an engine pair (or the one forced by name). The
 // family depends on the pair only, never on the mode, so that a table's fingerprint is the same
 // in stream and pushdown mode. In order of preference:
-//   - a cheap native family both sides compute in SQL (CRC32C between MariaDB 10.8+ servers,
+//   - a cheap native family both sides compute in SQL (CRCMix between MariaDB 10.8+ servers,
 //     PG64 between PostgreSQL 14+ servers): both sides push down;
-//   - else a cheap native family one side computes in SQL (CRC32C first: a MariaDB side gains
+//   - else a cheap native family one side computes in SQL (CRCMix first: a MariaDB side gains
 //     most from pushing down): that side pushes down, the other streams and hashes in Go, which
 //     is cheap for both families;
 //   - else MD5, if both compute it (MySQL 8 against MySQL 8): both push down;
-//   - else CRC32C, computed in Go only.
+//   - else CRCMix, computed in Go only.
 //
 // MD5 is never picked across engines unless forced: PostgreSQL's md5() costs three times its
-// own digest, and Go's MD5 five times its CRC32C.
+// own digest, and Go's MD5 five times its CRCMix.
 func hashFamily(src, tgt dialect.DB, forced string) (checksum.Family, error) {
 	if forced != "" && forced != "auto" {
-		for _, f := range []checksum.Family{checksum.MD5, checksum.CRC32C, checksum.PG64} {
+		for _, f := range []checksum.Family{checksum.MD5, checksum.CRCMix, checksum.PG64} {
 			if f.String() == forced {
 				return f, nil
 			}
 		}
-		return 0, invalid(fmt.Errorf("options: hash %q: want auto, md5, crc32c or pg64", forced))
+		return 0, invalid(fmt.Errorf("options: hash %q: want auto, md5, crcmix or pg64", forced))
 	}
 	sf, tf := sqlFamilies(src), sqlFamilies(tgt)
-	cheap := []checksum.Family{checksum.CRC32C, checksum.PG64}
+	cheap := []checksum.Family{checksum.CRCMix, checksum.PG64}
 	for _, f := range cheap {
 		if slices.Contains(sf, f) && slices.Contains(tf, f) {
 			return f, nil
@@ -52,7 +52,7 @@ func hashFamily(src, tgt dialect.DB, forced string) (checksum.Family, error) {
 	if slices.Contains(sf, checksum.MD5) && slices.Contains(tf, checksum.MD5) {
 		return checksum.MD5, nil
 	}
-	return checksum.CRC32C, nil
+	return checksum.CRCMix, nil
 }
 
 // sqlFamilies lists the families a database computes in SQL.

@@ -44,10 +44,10 @@ func TestPushdownParity(t *testing.T) {
 		want     string // the family used
 		auto     string // the mode auto picks
 	}{
-		{"mariadb->mariadb", "mariadb-a", "mariadb-b", my, "", "crc32c", verify.ModePushdown},
+		{"mariadb->mariadb", "mariadb-a", "mariadb-b", my, "", "crcmix", verify.ModePushdown},
 		{"postgres->postgres", "postgres-a", "postgres-b", pg, "", "pg64", verify.ModePushdown},
-		{"mariadb->postgres", "mariadb-a", "postgres-a", pg, "", "crc32c", "source pushdown, target stream"},
-		{"postgres->mariadb", "postgres-a", "mariadb-a", my, "", "crc32c", "source stream, target pushdown"},
+		{"mariadb->postgres", "mariadb-a", "postgres-a", pg, "", "crcmix", "source pushdown, target stream"},
+		{"postgres->mariadb", "postgres-a", "mariadb-a", my, "", "crcmix", "source stream, target pushdown"},
 		{"mariadb->postgres/md5", "mariadb-a", "postgres-a", pg, "md5", "md5", verify.ModePushdown},
 		{"postgres->mariadb/md5", "postgres-a", "mariadb-a", my, "md5", "md5", verify.ModePushdown},
 		{"mariadb->mariadb/md5", "mariadb-a", "mariadb-b", my, "md5", "md5", verify.ModePushdown},

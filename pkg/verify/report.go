@@ -48,7 +48,7 @@ type TableReport struct {
 	Columns     int           `json:"columns"`  // how many columns were compared
 	Strategy    string        `json:"strategy"` // range, keyset, whole-table
 	Mode        string        `json:"mode"`     // pushdown, stream, or "source pushdown, target stream" (or the reverse)
-	Hash        string        `json:"hash"`     // the row-hash family the fingerprints are in: md5, crc32c, pg64
+	Hash        string        `json:"hash"`     // the row-hash family the fingerprints are in: md5, crcmix, pg64
 	Chunks      int           `json:"chunks"`
 	SourceRows  int64         `json:"source_rows"`
 	TargetRows  int64         `json:"target_rows"`

@@ -41,8 +41,9 @@ type DB struct {
 	mariadb           bool
 	addr              string
 	families          []checksum.Family // computed in SQL (pushdown.go)
-	sharedVar         bool              // a session variable may carry a value between hashes
+	sharedVar         bool              // session variables may carry values between hashes
 	groupSharedVar    bool              // and between hashes aggregated by group
+	maxPacket         int64             // max_allowed_packet: the longest string a function returns
 }
 
 var _ dialect.DB = (*DB)(nil)

@@ -18,18 +18,19 @@ const (
 
 	// The hash text is built once per row in a subquery that OFFSET 0 keeps from being
 	// flattened (which would build it once per hash), then hashed: PG64 with two seeds, MD5 once
-	// and read as two int8 halves.
-	digestPG64 = `SELECT count(*), sum(hashtextextended(s, 0)), bit_xor(hashtextextended(s, 1))
+	// and read as two int8 halves. count(s) counts the rows hashed: a NULL hash text (which the
+	// framing's coalesce rules out) would otherwise be skipped by sum and bit_xor unseen.
+	digestPG64 = `SELECT count(*), count(s), sum(hashtextextended(s, 0)), bit_xor(hashtextextended(s, 1))
 FROM (SELECT %[1]s AS s FROM %[2]s WHERE %[3]s OFFSET 0) AS d`
-	digestMD5 = `SELECT count(*), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
+	digestMD5 = `SELECT count(*), count(m), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
 FROM (SELECT md5(%[1]s) AS m FROM %[2]s WHERE %[3]s OFFSET 0) AS d`
 	rowHashesPG64 = `SELECT %[1]s, hashtextextended(s, 0), hashtextextended(s, 1)
 FROM (SELECT %[1]s, %[2]s AS s FROM %[3]s WHERE %[4]s OFFSET 0) AS d`
 	rowHashesMD5 = "SELECT %[1]s, md5(%[2]s) FROM %[3]s WHERE %[4]s"
 	// The digests by key group: the key divided by the width (integer division truncates).
-	groupPG64 = `SELECT g, count(*), sum(hashtextextended(s, 0)), bit_xor(hashtextextended(s, 1))
+	groupPG64 = `SELECT g, count(*), count(s), sum(hashtextextended(s, 0)), bit_xor(hashtextextended(s, 1))
 FROM (SELECT %[1]s::int8 / %[2]d AS g, %[3]s AS s FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
-	groupMD5 = `SELECT g, count(*), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
+	groupMD5 = `SELECT g, count(*), count(m), sum(('x' || left(m, 16))::bit(64)::int8), bit_xor(('x' || right(m, 16))::bit(64)::int8)
 FROM (SELECT %[1]s::int8 / %[2]d AS g, md5(%[3]s) AS m FROM %[4]s WHERE %[5]s OFFSET 0) AS d GROUP BY g`
 )
 
@@ -115,7 +116,9 @@ func (d *DB) hashText(q dialect.Query, l checksum.Layout) (string, error) {
 	h := dialect.HashSQL{
 		Expr:   d.hashExpr,
 		Length: func(e string) string { return "octet_length(" + e + ")::text" },
-		IfNull: func(e, alt string) string { return "coalesce(" + e + ", " + alt + ")" },
+		// PostgreSQL's functions return NULL only for a NULL argument (a value too large is an
+		// error), so e is NULL only where the column is.
+		IfNull: func(_ dialect.Column, e, alt string) string { return "coalesce(" + e + ", " + alt + ")" },
 		Concat: func(parts []string) string { return "(" + strings.Join(parts, " || ") + ")" },
 	}
 	text, err := h.HashText(q, l)
@@ -150,7 +153,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 		return checksum.Digest{}, fmt.Errorf("postgres: digest %s: %v", q.Table, rows.Err())
 	}
 	v := rows.RawValues()
-	dg, err := dialect.ParseDigest(v[0], v[1], v[2])
+	dg, err := dialect.ParseDigest(v[0], v[1], v[2], v[3])
 	if err != nil {
 		return dg, fmt.Errorf("postgres: digest %s: %w", q.Table, err)
 	}
@@ -210,7 +213,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 	var out []dialect.GroupDigest
 	for rows.Next() {
 		v := rows.RawValues()
-		gd, err := dialect.ParseGroupDigest(v[0], v[1], v[2], v[3])
+		gd, err := dialect.ParseGroupDigest(v[0], v[1], v[2], v[3], v[4])
 		if err != nil {
 			return nil, fmt.Errorf("postgres: group digests %s: %w", q.Table, err)
 		}
