@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dbverify/dbverify/internal/testdb"
+	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 	"github.com/dbverify/dbverify/pkg/dialect/dialecttest"
 )
@@ -514,5 +516,27 @@ func TestReplicaLagNotReplicating(t *testing.T) {
 	lag, ok, err := d.ReplicaLag(context.Background())
 	if err != nil || ok {
 		t.Fatalf("ReplicaLag = %s, %v, %v; want unknown and no error on a server without replication", lag, ok, err)
+	}
+}
+
+// TestPushdownProbe: a MariaDB 10.8+ server computes CRCMix in SQL and passes the evaluation
+// order probe, so each row's hash text is built once (without the shared variables a pushed-down
+// digest builds it eight times); the bound on the hash text follows the column types.
+func TestPushdownProbe(t *testing.T) {
+	_, d := open(t)
+	if !d.mariadb || versionBefore(d.version, 10, 8, 0) {
+		t.Skipf("%s: no CRC32C in SQL", d.version)
+	}
+	if !slices.Contains(d.families, checksum.CRCMix) || !d.sharedVar || !d.groupSharedVar {
+		t.Fatalf("families %v, shared variables %v, by group %v: want crcmix and both", d.families, d.sharedVar, d.groupSharedVar)
+	}
+	if d.maxPacket < 1024 {
+		t.Fatalf("max_allowed_packet read as %d", d.maxPacket)
+	}
+	small := &dialect.Table{Name: "t", Columns: []dialect.Column{{Name: "id", Type: "bigint(20)"}, {Name: "v", Type: "varchar(64)"}}}
+	big := &dialect.Table{Name: "t", Columns: []dialect.Column{{Name: "id", Type: "int(11)"}, {Name: "b", Type: "longblob"}}}
+	l := checksum.Layout{Family: checksum.CRCMix}
+	if d.mayOverflow(dialect.Query{Table: small, Columns: []int{0, 1}}, l) || !d.mayOverflow(dialect.Query{Table: big, Columns: []int{0, 1}}, l) {
+		t.Fatal("mayOverflow: a bigint and a varchar(64) may overflow, or a longblob may not")
 	}
 }

@@ -66,8 +66,9 @@ func (d *DB) probeShared(ctx context.Context, fam checksum.Family, grouped bool)
 		if err != nil {
 			return nil, false
 		}
+		// A mark's value differs between the forms; only whether it is NULL counts.
 		queries := []string{fmt.Sprintf(digestQuery, h.mark, h.sum, h.xor, probeRows, "1"),
-			fmt.Sprintf(rowHashesQuery, "x", h.mark, h.sum, h.xor, probeRows, "1")}
+			fmt.Sprintf(rowHashesQuery, "x", "("+h.mark+") IS NULL", h.sum, h.xor, probeRows, "1")}
 		if grouped {
 			queries = []string{fmt.Sprintf(groupQuery, "LENGTH(x)", 2, h.mark, h.sum, h.xor, probeRows, "1")}
 		}
