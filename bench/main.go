@@ -73,6 +73,7 @@ func main() {
 	workers := flag.Int("workers", 4, "dbverify --workers")
 	modes := flag.String("modes", "stream,auto", "dbverify runs to time, comma-separated: a --mode (auto, pushdown, stream), optionally /HASH for --hash (pushdown/md5)")
 	bin := flag.String("dbverify", "bin/dbverify", "the dbverify binary")
+	tableShape := flag.String("table", "wide", "the bench table: wide (six columns with a 64-byte text) or narrow (seven short columns)")
 	myURL := flag.String("mysql", env("DBVERIFY_TEST_MYSQL", "mysql://root@127.0.0.1:3306/"), "MariaDB/MySQL server URL")
 	pgURL := flag.String("postgres", env("DBVERIFY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL")
 	flag.Parse()
@@ -83,8 +84,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -rows:", err)
 		os.Exit(2)
 	}
+	sh, ok := shapes[*tableShape]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "bench: -table %q: want wide or narrow\n", *tableShape)
+		os.Exit(2)
+	}
 	for _, n := range sizes {
-		if err := run(ctx, my, pg, n, *runs, *diffs, *workers, *bin, strings.Split(*pairs, ","), strings.Split(*modes, ",")); err != nil {
+		if err := run(ctx, my, pg, sh, n, *runs, *diffs, *workers, *bin, strings.Split(*pairs, ","), strings.Split(*modes, ",")); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -111,7 +117,7 @@ func env(k, def string) string {
 	return def
 }
 
-func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin string, pairs, modes []string) error {
+func run(ctx context.Context, my, pg server, sh shape, rows, runs, diffs, workers int, bin string, pairs, modes []string) error {
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("%s: %w (run make build)", bin, err)
 	}
@@ -130,13 +136,13 @@ func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin
 	}
 	for _, s := range []server{my, pg} {
 		if needs[s.engine] {
-			if err := seed(ctx, s, rows, diffs); err != nil {
+			if err := seed(ctx, s, sh, rows, diffs); err != nil {
 				return fmt.Errorf("seed %s: %w", s.engine, err)
 			}
 		}
 	}
 	host, _ := os.Hostname()
-	fmt.Printf("\n### %d rows, %d scattered differences, %d runs each (median), dbverify --workers %d\n\n", rows, diffs, runs, workers)
+	fmt.Printf("\n### %s, %d rows, %d scattered differences, %d runs each (median), dbverify --workers %d\n\n", sh.name, rows, diffs, runs, workers)
 	fmt.Printf("Machine: %s, %d cores. Command: `%s`\n\n", host, numCPU(), strings.Join(os.Args, " "))
 	fmt.Println("| pair | contestant | median | ratio to floor | peak RSS |")
 	fmt.Println("|---|---|---|---|---|")
@@ -148,7 +154,7 @@ func run(ctx context.Context, my, pg server, rows, runs, diffs, workers int, bin
 		case "mariadb-postgres":
 			src, tgt = my, pg
 		}
-		cs := contestants(src, tgt, bin, workers, diffs, modes)
+		cs := contestants(src, tgt, sh, bin, workers, diffs, modes)
 		results := make([][]sample, len(cs))
 		for r := 0; r < runs; r++ {
 			for i, c := range cs {
@@ -190,13 +196,13 @@ type contestant struct {
 
 // contestants lists, floor first: the servers' own digests of both tables in parallel, a bare
 // client scan of both in parallel, dbverify, and pt-table-checksum where it applies.
-func contestants(src, tgt server, bin string, workers, diffs int, modes []string) []contestant {
+func contestants(src, tgt server, sh shape, bin string, workers, diffs int, modes []string) []contestant {
 	cs := []contestant{
 		{"floor: server-side digest, both sides in parallel", func(ctx context.Context) (sample, error) {
-			return timed(func() error { return both(ctx, src, tgt, serverDigest) })
+			return timed(func() error { return both(ctx, src, tgt, sh, serverDigest) })
 		}},
 		{"floor: bare client scan, both sides in parallel", func(ctx context.Context) (sample, error) {
-			return timed(func() error { return both(ctx, src, tgt, clientScan) })
+			return timed(func() error { return both(ctx, src, tgt, sh, clientScan) })
 		}},
 	}
 	for _, m := range modes {
@@ -205,12 +211,12 @@ func contestants(src, tgt server, bin string, workers, diffs int, modes []string
 			// own family (CRCMix) would be refused on PostgreSQL.
 			m = "pushdown/md5"
 		}
-		cs = append(cs, dbverify(bin, src, tgt, tgtDB, m, workers, diffs, ""))
+		cs = append(cs, dbverify(bin, src, tgt, sh, tgtDB, m, workers, diffs, ""))
 		if diffs > 0 {
 			// The same compare of identical tables, in the same run, for the ratio the
 			// differences cost: a second copy of the source, so that both compares read two
 			// tables (the source against itself would read one, from a warmer cache).
-			cs = append(cs, dbverify(bin, src, tgt, sameDB, m, workers, 0, ", identical tables"))
+			cs = append(cs, dbverify(bin, src, tgt, sh, sameDB, m, workers, 0, ", identical tables"))
 		}
 	}
 	if src.engine == "mysql" && tgt.engine == "mysql" {
@@ -218,7 +224,7 @@ func contestants(src, tgt server, bin string, workers, diffs int, modes []string
 			u, _ := url.Parse(src.url)
 			cs = append(cs, contestant{"pt-table-checksum (both databases)", func(ctx context.Context) (sample, error) {
 				return command(ctx, nil, pt, []int{0, 16, 32}, "--host", u.Hostname(), "--port", portOr(u.Port(), "3306"), "--user", u.User.Username(),
-					"--databases", srcDB+","+tgtDB, "--tables", "bench", "--no-check-replication-filters", "--no-check-binlog-format",
+					"--databases", srcDB+","+tgtDB, "--tables", sh.name, "--no-check-replication-filters", "--no-check-binlog-format",
 					"--recursion-method", "none", "--no-version-check", "--quiet")
 			}})
 		}
@@ -228,10 +234,10 @@ func contestants(src, tgt server, bin string, workers, diffs int, modes []string
 
 // dbverify is a timed dbverify compare of the source's bench table with tgtDB's on tgt, in mode
 // m ("mode" or "mode/hash"), which must find exactly diffs differing rows.
-func dbverify(bin string, src, tgt server, tgtDB, m string, workers, diffs int, note string) contestant {
+func dbverify(bin string, src, tgt server, sh shape, tgtDB, m string, workers, diffs int, note string) contestant {
 	mode, hash, _ := strings.Cut(m, "/")
 	args := []string{"compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
-		"--tables", "bench", "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json"}
+		"--tables", sh.name, "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json"}
 	if hash != "" {
 		args = append(args, "--hash", hash)
 	}
@@ -305,23 +311,23 @@ func checkFound(report string, diffs int, mode string) error {
 	return nil
 }
 
-func both(ctx context.Context, src, tgt server, f func(context.Context, server, string) error) error {
+func both(ctx context.Context, src, tgt server, sh shape, f func(context.Context, server, shape, string) error) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return f(gctx, src, srcDB) })
-	g.Go(func() error { return f(gctx, tgt, tgtDB) })
+	g.Go(func() error { return f(gctx, src, sh, srcDB) })
+	g.Go(func() error { return f(gctx, tgt, sh, tgtDB) })
 	return g.Wait()
 }
 
 // serverDigest is the cheapest full-table digest each server computes by itself.
-func serverDigest(ctx context.Context, s server, db string) error {
+func serverDigest(ctx context.Context, s server, sh shape, db string) error {
 	h, err := s.open(db)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	q := "SELECT COUNT(*), BIT_XOR(CRC32(CONCAT_WS('#', id, i, name, amount, created, body))) FROM bench"
+	q := fmt.Sprintf("SELECT COUNT(*), BIT_XOR(CRC32(CONCAT_WS('#', %s))) FROM %s", sh.cols, sh.name)
 	if s.engine == "postgres" {
-		q = "SELECT count(*), sum(hashtext(t::text)) FROM bench t"
+		q = fmt.Sprintf("SELECT count(*), sum(hashtext(t::text)) FROM %s t", sh.name)
 	}
 	var n int64
 	var d sql.NullString
@@ -329,19 +335,20 @@ func serverDigest(ctx context.Context, s server, db string) error {
 }
 
 // clientScan streams every row to the client and drops it.
-func clientScan(ctx context.Context, s server, db string) error {
+func clientScan(ctx context.Context, s server, sh shape, db string) error {
 	h, err := s.open(db)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	rows, err := h.QueryContext(ctx, "SELECT id, i, name, amount, created, body FROM bench")
+	rows, err := h.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s", sh.cols, sh.name))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	vals := make([]sql.RawBytes, 6)
-	ptrs := make([]any, 6)
+	n := len(strings.Split(sh.cols, ","))
+	vals := make([]sql.RawBytes, n)
+	ptrs := make([]any, n)
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}

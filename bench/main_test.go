@@ -26,7 +26,7 @@ func TestContestantsMixedPushdown(t *testing.T) {
 	pg := server{engine: "postgres", url: "postgres://postgres@127.0.0.1:5432/"}
 	names := func(src, tgt server) []string {
 		var out []string
-		for _, c := range contestants(src, tgt, "dbverify", 4, 0, []string{"stream", "pushdown", "auto"}) {
+		for _, c := range contestants(src, tgt, shapes["wide"], "dbverify", 4, 0, []string{"stream", "pushdown", "auto"}) {
 			out = append(out, c.name)
 		}
 		return out
