@@ -198,7 +198,10 @@ type HashedRows struct {
 	Rows   Rows
 	MD5    bool
 	Marked bool
-	key    Key
+	// TooLarge, when set, tells a server's error that it could not build a hash text (a value
+	// past a limit of its own): Err then wraps ErrUnhashed too.
+	TooLarge func(error) bool
+	key      Key
 	h1     uint64
 	h2     uint64
 	err    error
@@ -244,7 +247,11 @@ func (r *HashedRows) Err() error {
 	if r.err != nil {
 		return r.err
 	}
-	return r.Rows.Err()
+	err := r.Rows.Err()
+	if err != nil && r.TooLarge != nil && r.TooLarge(err) {
+		return fmt.Errorf("%w: %w", ErrUnhashed, err)
+	}
+	return err
 }
 
 // Close implements HashRows.

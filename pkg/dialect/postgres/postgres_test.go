@@ -520,3 +520,31 @@ func TestReplicaLagNotReplicating(t *testing.T) {
 		t.Fatalf("ReplicaLag = %s, %v, %v; want unknown and no error on a server without replication", lag, ok, err)
 	}
 }
+
+// TestHashErrorTooLarge: a hash query that fails because a value is past a server limit
+// (SQLSTATE 54000: a bytea past 512 MiB has no hex text) marks the range unhashed, to be read
+// and hashed in Go; any other failure stays a failure.
+func TestHashErrorTooLarge(t *testing.T) {
+	tb := &dialect.Table{Schema: "public", Name: "t"}
+	big := &pgconn.PgError{Code: "54000", Message: "result of encoding conversion is too large"}
+	if err := hashError("digest", tb, big); !errors.Is(err, dialect.ErrUnhashed) || !errors.As(err, new(*pgconn.PgError)) {
+		t.Errorf("hashError(54000) = %v, want ErrUnhashed wrapping the server's error", err)
+	}
+	rows := &dialect.HashedRows{Rows: failedRows{big}, TooLarge: tooLarge}
+	if err := rows.Err(); !errors.Is(err, dialect.ErrUnhashed) {
+		t.Errorf("HashedRows.Err(54000) = %v, want ErrUnhashed", err)
+	}
+	for _, other := range []error{&pgconn.PgError{Code: "57014", Message: "canceling statement"}, errors.New("connection reset")} {
+		if err := hashError("digest", tb, other); errors.Is(err, dialect.ErrUnhashed) {
+			t.Errorf("hashError(%v) = %v, want a plain failure", other, err)
+		}
+	}
+}
+
+// failedRows is a Rows that ended with err.
+type failedRows struct{ err error }
+
+func (failedRows) Next() bool       { return false }
+func (failedRows) Values() [][]byte { return nil }
+func (r failedRows) Err() error     { return r.err }
+func (failedRows) Close()           {}

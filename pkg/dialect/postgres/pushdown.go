@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
@@ -44,6 +47,23 @@ func (d *DB) probePushdown(ctx context.Context) {
 	if version >= 140000 && encoding == "UTF8" {
 		d.families = []checksum.Family{checksum.PG64, checksum.MD5}
 	}
+}
+
+// tooLarge tells an error of a hash query that the server could not build a row's hash text:
+// SQLSTATE 54000, program_limit_exceeded ("result of encoding conversion is too large" for a
+// bytea past 512 MiB in hex, a text past 1 GiB). Such a range is read and hashed in Go instead.
+func tooLarge(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "54000"
+}
+
+// hashError wraps a hash query's error, with dialect.ErrUnhashed when the server could not
+// build a hash text.
+func hashError(what string, t *dialect.Table, err error) error {
+	if tooLarge(err) {
+		return fmt.Errorf("postgres: %s %s: %w: %w", what, t, dialect.ErrUnhashed, err)
+	}
+	return fmt.Errorf("postgres: %s %s: %w", what, t, err)
 }
 
 // HashFamilies implements dialect.Pushdown.
@@ -146,11 +166,15 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 	query := fmt.Sprintf(tmpl, text, fromTable(q.Table), pred)
 	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
 	if err != nil {
-		return checksum.Digest{}, fmt.Errorf("postgres: digest %s: %w", q.Table, err)
+		return checksum.Digest{}, hashError("digest", q.Table, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
-		return checksum.Digest{}, fmt.Errorf("postgres: digest %s: %v", q.Table, rows.Err())
+		err := rows.Err()
+		if err == nil {
+			err = errors.New("no result")
+		}
+		return checksum.Digest{}, hashError("digest", q.Table, err)
 	}
 	v := rows.RawValues()
 	dg, err := dialect.ParseDigest(v[0], v[1], v[2], v[3])
@@ -182,7 +206,7 @@ func (d *DB) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) 
 	if err != nil {
 		return nil, err
 	}
-	return &dialect.HashedRows{Rows: rows, MD5: n == 1}, nil
+	return &dialect.HashedRows{Rows: rows, MD5: n == 1, TooLarge: tooLarge}, nil
 }
 
 // GroupDigests implements dialect.Pushdown.
@@ -207,7 +231,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 	query := fmt.Sprintf(tmpl, quote(key.Name), width, text, fromTable(q.Table), pred)
 	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: group digests %s: %w", q.Table, err)
+		return nil, hashError("group digests", q.Table, err)
 	}
 	defer rows.Close()
 	var out []dialect.GroupDigest
@@ -220,7 +244,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 		out = append(out, gd)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: group digests %s: %w", q.Table, err)
+		return nil, hashError("group digests", q.Table, err)
 	}
 	return out, nil
 }
