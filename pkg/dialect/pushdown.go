@@ -202,9 +202,9 @@ type HashedRows struct {
 	// past a limit of its own): Err then wraps ErrUnhashed too.
 	TooLarge func(error) bool
 	key      Key
-	h1     uint64
-	h2     uint64
-	err    error
+	h1       uint64
+	h2       uint64
+	err      error
 }
 
 // Next implements HashRows.
