@@ -3,7 +3,8 @@ package dialect
 import "context"
 
 // DB is an open connection pool to one database (MySQL: a schema; PostgreSQL: a database and its
-// search path), reading in read-only sessions. Implementations are safe for concurrent use.
+// search path) that only reads: each statement in a read-only transaction of its own, one
+// statement per call. Implementations are safe for concurrent use.
 type DB interface {
 	// Engine names the engine family: "mysql" or "postgres".
 	Engine() string

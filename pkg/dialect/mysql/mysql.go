@@ -1,8 +1,9 @@
 // Package mysql is the MySQL dialect: MySQL 5.7 and 8, MariaDB and Aurora MySQL.
 //
 // It reads over the text protocol (client-side parameter interpolation, no prepared statements),
-// so every value arrives as the server's text and is put into canonical form here. Sessions are
-// read-only and pinned to UTC, so TIMESTAMP columns read the same whatever the server's zone.
+// so every value arrives as the server's text and is put into canonical form here. Every statement
+// runs in a read-only transaction of its own (read.go); sessions are pinned to UTC, so TIMESTAMP
+// columns read the same whatever the server's zone.
 package mysql
 
 import (
@@ -95,6 +96,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDSN(cfg); err != nil {
+		return nil, err
+	}
 	if maxConns <= 0 {
 		maxConns = 8
 	}
@@ -132,7 +136,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	d.SQLReader = dialect.SQLReader{Engine: dialect.MySQL, Syntax: syntax{}, Run: d.query}
 	if d.schema == "" {
 		var s sql.NullString
-		if err := db.QueryRowContext(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
+		if err := d.readRow(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
 			db.Close()
 			return nil, fmt.Errorf("mysql: %s: the DSN names no database", where)
 		}
@@ -149,8 +153,9 @@ func probeVersion(ctx context.Context, cfg *driver.Config) (string, error) {
 	}
 	db := sql.OpenDB(conn)
 	defer db.Close()
+	d := &DB{db: db}
 	var v string
-	err = db.QueryRowContext(ctx, versionQuery).Scan(&v)
+	err = d.readRow(ctx, versionQuery).Scan(&v)
 	return v, err
 }
 
@@ -207,7 +212,7 @@ func (d *DB) Close() error { return d.db.Close() }
 
 // Tables implements dialect.DB.
 func (d *DB) Tables(ctx context.Context) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, listTables, d.schema)
+	rows, err := d.read(ctx, listTables, d.schema)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: list tables of %s: %w", d.schema, err)
 	}
@@ -228,11 +233,11 @@ func (d *DB) Tables(ctx context.Context) ([]string, error) {
 func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 	schema := d.schema
 	var kind string
-	err := d.db.QueryRowContext(ctx, tableExists, schema, name).Scan(&kind)
+	err := d.readRow(ctx, tableExists, schema, name).Scan(&kind)
 	if s, n, ok := strings.Cut(name, "."); ok && errors.Is(err, sql.ErrNoRows) {
 		// Not a table of the default schema whose name holds a dot: schema.table.
 		schema, name = s, n
-		err = d.db.QueryRowContext(ctx, tableExists, schema, name).Scan(&kind)
+		err = d.readRow(ctx, tableExists, schema, name).Scan(&kind)
 	}
 	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
 	if errors.Is(err, sql.ErrNoRows) {
@@ -251,7 +256,7 @@ func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 }
 
 func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
-	rows, err := d.db.QueryContext(ctx, listColumns, t.Schema, t.Name)
+	rows, err := d.read(ctx, listColumns, t.Schema, t.Name)
 	if err != nil {
 		return fmt.Errorf("mysql: columns of %s: %w", t, err)
 	}
@@ -267,7 +272,8 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
 		c.Class, c.PadChar = classify(strings.ToLower(dataType), strings.ToLower(colType))
 		t.Columns = append(t.Columns, c)
 	}
-	if err := rows.Err(); err != nil {
+	// Closed before the next statement: its transaction holds a connection of the pool.
+	if err := rows.Close(); err != nil {
 		return fmt.Errorf("mysql: columns of %s: %w", t, err)
 	}
 	if d.mariadb {
@@ -279,7 +285,7 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
 // readJSONChecks gives MariaDB's JSON columns (text with a json_valid check) the JSON class, so
 // that they compare with another engine's JSON columns.
 func (d *DB) readJSONChecks(ctx context.Context, t *dialect.Table) error {
-	rows, err := d.db.QueryContext(ctx, jsonChecks, t.Schema, t.Name)
+	rows, err := d.read(ctx, jsonChecks, t.Schema, t.Name)
 	if err != nil {
 		return fmt.Errorf("mysql: check constraints of %s: %w", t, err)
 	}
@@ -349,7 +355,7 @@ func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
 	case !d.mariadb && !versionBefore(d.version, 8, 0, 0):
 		usable = usableIndexMySQL
 	}
-	rows, err := d.db.QueryContext(ctx, fmt.Sprintf(listUniqueIndexes, usable), t.Schema, t.Name)
+	rows, err := d.read(ctx, fmt.Sprintf(listUniqueIndexes, usable), t.Schema, t.Name)
 	if err != nil {
 		return fmt.Errorf("mysql: indexes of %s: %w", t, err)
 	}
@@ -406,7 +412,7 @@ func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
 // EstimateRows implements dialect.DB.
 func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) {
 	var n int64
-	if err := d.db.QueryRowContext(ctx, tableRows, t.Schema, t.Name).Scan(&n); err != nil {
+	if err := d.readRow(ctx, tableRows, t.Schema, t.Name).Scan(&n); err != nil {
 		return 0, fmt.Errorf("mysql: row estimate of %s: %w", t, err)
 	}
 	return n, nil
@@ -416,7 +422,7 @@ func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) 
 func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
 	pred, args := rangePredicate(q)
 	var n int64
-	if err := d.db.QueryRowContext(ctx, fmt.Sprintf(countRows, quoteTable(q.Table), pred), args...).Scan(&n); err != nil {
+	if err := d.readRow(ctx, fmt.Sprintf(countRows, quoteTable(q.Table), pred), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("mysql: count rows of %s: %w", q.Table, err)
 	}
 	return n, nil
@@ -431,7 +437,7 @@ func indexHint(t *dialect.Table) string {
 }
 
 func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (dialect.Rows, error) {
-	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: read %s: %w", t, err)
 	}

@@ -48,15 +48,15 @@ func (d *DB) probePushdown(ctx context.Context) {
 		return // the probe uses CRC32C; MySQL builds each hash's string itself
 	}
 	var a, b, c, e, f, g sql.NullString
-	err := d.db.QueryRowContext(ctx, probeOrder).Scan(&a, &b, &c, &e, &f, &g)
+	err := d.readRow(ctx, probeOrder).Scan(&a, &b, &c, &e, &f, &g)
 	d.sharedVar = err == nil && b == c && f == g
-	d.groupSharedVar = d.sharedVar && probeGroups(ctx, d.db)
+	d.groupSharedVar = d.sharedVar && probeGroups(ctx, d)
 }
 
 // probeGroups runs probeGroupOrder: true when every group's shared-variable hashes equal the
 // ones built directly.
-func probeGroups(ctx context.Context, db *sql.DB) bool {
-	rows, err := db.QueryContext(ctx, probeGroupOrder)
+func probeGroups(ctx context.Context, d *DB) bool {
+	rows, err := d.read(ctx, probeGroupOrder)
 	if err != nil {
 		return false
 	}
@@ -202,7 +202,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 	pred, args := rangePredicate(q)
 	query := fmt.Sprintf(digestQuery, h1, h2, quoteTable(q.Table), pred)
 	var count, sum, xor sql.RawBytes
-	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return checksum.Digest{}, fmt.Errorf("mysql: digest %s: %w", q.Table, err)
 	}
@@ -256,7 +256,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 	}
 	pred, args := rangePredicate(q)
 	query := fmt.Sprintf(groupQuery, quote(key.Name), width, h1, h2, quoteTable(q.Table), pred)
-	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
 	}

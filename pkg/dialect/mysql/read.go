@@ -1,0 +1,125 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strings"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
+
+// Every statement this dialect runs goes through read (or readRow): each in a read-only
+// transaction of its own, START TRANSACTION READ ONLY ... COMMIT. The session variable set when
+// a connection opens (tx_read_only, transaction_read_only) is not enough on its own: it is only
+// the default of the transactions to come, which a statement (a stored function, a --where) may
+// change for the statements after it on the same pooled connection, while the access mode of a
+// transaction that has begun cannot change. The reference manual (SET TRANSACTION): "If the
+// transaction access mode is set to READ ONLY, changes to tables are prohibited."; and (InnoDB
+// read-only transactions) of START TRANSACTION READ ONLY: "attempting to make changes to the
+// database (for InnoDB, MyISAM, or other types of tables) causes an error, and the transaction
+// continues in read-only state". Only the session's own TEMPORARY tables stay writable.
+//
+// One statement per call: the DSN may not turn multiStatements on (checkDSN), so that a
+// statement with a semicolon in it is a syntax error, not two statements; the text protocol's
+// client-side interpolation (interpolateParams) makes every call a single COM_QUERY.
+
+// rows are one statement's rows inside the statement's own read-only transaction.
+type rows struct {
+	*sql.Rows
+	tx     *sql.Tx
+	closed bool
+}
+
+// read runs one statement in a read-only transaction of its own and returns its rows; closing
+// them ends the transaction. A SELECT gets the time left before ctx's deadline as a server-side
+// limit (see limited).
+func (d *DB) read(ctx context.Context, query string, args ...any) (*rows, error) {
+	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	r, err := tx.QueryContext(ctx, d.limited(ctx, query), args...)
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return &rows{Rows: r, tx: tx}, nil
+}
+
+// Close closes the rows and ends their transaction: COMMIT after a complete read, ROLLBACK
+// after an error (both end a read-only transaction alike). It is safe to call more than once.
+func (r *rows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	err := r.Rows.Close()
+	if err == nil {
+		err = r.Rows.Err()
+	}
+	if err != nil {
+		r.tx.Rollback()
+		return err
+	}
+	return r.tx.Commit()
+}
+
+// row is one row of a statement that read runs when it is scanned.
+type row struct {
+	d     *DB
+	ctx   context.Context
+	query string
+	args  []any
+}
+
+// readRow is read for a statement of one row, as database/sql's QueryRowContext: Scan runs it
+// and returns sql.ErrNoRows when it returns none.
+func (d *DB) readRow(ctx context.Context, query string, args ...any) row {
+	return row{d: d, ctx: ctx, query: query, args: args}
+}
+
+// Scan runs the statement and reads its first row into dest.
+func (r row) Scan(dest ...any) error {
+	rs, err := r.d.read(r.ctx, r.query, r.args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	if !rs.Next() {
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rs.Scan(dest...); err != nil {
+		return err
+	}
+	return rs.Close()
+}
+
+// plainValue is what a DSN parameter that sets a session variable may hold: the driver sends
+// "SET name = value" with the value as written, so an expression there (a function call, a
+// subquery) would run outside any read-only transaction.
+var (
+	plainName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+	plainValue = regexp.MustCompile(`^(?:[A-Za-z0-9_.,:+@ -]|'[^'\\]*'|"[^"\\]*")*$`)
+)
+
+// checkDSN refuses the DSN options that would let one call run more than one statement, and
+// session variables set to anything but a plain value. Refused rather than quietly turned off:
+// the user asked for them, and a run that ignored them would hide that.
+func checkDSN(cfg *driver.Config) error {
+	if cfg.MultiStatements {
+		return fmt.Errorf("mysql: %w: multiStatements=true lets one call run several statements; remove it (dbverify runs one statement per call)", dialect.ErrUnsafeDSN)
+	}
+	for name, v := range cfg.Params {
+		if !plainName.MatchString(name) || !plainValue.MatchString(v) || strings.Contains(v, "--") {
+			return fmt.Errorf("mysql: %w: parameter %.40q sets a session variable to %.40q: only plain values (names, numbers, quoted strings) are allowed", dialect.ErrUnsafeDSN, name, v)
+		}
+	}
+	return nil
+}
