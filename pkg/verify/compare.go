@@ -26,6 +26,9 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWhere(src, tgt, opt.Where); err != nil {
+		return nil, err
+	}
 	rep := &Report{
 		Source:  EndpointInfo{DSN: src.DSN(), Engine: src.DB.Engine(), Version: src.DB.Version()},
 		Target:  EndpointInfo{DSN: tgt.DSN(), Engine: tgt.DB.Engine(), Version: tgt.DB.Version()},
@@ -185,6 +188,13 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	if err := j.alignColumns(); err != nil {
 		return nil, err
 	}
+	j.srcWhere = opt.Where
+	if q, ok := src.DB.(mapping.Quoter); ok {
+		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
+	}
+	if err := j.prepareWhere(ctx); err != nil {
+		return nil, err
+	}
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols)}
@@ -199,10 +209,6 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 		return nil, err
 	}
 	j.grouped = j.canGroup()
-	j.srcWhere = opt.Where
-	if q, ok := src.DB.(mapping.Quoter); ok {
-		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
-	}
 	if st.KeyKind == dialect.KeyNone {
 		j.rep.Note = and2("no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed", j.rep.Note)
 	}
