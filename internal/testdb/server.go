@@ -1,12 +1,14 @@
 package testdb
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -21,6 +23,9 @@ type Server struct {
 	engine string // "mysql" or "postgres"
 	port   int
 	cmd    *exec.Cmd
+
+	mu     sync.Mutex
+	frozen []int // the processes Freeze stopped
 }
 
 // StartMariaDB starts a throwaway MariaDB server. Without MariaDB's server binaries the test
@@ -47,18 +52,57 @@ func (s *Server) New(t testing.TB) *DB {
 	return mysqlOn(t, s.URL, "the throwaway server")
 }
 
-// Freeze stops the server's processes (SIGSTOP to its process group: a PostgreSQL postmaster
-// and every backend): connections stay open and new ones are accepted by the kernel, but
-// nothing answers. Thaw, or the end of the test, lets them run again.
+// Freeze stops the server's processes with SIGSTOP (MariaDB's one process; a PostgreSQL
+// postmaster, then each of its backends, every one its own process group): connections stay
+// open and new ones are accepted by the kernel, but nothing answers. Thaw, or the end of the
+// test, lets them run again.
 func (s *Server) Freeze(t testing.TB) {
 	t.Helper()
-	if err := syscall.Kill(-s.cmd.Process.Pid, syscall.SIGSTOP); err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	root := s.cmd.Process.Pid
+	if err := syscall.Kill(root, syscall.SIGSTOP); err != nil { // first: it forks no more backends
 		t.Fatalf("testdb: freeze the server on port %d: %v", s.port, err)
+	}
+	s.frozen = append(s.frozen[:0], root)
+	for _, pid := range children(root) {
+		if syscall.Kill(pid, syscall.SIGSTOP) == nil {
+			s.frozen = append(s.frozen, pid)
+		}
 	}
 }
 
 // Thaw lets a frozen server run again.
-func (s *Server) Thaw() { syscall.Kill(-s.cmd.Process.Pid, syscall.SIGCONT) }
+func (s *Server) Thaw() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, pid := range s.frozen {
+		syscall.Kill(pid, syscall.SIGCONT)
+	}
+	s.frozen = nil
+}
+
+// children lists the processes whose parent is pid (from /proc; none where there is no /proc).
+func children(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
+}
 
 // startPostgres initialises a cluster and starts it with the given server options (-c
 // name=value ...); why says what needs it, for a missing binary.

@@ -58,3 +58,10 @@ type Rows interface {
 	// Close releases the stream; it is safe to call more than once.
 	Close()
 }
+
+// Pinger is implemented by a DB that can check that its server still answers, without reading
+// any table: the verifier asks it when a query runs past its limit, to tell a query that ran
+// long from a server that stopped answering.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}

@@ -9,6 +9,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
@@ -105,19 +106,22 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	cfg.InterpolateParams = true // text protocol: canonical forms are built from the server's text
 	cfg.ParseTime = false
 	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
+		cfg.Timeout = dialect.LoginTimeout
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	cfg.DialFunc = dialect.BufferedDial(&net.Dialer{KeepAlive: 30 * time.Second})
+	cfg.DialFunc = dialect.BufferedDial(dialect.Dialer())
 	where := cfg.Addr
+	// Each login has its bound (loginBound); the session's first statements share another.
+	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.Timeout, dialect.ErrOpenTimeout(2*cfg.Timeout))
+	defer cancel()
 
 	// A first connection learns the flavour, which names the read-only variable.
 	version, err := probeVersion(ctx, cfg)
 	if err != nil {
-		return nil, connectError(where, cfg.DBName, err)
+		return nil, connectError(where, cfg.DBName, dialect.OpenCause(ctx, err))
 	}
 	mariadb := strings.Contains(strings.ToLower(version), "mariadb")
 	if mariadb || versionBefore(version, 5, 7, 20) {
@@ -125,7 +129,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	} else {
 		cfg.Params["transaction_read_only"] = "1"
 	}
-	conn, err := driver.NewConnector(cfg)
+	conn, err := newConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %s: %w", where, err)
 	}
@@ -138,6 +142,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		var s sql.NullString
 		if err := d.readRow(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
 			db.Close()
+			if err != nil && ctx.Err() != nil {
+				return nil, connectError(where, cfg.DBName, dialect.OpenCause(ctx, err))
+			}
 			return nil, fmt.Errorf("mysql: %s: the DSN names no database", where)
 		}
 		d.schema = s.String
@@ -147,7 +154,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 }
 
 func probeVersion(ctx context.Context, cfg *driver.Config) (string, error) {
-	conn, err := driver.NewConnector(cfg)
+	conn, err := newConnector(cfg)
 	if err != nil {
 		return "", err
 	}
@@ -159,9 +166,54 @@ func probeVersion(ctx context.Context, cfg *driver.Config) (string, error) {
 	return v, err
 }
 
+// loginBound is a connector whose every connection, the pool's later ones too, must be made and
+// logged in within limit. The driver bounds the dial with its timeout parameter (cfg.Timeout),
+// not the handshake that follows: a server that accepts a connection and never sends its
+// greeting would hold the caller as long as its context allows, the pool's own opener forever.
+// The driver watches the context it is given until the login is done, and no longer.
+type loginBound struct {
+	sqldriver.Connector
+	limit time.Duration
+}
+
+// errLogin is the cause of a login that took longer than its bound.
+type errLogin time.Duration
+
+func (e errLogin) Error() string {
+	return fmt.Sprintf("no answer to the login within %s", time.Duration(e))
+}
+
+// newConnector is the driver's connector for cfg under a login bound of cfg.Timeout.
+func newConnector(cfg *driver.Config) (sqldriver.Connector, error) {
+	c, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return loginBound{Connector: c, limit: cfg.Timeout}, nil
+}
+
+// Connect implements driver.Connector.
+func (c loginBound) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	lctx, cancel := context.WithTimeoutCause(ctx, c.limit, errLogin(c.limit))
+	defer cancel()
+	conn, err := c.Connector.Connect(lctx)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("the login did not finish: %w", context.Cause(ctx))
+	case lctx.Err() != nil:
+		return nil, context.Cause(lctx)
+	}
+	return conn, err
+}
+
 // connectError says why a connection failed in one line: refused, access denied, unknown
 // database, timeout.
 func connectError(addr, db string, err error) error {
+	var el errLogin
+	if errors.As(err, &el) {
+		return fmt.Errorf("mysql: cannot connect to %s: %w", addr, err)
+	}
 	var me *driver.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {

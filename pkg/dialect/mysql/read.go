@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"fmt"
 	"regexp"
 	"strings"
@@ -27,10 +28,22 @@ import (
 // statement with a semicolon in it is a syntax error, not two statements; the text protocol's
 // client-side interpolation (interpolateParams) makes every call a single COM_QUERY.
 
-// rows are one statement's rows inside the statement's own read-only transaction.
+// The transaction is begun and ended with statements on a connection of the pool, not with
+// database/sql's Tx: its Commit and Rollback take no context, and the driver sends COMMIT and
+// ROLLBACK without a deadline, so a server that stopped answering would hold them (and the
+// rollback database/sql starts by itself when a context ends) forever. Statements on a
+// connection honour their context: the driver closes the connection when it ends.
+const (
+	beginReadOnly = "START TRANSACTION READ ONLY"
+	commit        = "COMMIT"
+)
+
+// rows are one statement's rows inside the statement's own read-only transaction, on a
+// connection taken from the pool until they are closed.
 type rows struct {
 	*sql.Rows
-	tx     *sql.Tx
+	ctx    context.Context
+	conn   *sql.Conn
 	closed bool
 }
 
@@ -38,20 +51,32 @@ type rows struct {
 // them ends the transaction. A SELECT gets the time left before ctx's deadline as a server-side
 // limit (see limited).
 func (d *DB) read(ctx context.Context, query string, args ...any) (*rows, error) {
-	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r, err := tx.QueryContext(ctx, d.limited(ctx, query), args...)
-	if err != nil {
-		tx.Rollback()
+	if _, err := conn.ExecContext(ctx, beginReadOnly); err != nil {
+		discard(conn)
 		return nil, err
 	}
-	return &rows{Rows: r, tx: tx}, nil
+	r, err := conn.QueryContext(ctx, d.limited(ctx, query), args...)
+	if err != nil {
+		discard(conn)
+		return nil, err
+	}
+	return &rows{Rows: r, ctx: ctx, conn: conn}, nil
 }
 
-// Close closes the rows and ends their transaction: COMMIT after a complete read, ROLLBACK
-// after an error (both end a read-only transaction alike). It is safe to call more than once.
+// discard closes a connection that may still be inside its transaction, rather than give it
+// back to the pool.
+func discard(conn *sql.Conn) {
+	conn.Raw(func(any) error { return sqldriver.ErrBadConn })
+	conn.Close()
+}
+
+// Close closes the rows, ends their transaction with COMMIT after a complete read, and gives the
+// connection back; after an error the connection is closed instead, which ends the
+// transaction on the server. It is safe to call more than once.
 func (r *rows) Close() error {
 	if r.closed {
 		return nil
@@ -61,11 +86,14 @@ func (r *rows) Close() error {
 	if err == nil {
 		err = r.Rows.Err()
 	}
+	if err == nil {
+		_, err = r.conn.ExecContext(r.ctx, commit)
+	}
 	if err != nil {
-		r.tx.Rollback()
+		discard(r.conn)
 		return err
 	}
-	return r.tx.Commit()
+	return r.conn.Close()
 }
 
 // row is one row of a statement that read runs when it is scanned.
@@ -123,3 +151,8 @@ func checkDSN(cfg *driver.Config) error {
 	}
 	return nil
 }
+
+var _ dialect.Pinger = (*DB)(nil)
+
+// Ping implements dialect.Pinger: COM_PING on a connection of the pool.
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }

@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -129,21 +128,28 @@ func (d *DB) PrepareWhere(ctx context.Context, t *dialect.Table, cond string) er
 	if err := checkCondition(cond); err != nil {
 		return err
 	}
-	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("mysql: check the row filter on %s: %w", t, err)
 	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf(prepareWhere, quoteTable(t), cond))
-	var me *driver.MySQLError
-	if errors.As(err, &me) {
-		return fmt.Errorf("%w: the server rejects it on %s: %v", dialect.ErrBadWhere, t, err)
+	if _, err := conn.ExecContext(ctx, beginReadOnly); err != nil {
+		discard(conn)
+		return fmt.Errorf("mysql: check the row filter on %s: %w", t, err)
+	}
+	stmt, err := conn.PrepareContext(ctx, fmt.Sprintf(prepareWhere, quoteTable(t), cond))
+	if err == nil {
+		err = stmt.Close()
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, commit)
 	}
 	if err != nil {
+		discard(conn)
+		var me *driver.MySQLError
+		if errors.As(err, &me) {
+			return fmt.Errorf("%w: the server rejects it on %s: %v", dialect.ErrBadWhere, t, err)
+		}
 		return fmt.Errorf("mysql: check the row filter on %s: %w", t, err)
 	}
-	if err := stmt.Close(); err != nil {
-		return fmt.Errorf("mysql: check the row filter on %s: %w", t, err)
-	}
-	return tx.Commit()
+	return conn.Close()
 }

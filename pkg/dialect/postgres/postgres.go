@@ -106,14 +106,28 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		maxConns = 8
 	}
 	cfg.MaxConns = int32(maxConns)
+	// connect_timeout bounds the whole of each connection's making: dial, TLS, authentication
+	// and session setup (pgconn: "ConnectTimeout restricts the whole connection process").
 	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+		cfg.ConnConfig.ConnectTimeout = dialect.LoginTimeout
 	}
 	for k, v := range sessionSettings {
 		cfg.ConnConfig.RuntimeParams[k] = v
 	}
-	cfg.ConnConfig.DialFunc = dialect.BufferedDial(&net.Dialer{KeepAlive: 5 * time.Minute})
+	cfg.ConnConfig.DialFunc = dialect.BufferedDial(dialect.Dialer())
 	addr := fmt.Sprintf("%s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	// Each login has its bound (connect_timeout); the session's first statements share another.
+	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.ConnConfig.ConnectTimeout, dialect.ErrOpenTimeout(2*cfg.ConnConfig.ConnectTimeout))
+	defer cancel()
+	connectError := func(addr, db string, err error) error {
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("postgres: cannot connect to %s: %w", addr, dialect.OpenCause(ctx, err))
+		case errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("postgres: cannot connect to %s: no answer to the login within %s", addr, cfg.ConnConfig.ConnectTimeout)
+		}
+		return connectError(addr, db, err)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)
@@ -126,7 +140,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	}
 	if err := d.readRow(ctx, currentSchema).Scan(&d.schema); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, err)
+		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, dialect.OpenCause(ctx, err))
 	}
 	d.probePushdown(ctx)
 	return d, nil
@@ -170,8 +184,22 @@ func (d *DB) Version() string { return d.version }
 // Schema implements dialect.DB.
 func (d *DB) Schema() string { return d.schema }
 
-// Close implements dialect.DB.
-func (d *DB) Close() error { d.pool.Close(); return nil }
+// closeWait is how long Close waits for the pool's connections to close.
+const closeWait = 2 * time.Second
+
+// Close implements dialect.DB. It waits for the pool to close at most closeWait: a connection
+// whose query was interrupted is closed only after a cancel request to its server, which pgx
+// gives 15s, and a server that stopped answering never answers it; that goes on in the
+// background.
+func (d *DB) Close() error {
+	done := make(chan struct{})
+	go func() { d.pool.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+	}
+	return nil
+}
 
 // Tables implements dialect.DB.
 func (d *DB) Tables(ctx context.Context) ([]string, error) {

@@ -157,3 +157,8 @@ func isServerError(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe)
 }
+
+var _ dialect.Pinger = (*DB)(nil)
+
+// Ping implements dialect.Pinger: an empty query (a comment) on a connection of the pool.
+func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
