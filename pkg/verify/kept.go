@@ -123,7 +123,7 @@ func matchKept(s, t *keptRows) (missing, extra []rowEntry, changed [][2]rowEntry
 func (j *job) listHashes(ctx context.Context, side int, r dialect.Range, kept *keptRows) error {
 	e, t, cols := j.side(side)
 	kept.reset()
-	rows, err := e.DB.(dialect.Pushdown).RowHashes(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, j.layout)
+	rows, err := j.on(e).RowHashes(ctx, dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, j.layout)
 	if err != nil {
 		return e.tableError(t, err)
 	}
