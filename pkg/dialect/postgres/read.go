@@ -143,7 +143,8 @@ func (r row) Scan(dest ...any) error {
 // quietly replaced: the user asked for it, often for a connection pooler in transaction mode,
 // for which exec mode (the extended protocol without named prepared statements) also works.
 // The other modes (cache_statement, cache_describe, describe_exec, exec) all send queries with
-// the extended protocol: one statement each.
+// the extended protocol: one statement each. (pgx's Exec without arguments uses the simple
+// protocol in every mode; this dialect execs only its own BEGIN, COMMIT and ROLLBACK.)
 func checkDSN(cfg *pgxpool.Config) error {
 	if cfg.ConnConfig.DefaultQueryExecMode == pgx.QueryExecModeSimpleProtocol {
 		return fmt.Errorf("postgres: %w: default_query_exec_mode=simple_protocol sends queries that may hold several statements; use exec (which also suits a pooler in transaction mode) or leave it out", dialect.ErrUnsafeDSN)
