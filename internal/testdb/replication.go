@@ -108,15 +108,22 @@ func startMariaDB(t testing.TB, mysqld, installDB, dir string, id int, opts ...s
 	if os.Geteuid() == 0 {
 		asRoot = []string{"--user=root"}
 	}
+	// A tmpdir of its own: a starting server removes the #sql* files it finds in its tmpdir,
+	// which, in a shared /tmp, are another server's temporary tables (concurrent installs failed
+	// with "Unknown table 'mysql.tmp_user_sys'").
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	install := exec.Command(installDB, append([]string{"--no-defaults", "--datadir=" + filepath.Join(dir, "data"),
-		"--auth-root-authentication-method=normal", "--skip-test-db"}, asRoot...)...)
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--tmpdir=" + tmp}, asRoot...)...)
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("testdb: %s: %v\n%s", installDB, err, out)
 	}
 	port := freePort(t)
 	sock := filepath.Join(dir, "s.sock")
 	args := append([]string{"--no-defaults"}, asRoot...)
-	args = append(args, "--datadir="+filepath.Join(dir, "data"), "--bind-address=127.0.0.1", "--port="+strconv.Itoa(port),
+	args = append(args, "--datadir="+filepath.Join(dir, "data"), "--tmpdir="+tmp, "--bind-address=127.0.0.1", "--port="+strconv.Itoa(port),
 		"--socket="+sock, "--pid-file="+filepath.Join(dir, "mysqld.pid"), "--server-id="+strconv.Itoa(id),
 		"--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci", "--innodb-flush-log-at-trx-commit=2",
 		"--innodb-buffer-pool-size=32M", "--skip-name-resolve")
