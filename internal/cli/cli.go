@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -50,6 +52,29 @@ func fail(err error) error {
 		return &exitError{ExitFailure, errors.New("interrupted")}
 	}
 	return &exitError{ExitFailure, err}
+}
+
+// timeoutError is the cause of a run's end at --timeout.
+type timeoutError time.Duration
+
+func (e timeoutError) Error() string { return fmt.Sprintf("--timeout %s passed", time.Duration(e)) }
+
+// withTimeout bounds the whole run, connecting included, to --timeout, if set.
+func (f compareFlags) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if f.watch.timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, f.watch.timeout, timeoutError(f.watch.timeout))
+}
+
+// failIn is fail for an error that the end of ctx may explain: a run stopped by --timeout says
+// so, whatever was under way.
+func failIn(ctx context.Context, err error) error {
+	var te timeoutError
+	if cause := context.Cause(ctx); ctx.Err() != nil && errors.As(cause, &te) && !errors.As(err, &te) {
+		err = fmt.Errorf("stopped, %w: %w", cause, err)
+	}
+	return fail(err)
 }
 
 func usage(format string, args ...any) error {
@@ -94,13 +119,40 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 	return ee.code
 }
 
-// logger logs to stderr at debug level with --verbose, else discards.
+// logger logs to stderr at debug level with --verbose, else only warnings, one line each
+// ("dbverify: ..."): a server that keeps a query waiting, replication lag that cannot be read.
 func logger(verbose bool, w io.Writer) *slog.Logger {
 	if !verbose {
-		return slog.New(slog.DiscardHandler)
+		return slog.New(lineHandler{mu: &sync.Mutex{}, w: w})
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// lineHandler writes each record of level Warn or above as one line: its message, and its err
+// attribute if it has one.
+type lineHandler struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (h lineHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h lineHandler) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			msg += ": " + a.Value.String()
+		}
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := fmt.Fprintf(h.w, "dbverify: %s\n", strings.ReplaceAll(msg, "\n", " "))
+	return err
+}
+
+func (h lineHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h lineHandler) WithGroup(string) slog.Handler      { return h }
 
 // isTerminal reports whether w is a terminal (progress bars go only there).
 func isTerminal(w io.Writer) bool {

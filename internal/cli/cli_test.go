@@ -114,6 +114,10 @@ func TestBadInput(t *testing.T) {
 		{"ignore a key column", []string{"--source", my.DSN, "--target", my.DSN, "--tables", "t", "--ignore-columns", "id"}, 2, []string{"id", "key"}},
 		{"bad mode", []string{"--source", my.DSN, "--target", my.DSN, "--mode", "fast"}, 2, []string{"--mode", "fast"}},
 		{"bad hash", []string{"--source", my.DSN, "--target", my.DSN, "--hash", "sha1"}, 2, []string{"hash", "sha1"}},
+		{"where rejected by mysql", []string{"--source", my.DSN, "--target", my.DSN, "--tables", "t", "--where", "id >"}, 2, []string{"source", "table t", "--where", "server rejects"}},
+		{"where rejected by postgres", []string{"--source", pg.DSN, "--target", pg.DSN, "--where", "nope = 1"}, 2, []string{"source", "table t", "--where", "nope"}},
+		{"where of two statements", []string{"--source", my.DSN, "--target", pg.DSN, "--where", "1=1; DELETE FROM t"}, 2, []string{"source", "--where", "semicolon"}},
+		{"where closing its parenthesis", []string{"--source", pg.DSN, "--target", my.DSN, "--where", "1=1) OR (1=1"}, 2, []string{"source", "--where", "closes a parenthesis"}},
 		{"pushdown across engines", []string{"--source", my.DSN, "--target", pg.DSN, "--tables", "t", "--mode", "pushdown"}, 2, []string{"pushdown", "target", "crcmix", "--mode auto"}},
 	}
 	_ = pgURL

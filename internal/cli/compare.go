@@ -29,6 +29,7 @@ type compareFlags struct {
 	chunkRows         int
 	chunkTime         time.Duration
 	chunkLimit        time.Duration
+	queryTimeout      time.Duration
 	maxDiffs          int
 	floatDigits       []string
 	timePrecision     []string
@@ -66,6 +67,7 @@ Examples:
   dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
   dbverify compare --source $SRC --target $TGT --mode stream
   dbverify compare --source $SRC --target $TGT --repair fix-target.sql
+  dbverify compare --source $SRC --target $TGT --timeout 2h --query-timeout 10m
 
 Modes: pushdown has each database hash its rows in SQL, so one row per chunk crosses the
 network; stream reads the rows and hashes them here. auto (the default) pushes down each side
@@ -81,6 +83,11 @@ with the source's values read again when it is written. dbverify never runs it: 
 then run it on the target (mysql ... < FILE, psql -v ON_ERROR_STOP=1 -f FILE). Tables with
 more differences than --max-diffs, without a key, or whose target has no unique index on it
 are named in the file and left out.
+
+Every wait is bounded: a login by the DSN's timeout (MySQL) or connect_timeout (PostgreSQL),
+10s by default; each query by --query-timeout (a stream: each row); the whole run by --timeout.
+A server that stops answering stops the run with one line naming the side, the table and what
+it waited for (exit 3); a wait past 10s is told on stderr as it happens.
 
 Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 		Flags: append(append(f.flagList(), f.watchFlagList(false)...),
@@ -102,7 +109,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
 		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "tables to leave out: names or glob `PATTERN`s"},
-		&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides", Destination: &f.where},
+		&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides: one expression (no ; or comment outside quotes, no parenthesis it did not open), which each server prepares first", Destination: &f.where},
 		&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always)"},
 		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
 		&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
@@ -110,7 +117,8 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crcmix (CRC32 and CRC32C of each row, mixed: MariaDB 10.8+ and Go) or pg64", Destination: &f.hash},
 		&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 		&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
-		&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},
+		&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and, once both servers answer a ping, cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},
+		&cli.DurationFlag{Name: "query-timeout", Usage: "the longest a server may stay silent (`DURATION`): no result of a query, no next row of a stream, no answer to a ping for this long stops the run, exit 3 (default 5m)", Destination: &f.queryTimeout},
 		&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
 		&cli.StringFlag{Name: "map", Usage: "target names from source names: identity, lower, upper or snake_case (OrderId -> order_id)", Destination: &f.mapCase},
 		&cli.StringSliceFlag{Name: "rename-table", Usage: "a table's target name, `SOURCE=TARGET` (repeatable)"},
@@ -136,6 +144,9 @@ func (f *compareFlags) read(c *cli.Context) error {
 	f.renameColumns = splitList(c.StringSlice("rename-column"))
 	f.floatDigits = splitList(c.StringSlice("float-digits"))
 	f.timePrecision = splitList(c.StringSlice("time-precision"))
+	if f.watch.untilClean && !c.IsSet("timeout") && c.Command.Name == "compare" {
+		f.watch.timeout = time.Hour // the gate's default bound
+	}
 	if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
 		return usage("--chunk-rows and --chunk-time exclude each other")
 	}
@@ -170,6 +181,8 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		}
 		defer pprof.StopCPUProfile()
 	}
+	ctx, cancel := f.withTimeout(ctx)
+	defer cancel()
 	src, tgt, opt, err := f.setup(ctx, stderr)
 	if err != nil {
 		return err
@@ -195,7 +208,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	rep, err := verify.Compare(ctx, src, tgt, opt)
 	bar.finish()
 	if err != nil {
-		return fail(err)
+		return failIn(ctx, err)
 	}
 	if f.output == "json" {
 		err = rep.WriteJSON(stdout)
@@ -253,6 +266,10 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--chunk-time must be positive")
 	case f.chunkLimit < 0 || f.chunkLimit > 0 && f.chunkLimit < 2*f.chunkTime:
 		err = usage("--chunk-limit must be at least twice --chunk-time (%s)", f.chunkTime)
+	case f.queryTimeout < 0:
+		err = usage("--query-timeout must not be negative")
+	case f.queryTimeout > 0 && f.chunkLimit > f.queryTimeout:
+		err = usage("--chunk-limit (%s) must not exceed --query-timeout (%s)", f.chunkLimit, f.queryTimeout)
 	case f.maxDiffs < 1:
 		err = usage("--max-diffs must be at least 1")
 	default:
@@ -271,12 +288,12 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	}
 	src, tgt, err = openBoth(ctx, f.source, f.target, f.workers+2)
 	if err != nil {
-		return nil, nil, opt, fail(err)
+		return nil, nil, opt, failIn(ctx, err)
 	}
 	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
 	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
-	opt.Mode, opt.Hash, opt.ChunkLimit = f.mode, f.hash, f.chunkLimit
+	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
 	opt.Logger = logger(f.verbose, stderr)
 	return src, tgt, opt, nil
 }

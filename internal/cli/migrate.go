@@ -451,6 +451,9 @@ type targetCheck struct {
 	resolve func() awsmig.Resources
 }
 
+// targetCheckTimeout bounds listing the target's tables when it is checked.
+const targetCheckTimeout = time.Minute
+
 // Prepare checks the target.
 func (p *targetCheck) Prepare(ctx context.Context) (string, error) {
 	s := p.spec
@@ -470,7 +473,9 @@ func (p *targetCheck) Prepare(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer e.Close()
-	tables, err := e.DB.Tables(ctx)
+	lctx, cancel := context.WithTimeout(ctx, targetCheckTimeout) // the login has its own bound
+	defer cancel()
+	tables, err := e.DB.Tables(lctx)
 	if err != nil {
 		return "", fmt.Errorf("target (%s): list tables: %w", e.DSN(), err)
 	}

@@ -37,7 +37,7 @@ func (f *compareFlags) watchFlagList(continuous bool) []cli.Flag {
 		&cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "with --until-clean: wait `DURATION` between rereads of the differing rows", Destination: &w.interval},
 		&cli.DurationFlag{Name: "settle", Value: time.Minute, Usage: "with --until-clean: a row whose source stays unchanged this long (`DURATION`, raised to the replication lag when the servers tell it) while the target still differs is drift", Destination: &w.settle},
 		&cli.DurationFlag{Name: "pending-limit", Value: 10 * time.Minute, Usage: "with --until-clean: a row whose source keeps changing this long (`DURATION`) is reported unsettled and looked at again on the next pass", Destination: &w.pendingLimit},
-		&cli.DurationFlag{Name: "timeout", Value: time.Hour, Usage: "with --until-clean: give up after `DURATION` (exit 1); 0 waits without limit", Destination: &w.timeout},
+		&cli.DurationFlag{Name: "timeout", Usage: "bound the whole run to `DURATION`: a compare still running then stops (exit 3); with --until-clean the gate gives up, exit 1 (default: none; with --until-clean 1h)", Destination: &w.timeout},
 	}
 	if continuous {
 		for _, fl := range flags {
@@ -107,13 +107,15 @@ Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
 			if err := f.read(c); err != nil {
 				return err
 			}
-			src, tgt, opt, err := f.setup(c.Context, c.App.ErrWriter)
+			ctx, cancel := f.withTimeout(c.Context)
+			defer cancel()
+			src, tgt, opt, err := f.setup(ctx, c.App.ErrWriter)
 			if err != nil {
 				return err
 			}
 			defer src.Close()
 			defer tgt.Close()
-			return runWatch(c.Context, f, src, tgt, opt, c.App.Writer)
+			return runWatch(ctx, f, src, tgt, opt, c.App.Writer)
 		},
 	}
 }
@@ -156,11 +158,6 @@ func replicationLag(src, tgt *verify.Endpoint) func(context.Context) (time.Durat
 // runWatch watches until interrupted (or --timeout, or with --until-clean a verdict), printing
 // each event as it comes.
 func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, stdout io.Writer) error {
-	if f.watch.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, f.watch.timeout, fmt.Errorf("--timeout %s passed", f.watch.timeout))
-		defer cancel()
-	}
 	wo := f.watchOptions(src, tgt, opt)
 	p := &eventPrinter{w: stdout, json: f.output == "json"}
 	wo.Events = p.print
@@ -179,7 +176,7 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 	}
 	stopped := err != nil && ctx.Err() != nil // interrupted, or --timeout
 	if err != nil && !stopped {
-		return fail(err)
+		return failIn(ctx, err)
 	}
 	if stopped && f.output == "text" {
 		fmt.Fprintf(stdout, "stopped (%s) after %d full passes\n", stopReason(ctx), res.Passes)
@@ -193,11 +190,6 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 // runGate is compare --until-clean: it watches until a full pass is clean or drift is confirmed,
 // logs each event to stderr, and prints the last pass's report and the drift on stdout.
 func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, repair *os.File, stdout, stderr io.Writer) error {
-	if f.watch.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, f.watch.timeout, fmt.Errorf("--timeout %s passed", f.watch.timeout))
-		defer cancel()
-	}
 	wo := f.watchOptions(src, tgt, opt)
 	wo.UntilClean = true
 	p := &eventPrinter{w: stderr}
@@ -205,7 +197,7 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 	res, err := verify.Watch(ctx, src, tgt, wo)
 	stopped := err != nil && ctx.Err() != nil // interrupted, or --timeout
 	if err != nil && !stopped {
-		return fail(err)
+		return failIn(ctx, err)
 	}
 	if res.Last == nil {
 		if repair != nil {

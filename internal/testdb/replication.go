@@ -9,12 +9,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -42,20 +40,10 @@ const startTimeout = 60 * time.Second
 // Resume stop and start the replica's SQL thread. MariaDB only: MySQL 8 is not packaged here.
 func MySQLReplication(t testing.TB, delay time.Duration) *Replication {
 	t.Helper()
-	mysqld, err := lookBin("mariadbd", "mysqld")
-	if err == nil {
-		var out []byte
-		if out, err = exec.Command(mysqld, "--version").CombinedOutput(); err == nil && !strings.Contains(strings.ToLower(string(out)), "mariadb") {
-			err = fmt.Errorf("%s is not MariaDB: %s", mysqld, strings.TrimSpace(string(out)))
-		}
-	}
-	installDB, err2 := lookBin("mariadb-install-db", "mysql_install_db")
-	if err = errors.Join(err, err2); err != nil {
-		unavailable(t, "mysql", fmt.Errorf("replication needs MariaDB's server binaries: %w", err))
-	}
+	mysqld, installDB := mariaDBBinaries(t, "replication")
 	dir := tempDir(t, "dbv-mariadb-repl-")
-	primary := startMariaDB(t, mysqld, installDB, filepath.Join(dir, "primary"), 1, "--log-bin=binlog", "--binlog-format=ROW")
-	replica := startMariaDB(t, mysqld, installDB, filepath.Join(dir, "replica"), 2)
+	primary := startMariaDB(t, mysqld, installDB, filepath.Join(dir, "primary"), 1, "--log-bin=binlog", "--binlog-format=ROW").URL
+	replica := startMariaDB(t, mysqld, installDB, filepath.Join(dir, "replica"), 2).URL
 
 	adm := openAdmin(t, primary)
 	mustExec(t, "primary", adm, "RESET MASTER") // the replica starts from the first event after this
@@ -90,10 +78,28 @@ func MySQLReplication(t testing.TB, delay time.Duration) *Replication {
 	}
 }
 
+// mariaDBBinaries finds MariaDB's server and mariadb-install-db, or skips the test (fails it
+// under CI); why says what needs them.
+func mariaDBBinaries(t testing.TB, why string) (mysqld, installDB string) {
+	t.Helper()
+	mysqld, err := lookBin("mariadbd", "mysqld")
+	if err == nil {
+		var out []byte
+		if out, err = exec.Command(mysqld, "--version").CombinedOutput(); err == nil && !strings.Contains(strings.ToLower(string(out)), "mariadb") {
+			err = fmt.Errorf("%s is not MariaDB: %s", mysqld, strings.TrimSpace(string(out)))
+		}
+	}
+	installDB, err2 := lookBin("mariadb-install-db", "mysql_install_db")
+	if err = errors.Join(err, err2); err != nil {
+		unavailable(t, "mysql", fmt.Errorf("%s needs MariaDB's server binaries: %w", why, err))
+	}
+	return mysqld, installDB
+}
+
 // startMariaDB initialises a data directory in dir and starts a server on a free port of
-// 127.0.0.1 with the given server id and options; it returns the server's URL (root, no
-// password, no database). The server is stopped when the test ends.
-func startMariaDB(t testing.TB, mysqld, installDB, dir string, id int, opts ...string) string {
+// 127.0.0.1 with the given server id and options; its URL is root's, without a password or a
+// database. The server is stopped when the test ends.
+func startMariaDB(t testing.TB, mysqld, installDB, dir string, id int, opts ...string) *Server {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -102,22 +108,29 @@ func startMariaDB(t testing.TB, mysqld, installDB, dir string, id int, opts ...s
 	if os.Geteuid() == 0 {
 		asRoot = []string{"--user=root"}
 	}
+	// A tmpdir of its own: a starting server removes the #sql* files it finds in its tmpdir,
+	// which, in a shared /tmp, are another server's temporary tables (concurrent installs failed
+	// with "Unknown table 'mysql.tmp_user_sys'").
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	install := exec.Command(installDB, append([]string{"--no-defaults", "--datadir=" + filepath.Join(dir, "data"),
-		"--auth-root-authentication-method=normal", "--skip-test-db"}, asRoot...)...)
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--tmpdir=" + tmp}, asRoot...)...)
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("testdb: %s: %v\n%s", installDB, err, out)
 	}
 	port := freePort(t)
 	sock := filepath.Join(dir, "s.sock")
 	args := append([]string{"--no-defaults"}, asRoot...)
-	args = append(args, "--datadir="+filepath.Join(dir, "data"), "--bind-address=127.0.0.1", "--port="+strconv.Itoa(port),
+	args = append(args, "--datadir="+filepath.Join(dir, "data"), "--tmpdir="+tmp, "--bind-address=127.0.0.1", "--port="+strconv.Itoa(port),
 		"--socket="+sock, "--pid-file="+filepath.Join(dir, "mysqld.pid"), "--server-id="+strconv.Itoa(id),
 		"--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci", "--innodb-flush-log-at-trx-commit=2",
 		"--innodb-buffer-pool-size=32M", "--skip-name-resolve")
 	args = append(args, opts...)
 	log := filepath.Join(dir, "mysqld.log")
-	stop := startProcess(t, exec.Command(mysqld, args...), log, nil, syscall.SIGTERM)
-	t.Cleanup(stop)
+	srv := startProcess(t, exec.Command(mysqld, args...), log, nil, syscall.SIGTERM)
+	srv.engine, srv.port = "mysql", port
 
 	// Over the socket root needs no password; over TCP (as dbverify connects) grant it too.
 	cfg := mysql.NewConfig()
@@ -133,7 +146,8 @@ func startMariaDB(t testing.TB, mysqld, installDB, dir string, id int, opts ...s
 	}, func() string { return tail(log) })
 	defer adm.Close()
 	mustExec(t, dir, adm, "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'", "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION")
-	return fmt.Sprintf("mysql://root@127.0.0.1:%d/", port)
+	srv.URL = fmt.Sprintf("mysql://root@127.0.0.1:%d/", port)
+	return srv
 }
 
 // PostgresLogical starts a throwaway PostgreSQL cluster with wal_level=logical and makes two
@@ -143,51 +157,10 @@ func startMariaDB(t testing.TB, mysqld, installDB, dir string, id int, opts ...s
 // Resume disable and enable the subscription.
 func PostgresLogical(t testing.TB, ddl ...string) *Replication {
 	t.Helper()
-	bin, err := pgBinDir()
-	if err != nil {
-		unavailable(t, "postgres", fmt.Errorf("logical replication needs PostgreSQL's server binaries: %w", err))
-	}
-	dir := tempDir(t, "dbv-pg-logical-")
-	data := filepath.Join(dir, "data")
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 { // PostgreSQL refuses to run as root
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			unavailable(t, "postgres", fmt.Errorf("running as root and no postgres user to run the server as: %w", err))
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	initdb.Dir = "/"
-	if out, err := initdb.CombinedOutput(); err != nil {
-		t.Fatalf("testdb: initdb: %v\n%s", err, out)
-	}
-	port := freePort(t)
-	log := filepath.Join(dir, "postgres.log")
-	server := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
-		"-c", "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "shared_buffers=32MB", "-c", "wal_receiver_status_interval=1s",
+	srv := startPostgres(t, "logical replication", "-c", "wal_level=logical", "-c", "wal_receiver_status_interval=1s",
 		// A re-enabled subscription's worker starts within this, not the default 5s.
 		"-c", "wal_retrieve_retry_interval=100ms")
-	server.Dir = "/"
-	stop := startProcess(t, server, log, cred, syscall.SIGINT) // SIGINT: fast shutdown, not waiting for sessions
-	t.Cleanup(stop)
-	base := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	waitFor(t, "PostgreSQL in "+dir, func() (bool, error) {
-		db, err := openPing("pgx", base)
-		if err != nil {
-			return false, nil
-		}
-		return true, db.Close()
-	}, func() string { return tail(log) })
-
-	src, tgt := postgresOn(t, base, "the throwaway cluster"), postgresOn(t, base, "the throwaway cluster")
+	src, tgt := srv.New(t), srv.New(t)
 	src.Exec(t, ddl...)
 	tgt.Exec(t, ddl...)
 	slot := "dbv_" + strings.TrimPrefix(tgt.Name, "dbv_")
@@ -195,7 +168,7 @@ func PostgresLogical(t testing.TB, ddl ...string) *Replication {
 	src.Exec(t, "CREATE PUBLICATION dbv_pub FOR ALL TABLES",
 		fmt.Sprintf("SELECT pg_create_logical_replication_slot('%s', 'pgoutput')", slot))
 	tgt.Exec(t, fmt.Sprintf("CREATE SUBSCRIPTION dbv_sub CONNECTION 'host=127.0.0.1 port=%d user=postgres dbname=%s' PUBLICATION dbv_pub WITH (create_slot = false, slot_name = '%s')",
-		port, src.Name, slot))
+		srv.port, src.Name, slot))
 	return &Replication{Source: src, Target: tgt,
 		Pause:  func() error { _, err := tgt.SQL.Exec("ALTER SUBSCRIPTION dbv_sub DISABLE"); return err },
 		Resume: func() error { _, err := tgt.SQL.Exec("ALTER SUBSCRIPTION dbv_sub ENABLE"); return err },
@@ -268,40 +241,6 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startProcess starts cmd with its output in log, as cred's user if not nil, in its own
-// process group; the returned function stops it (with sig, then SIGKILL after 30s) and waits.
-func startProcess(t testing.TB, cmd *exec.Cmd, log string, cred *syscall.Credential, sig syscall.Signal) func() {
-	t.Helper()
-	f, err := os.Create(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cred != nil {
-		f.Chown(int(cred.Uid), int(cred.Gid))
-	}
-	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
-	dieWithParent(cmd.SysProcAttr) // a test binary killed by -timeout leaves no server behind
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		t.Fatalf("testdb: start %s: %v", cmd.Path, err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); f.Close(); close(done) }()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			cmd.Process.Signal(sig)
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-		})
-	}
 }
 
 // waitFor polls cond until it holds, failing the test after startTimeout with what cond last

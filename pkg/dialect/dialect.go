@@ -3,7 +3,8 @@ package dialect
 import "context"
 
 // DB is an open connection pool to one database (MySQL: a schema; PostgreSQL: a database and its
-// search path), reading in read-only sessions. Implementations are safe for concurrent use.
+// search path) that only reads: each statement in a read-only transaction of its own, one
+// statement per call. Implementations are safe for concurrent use.
 type DB interface {
 	// Engine names the engine family: "mysql" or "postgres".
 	Engine() string
@@ -56,4 +57,11 @@ type Rows interface {
 	Err() error
 	// Close releases the stream; it is safe to call more than once.
 	Close()
+}
+
+// Pinger is implemented by a DB that can check that its server still answers, without reading
+// any table: the verifier asks it when a query runs past its limit, to tell a query that ran
+// long from a server that stopped answering.
+type Pinger interface {
+	Ping(ctx context.Context) error
 }

@@ -3,6 +3,6 @@
 //
 // Every SQL string lives in an engine package (dialect/mysql, dialect/postgres); nothing here
 // knows SQL. An engine turns its values into the canonical encoding of package checksum, so that
-// equal data gives equal bytes on every engine, and it reads in read-only sessions: the verifier
-// never writes to the databases it verifies.
+// equal data gives equal bytes on every engine, and it reads in read-only transactions, one
+// statement per call: the verifier never writes to the databases it verifies.
 package dialect

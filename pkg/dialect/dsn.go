@@ -27,6 +27,11 @@ var (
 // input is wrong, as opposed to a server that cannot be reached.
 var ErrMalformedDSN = errors.New("malformed DSN")
 
+// ErrUnsafeDSN is wrapped by the engines' errors for a DSN option that would let one call run
+// several statements (MySQL multiStatements, PostgreSQL's simple protocol): dbverify refuses it,
+// since one statement per call is part of what keeps its reads read-only.
+var ErrUnsafeDSN = errors.New("unsafe DSN option")
+
 // DetectEngine tells which engine a DSN is for: URLs by scheme (mysql://, mariadb://, aurora://
 // for MySQL; postgres://, postgresql:// for PostgreSQL), else the drivers' native forms.
 func DetectEngine(dsn string) (string, error) {

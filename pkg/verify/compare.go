@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,9 @@ import (
 func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkWhere(src, tgt, opt.Where); err != nil {
 		return nil, err
 	}
 	rep := &Report{
@@ -53,7 +57,7 @@ type tablePair struct{ src, tgt string }
 // those the mapping does not select, and names each on the target. A plain name must exist; a
 // pattern must match something.
 func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair, error) {
-	all, err := src.DB.Tables(ctx)
+	all, err := (bounded{src, opt.waits()}).Tables(ctx)
 	if err != nil {
 		return nil, src.errorf("", err)
 	}
@@ -130,6 +134,7 @@ type job struct {
 	srcWhere string         // the source's row filter: the user's and the mapping's (DMS filters)
 	opt      Options
 	rep      *TableReport
+	waits    waits           // the bounds of every request to the servers
 	layout   checksum.Layout // how rows are hashed, in Go and in SQL
 	push     [2]bool         // whether the source, the target hash rows in SQL (pushdown)
 	hashers  sync.Pool       // *checksum.Hasher under layout, one per worker at a time
@@ -161,19 +166,19 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 
 // newJob introspects both sides and lines their columns up.
 func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*job, error) {
-	j := &job{src: src, tgt: tgt, opt: opt}
+	j := &job{src: src, tgt: tgt, opt: opt, waits: opt.waits()}
 	// Both sides at once, neither cancelling the other: when both fail (a table missing on
 	// both), the error names the source, whichever answered first.
 	var wg sync.WaitGroup
 	var serr, terr error
 	wg.Go(func() {
-		if j.st, serr = src.DB.Table(ctx, p.src); serr != nil {
+		if j.st, serr = j.on(src).Table(ctx, p.src); serr != nil {
 			serr = src.errorf(p.src, serr)
 		}
 	})
 	wg.Go(func() {
-		if j.tt, terr = tgt.DB.Table(ctx, p.tgt); terr != nil {
-			terr = tgt.errorf(p.tgt, withNameHint(ctx, tgt, p.tgt, terr))
+		if j.tt, terr = j.on(tgt).Table(ctx, p.tgt); terr != nil {
+			terr = tgt.errorf(p.tgt, withNameHint(ctx, j.on(tgt), p.tgt, terr))
 		}
 	})
 	wg.Wait()
@@ -184,6 +189,13 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 		return nil, terr
 	}
 	if err := j.alignColumns(); err != nil {
+		return nil, err
+	}
+	j.srcWhere = opt.Where
+	if q, ok := src.DB.(mapping.Quoter); ok {
+		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
+	}
+	if err := j.prepareWhere(ctx); err != nil {
 		return nil, err
 	}
 	st := j.st
@@ -200,10 +212,6 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 		return nil, err
 	}
 	j.grouped = j.canGroup()
-	j.srcWhere = opt.Where
-	if q, ok := src.DB.(mapping.Quoter); ok {
-		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
-	}
 	if st.KeyKind == dialect.KeyNone {
 		j.rep.Note = and2("no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed", j.rep.Note)
 	}
@@ -232,11 +240,11 @@ func and(a, b string) string {
 
 // withNameHint adds to a target's "table not found" the tables whose names differ only in case,
 // the usual sign that a name mapping is missing.
-func withNameHint(ctx context.Context, tgt *Endpoint, name string, err error) error {
+func withNameHint(ctx context.Context, tgt bounded, name string, err error) error {
 	if !errors.Is(err, dialect.ErrNotFound) {
 		return err
 	}
-	all, lerr := tgt.DB.Tables(ctx)
+	all, lerr := tgt.Tables(ctx)
 	if lerr != nil {
 		return err
 	}
@@ -382,7 +390,7 @@ func (j *job) run(ctx context.Context) error {
 // back-pressure on the planning of further chunks.
 func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rowsHint int64,
 	fn func(context.Context, chunker.Chunk, chunker.Chunker) error) (chunker.Strategy, int, error) {
-	chunks, err := chunker.New(ctx, e.DB, t, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
+	chunks, err := chunker.New(ctx, j.on(e), t, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
 		Where: j.whereFor(e), RowsHint: rowsHint})
 	if err != nil {
 		return "", 0, e.tableError(t, err)
@@ -411,14 +419,14 @@ func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rows
 // exact count would cost a scan of its own: a third of a pushed-down compare of a 1M-row
 // MariaDB table), for chunk planning and progress.
 func (j *job) rowsHint(ctx context.Context) (int64, error) {
-	est, err := j.src.DB.EstimateRows(ctx, j.st)
+	est, err := j.on(j.src).EstimateRows(ctx, j.st)
 	if err != nil {
 		return 0, j.src.tableError(j.st, err)
 	}
 	if est > 100_000 {
 		return est, nil
 	}
-	n, err := j.src.DB.CountRows(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
+	n, err := j.on(j.src).CountRows(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
 	if err != nil {
 		return 0, j.src.tableError(j.st, err)
 	}
@@ -433,6 +441,12 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 // pass is the only one: chunks are digested by group (or listed) at once. Chunks too large to
 // keep are narrowed instead.
 func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
+	return j.chunkPart(ctx, c, fb, time.Now())
+}
+
+// chunkPart is chunk for c, a chunk or a part of one cut at the chunk limit; since is when the
+// whole chunk's hashing began.
+func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker, since time.Time) error {
 	start := time.Now()
 	var kept [2]*keptRows
 	if j.st.KeyKind != dialect.KeyNone {
@@ -464,22 +478,33 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 		sd, td, err = j.digests(ctx, c.Range, kept, manyDiffer)
 		return err
 	}
-	lctx, cancel := context.WithTimeout(ctx, j.opt.ChunkLimit)
+	lctx, cancel := context.WithTimeoutCause(ctx, j.opt.ChunkLimit, errChunkLimit)
 	err := hash(lctx)
 	cancel()
-	if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
-		// The chunk ran past the limit (a dense stretch of a sparse key, a busy server): cut it
-		// in two and hash the halves, so that no query runs long on a production server.
+	var stall *StallError
+	if err != nil && ctx.Err() == nil && !errors.As(err, &stall) && errors.Is(context.Cause(lctx), errChunkLimit) {
+		// The chunk ran past the limit: a dense stretch of a sparse key, a busy server, or a
+		// server that stopped answering. Both must answer a ping before the chunk is cut in
+		// two, so that no query runs long on a production server and a stopped one stops the
+		// run; and the parts of one chunk get the query timeout in all, so that a server that
+		// answers pings but not queries on this table (a lock) cannot keep them halving.
+		if err := j.alive(ctx, c.Range); err != nil {
+			return err
+		}
 		if parts, ok := j.halve(ctx, c.Range); ok {
+			if time.Since(since) > j.waits.limit {
+				return j.src.tableError(j.st, fmt.Errorf("the chunk%s is still not hashed after %s: its queries ran past --chunk-limit %s again and again; stopped",
+					rangeText(dialect.Query{Table: j.st, Range: c.Range}), j.waits.limit, j.opt.ChunkLimit))
+			}
 			j.opt.Logger.Debug("chunk ran past the limit: split", "table", j.st.String(), "range", c.Range.String(), "limit", j.opt.ChunkLimit)
 			for _, p := range parts {
-				if err := j.chunk(ctx, chunker.Chunk{Seq: c.Seq, Range: p}, fb); err != nil {
+				if err := j.chunkPart(ctx, chunker.Chunk{Seq: c.Seq, Range: p}, fb, since); err != nil {
 					return err
 				}
 			}
 			return nil
 		}
-		for _, k := range kept { // cannot be cut: hash it whole, without the limit
+		for _, k := range kept { // cannot be cut: hash it whole, under the query timeout
 			if k != nil {
 				k.reset()
 			}
@@ -535,6 +560,31 @@ func (j *job) chunk(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) er
 	return j.narrow(ctx, c.Range, sd.Rows, td.Rows, 0)
 }
 
+// alive pings both servers after a chunk ran past the limit; a server that does not answer
+// stops the run, naming what it did not answer first.
+func (j *job) alive(ctx context.Context, r dialect.Range) error {
+	var errs [2]error
+	var wg sync.WaitGroup
+	for side := range 2 {
+		wg.Go(func() {
+			e, t, _ := j.side(side)
+			var stall *StallError
+			if err := j.on(e).Ping(ctx); errors.As(err, &stall) {
+				what := "the chunk's rows query"
+				if j.push[side] {
+					what = "the chunk digest query"
+				}
+				errs[side] = e.tableError(t, &StallError{Waited: j.opt.ChunkLimit,
+					What: what + rangeText(dialect.Query{Table: t, Range: r}), Ping: stall.Waited})
+			} else if err != nil {
+				errs[side] = e.tableError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	return cmp.Or(errs[0], errs[1])
+}
+
 // halve cuts a range of a one-column integer key in two at the middle key value; an open end
 // is closed at the source's first or last key in the range. ok is false when the key is of
 // another kind or the range is too narrow to cut.
@@ -549,7 +599,7 @@ func (j *job) halve(ctx context.Context, r dialect.Range) ([2]dialect.Range, boo
 	}
 	lo, hi := r.Lo, r.Hi
 	if lo == nil || hi == nil {
-		first, last, ok, err := j.src.DB.KeyBounds(ctx, dialect.Query{Table: j.st, Range: r, Where: j.srcWhere})
+		first, last, ok, err := j.on(j.src).KeyBounds(ctx, dialect.Query{Table: j.st, Range: r, Where: j.srcWhere})
 		if err != nil || !ok {
 			return [2]dialect.Range{}, false
 		}
@@ -611,7 +661,7 @@ func (j *job) digest(ctx context.Context, side int, r dialect.Range, kept *keptR
 	// (10M rows with 1,000 scattered changes: 8.4 s against 11.1 s on PostgreSQL, 14.7 s
 	// against 15.4 s on MariaDB). The hashes are the same either way.
 	if j.push[side] && !(list && kept != nil) {
-		d, err := e.DB.(dialect.Pushdown).Digest(ctx, q, j.layout)
+		d, err := j.on(e).Digest(ctx, q, j.layout)
 		if !errors.Is(err, dialect.ErrUnhashed) {
 			if err != nil {
 				return d, e.tableError(t, err)
@@ -649,7 +699,7 @@ func (j *job) digest(ctx context.Context, side int, r dialect.Range, kept *keptR
 
 // scan reads a query's rows on one side, under the job's tolerances.
 func (j *job) scan(ctx context.Context, e *Endpoint, q dialect.Query) (dialect.Rows, error) {
-	rows, err := e.DB.Scan(ctx, q)
+	rows, err := j.on(e).Scan(ctx, q)
 	if err != nil {
 		return nil, e.tableError(q.Table, err)
 	}

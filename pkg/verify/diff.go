@@ -36,7 +36,7 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64, d
 	var parts []dialect.Range
 	lo := r.Lo
 	for len(parts) < splitParts-1 {
-		k, ok, err := e.DB.KeyAfter(ctx, dialect.Query{Table: t, Columns: t.Key, Range: dialect.Range{Lo: lo, Hi: r.Hi}, Where: j.whereFor(e)}, step)
+		k, ok, err := j.on(e).KeyAfter(ctx, dialect.Query{Table: t, Columns: t.Key, Range: dialect.Range{Lo: lo, Hi: r.Hi}, Where: j.whereFor(e)}, step)
 		if err != nil {
 			return e.tableError(t, err)
 		}
@@ -253,7 +253,7 @@ func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 	for len(keys) > 0 {
 		batch := keys[:min(len(keys), lookupBatch)]
 		keys = keys[len(batch):]
-		raw, err := e.DB.Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.whereFor(e)}, batch)
+		raw, err := j.on(e).Lookup(ctx, dialect.Query{Table: t, Columns: cols, Where: j.whereFor(e)}, batch)
 		if err != nil {
 			return e.tableError(t, err)
 		}

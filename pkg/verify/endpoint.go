@@ -48,7 +48,7 @@ func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, 
 	case dialect.Postgres:
 		db, err = postgres.Open(ctx, dsn, n)
 	}
-	if errors.Is(err, dialect.ErrMalformedDSN) {
+	if errors.Is(err, dialect.ErrMalformedDSN) || errors.Is(err, dialect.ErrUnsafeDSN) {
 		err = invalid(err)
 	}
 	if err != nil {

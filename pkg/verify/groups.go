@@ -42,7 +42,7 @@ func (j *job) canGroup() bool {
 func (j *job) groupWidth(ctx context.Context) int64 {
 	j.widthOnce.Do(func() {
 		j.width = int64(max(2, groupRows))
-		first, last, ok, err := j.src.DB.KeyBounds(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
+		first, last, ok, err := j.on(j.src).KeyBounds(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
 		if err != nil || !ok || j.rows <= 0 {
 			return
 		}
@@ -66,7 +66,7 @@ func (j *job) groupDigests(ctx context.Context, r dialect.Range, width int64) (s
 		g.Go(func() error {
 			e, t, cols := j.side(side)
 			q := dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}
-			gs, err := e.DB.(dialect.Pushdown).GroupDigests(gctx, q, j.layout, width)
+			gs, err := j.on(e).GroupDigests(gctx, q, j.layout, width)
 			if err != nil {
 				return e.tableError(t, err)
 			}

@@ -124,7 +124,7 @@ func matchKept(s, t *keptRows) (missing, extra []rowEntry, changed [][2]rowEntry
 func (j *job) listHashes(ctx context.Context, side int, r dialect.Range, kept *keptRows) error {
 	e, t, cols := j.side(side)
 	kept.reset()
-	err := j.readHashes(ctx, e.DB.(dialect.Pushdown), dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, kept)
+	err := j.readHashes(ctx, j.on(e), dialect.Query{Table: t, Columns: cols, Range: r, Where: j.whereFor(e)}, kept)
 	if errors.Is(err, dialect.ErrUnhashed) {
 		// A row too large to hash in SQL: read the range here instead, keeping the same record.
 		j.unhashed(side, err)
@@ -139,7 +139,7 @@ func (j *job) listHashes(ctx context.Context, side int, r dialect.Range, kept *k
 }
 
 // readHashes reads q's keys and row hashes, computed in SQL, into kept.
-func (j *job) readHashes(ctx context.Context, p dialect.Pushdown, q dialect.Query, kept *keptRows) error {
+func (j *job) readHashes(ctx context.Context, p bounded, q dialect.Query, kept *keptRows) error {
 	rows, err := p.RowHashes(ctx, q, j.layout)
 	if err != nil {
 		return err

@@ -21,7 +21,8 @@ type Options struct {
 	Hash          string          // the row-hash family: md5, crcmix or pg64; "" or auto picks by engine pair
 	ChunkRows     int             // fixed rows per chunk; 0 sizes chunks by ChunkTime
 	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
-	ChunkLimit    time.Duration   // a chunk hashing longer is cancelled and cut in two (integer keys); 0 means 10x ChunkTime, at least 5s
+	ChunkLimit    time.Duration   // a chunk hashing longer is cancelled and cut in two (integer keys); 0 means 10x ChunkTime, at least 5s (at most QueryTimeout)
+	QueryTimeout  time.Duration   // the longest a server may stay silent: a query's result, a stream's next row, a ping; 0 means 5m (at least ChunkLimit)
 	DiffRows      int             // a differing range is split until it holds at most this many rows; 0 means 2000
 	MaxDiffs      int             // differing rows kept per table in the report (counts are always exact); 0 means 1000
 	FloatDigits   int             // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
@@ -43,8 +44,8 @@ type Progress interface {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.Workers < 0 || o.ChunkRows < 0 || o.ChunkTime < 0 || o.DiffRows < 0 || o.MaxDiffs < 0 {
-		return o, invalid(fmt.Errorf("options: workers, chunk rows, chunk time, diff rows and max diffs must not be negative"))
+	if o.Workers < 0 || o.ChunkRows < 0 || o.ChunkTime < 0 || o.DiffRows < 0 || o.MaxDiffs < 0 || o.QueryTimeout < 0 || o.ChunkLimit < 0 {
+		return o, invalid(fmt.Errorf("options: workers, chunk rows, chunk time, chunk limit, query timeout, diff rows and max diffs must not be negative"))
 	}
 	floats := map[string]int{"": o.FloatDigits}
 	for col, d := range o.ColumnFloatDigits {
@@ -76,8 +77,14 @@ func (o Options) withDefaults() (Options, error) {
 	default:
 		return o, invalid(fmt.Errorf("options: hash %q: want auto, md5, crcmix or pg64", o.Hash))
 	}
-	if o.ChunkLimit <= 0 {
-		o.ChunkLimit = max(10*o.ChunkTime, 5*time.Second)
+	switch {
+	case o.QueryTimeout == 0:
+		o.QueryTimeout = max(defaultQueryTimeout, o.ChunkLimit)
+	case o.ChunkLimit > o.QueryTimeout:
+		return o, invalid(fmt.Errorf("options: the chunk limit (%s) must not exceed the query timeout (%s)", o.ChunkLimit, o.QueryTimeout))
+	}
+	if o.ChunkLimit == 0 {
+		o.ChunkLimit = min(max(10*o.ChunkTime, 5*time.Second), o.QueryTimeout)
 	}
 	if o.Workers == 0 {
 		o.Workers = 4

@@ -162,7 +162,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 	}
 	t.name = j.tt.String()
 	if ref, ok := tgt.DB.(dialect.Referencer); ok {
-		if t.refs, err = ref.References(ctx, j.tt); err != nil {
+		if t.refs, err = j.on(tgt).References(ctx, ref, j.tt); err != nil {
 			return nil, tgt.tableError(j.tt, err)
 		}
 	}
@@ -181,7 +181,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 	for len(keys) > 0 {
 		batch := keys[:min(len(keys), lookupBatch)]
 		keys = keys[len(batch):]
-		rows, err := src.DB.Lookup(ctx, dialect.Query{Table: j.st, Columns: j.scols, Where: j.whereFor(src)}, batch)
+		rows, err := j.on(src).Lookup(ctx, dialect.Query{Table: j.st, Columns: j.scols, Where: j.whereFor(src)}, batch)
 		if err != nil {
 			return nil, src.tableError(j.st, err)
 		}

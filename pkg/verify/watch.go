@@ -448,7 +448,9 @@ func (w *watcher) lag(ctx context.Context) (time.Duration, bool) {
 	if w.opt.Lag == nil {
 		return 0, false
 	}
-	lag, ok, err := w.opt.Lag(ctx)
+	lctx, cancel := context.WithTimeout(ctx, w.opt.Options.waits().limit)
+	defer cancel()
+	lag, ok, err := w.opt.Lag(lctx)
 	if err != nil || !ok {
 		if err != nil && w.opt.Logger != nil {
 			w.opt.Logger.Warn("replication lag unknown", "err", err)

@@ -83,6 +83,7 @@ func Run(t *testing.T, h Harness) {
 		{"Lookup", s.lookup},
 		{"BigInts", s.bigInts},
 		{"Errors", s.errors},
+		{"Where", s.where},
 		{"Rows", s.rows},
 		{"Concurrent", s.concurrent},
 	}
@@ -970,6 +971,46 @@ func (e *env) checkBig(t *testing.T, tb *dialect.Table, vals []string) {
 	e.checkRange(t, q, nil)
 	e.checkKeyAfter(t, q, 1, "")
 	e.checkWalks(t, tb, "", n)
+}
+
+// where checks the row filter checks every dialect makes before its SQL uses a condition: a
+// condition that is not one expression is refused without the server, one the server cannot
+// run is refused by its prepare; both wrap ErrBadWhere. A valid condition reads as before.
+func (s *suite) where(t *testing.T, e *env) {
+	wc, ok := e.db.(dialect.WhereChecker)
+	if !ok {
+		t.Fatal("the dialect does not check row filters (dialect.WhereChecker)")
+	}
+	if _, ok := e.db.(dialect.Pinger); !ok {
+		t.Error("the dialect cannot be pinged (dialect.Pinger)")
+	}
+	tb := e.intTable(t, "wtab", 5)
+	for _, bad := range []string{
+		"1=1); DELETE FROM wtab; SELECT (1",
+		"1=1) OR (1=1",
+		"id > 0; DELETE FROM wtab",
+		"id > 0 -- )",
+		"id > 0 /* ) */",
+		"id = 'unterminated",
+		"(id > 0",
+	} {
+		if err := wc.CheckWhere(bad); !errors.Is(err, dialect.ErrBadWhere) {
+			t.Errorf("CheckWhere(%q) = %v, want ErrBadWhere", bad, err)
+		}
+		if err := wc.PrepareWhere(t.Context(), tb, bad); !errors.Is(err, dialect.ErrBadWhere) {
+			t.Errorf("PrepareWhere(%q) = %v, want ErrBadWhere", bad, err)
+		}
+	}
+	if err := wc.PrepareWhere(t.Context(), tb, "no_such_column = 1"); !errors.Is(err, dialect.ErrBadWhere) {
+		t.Errorf("PrepareWhere(unknown column) = %v, want ErrBadWhere", err)
+	}
+	good := "id > 1 AND (id < 5 OR v = 7) AND 'a;)' <> '--'"
+	if err := wc.PrepareWhere(t.Context(), tb, good); err != nil {
+		t.Errorf("PrepareWhere(%q) = %v", good, err)
+	}
+	if n, err := e.db.CountRows(t.Context(), dialect.Query{Table: tb, Where: good}); err != nil || n != 3 {
+		t.Errorf("CountRows(%q) = %d, %v; want 3", good, n, err)
+	}
 }
 
 func (s *suite) errors(t *testing.T, e *env) {

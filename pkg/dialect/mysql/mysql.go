@@ -1,13 +1,15 @@
 // Package mysql is the MySQL dialect: MySQL 5.7 and 8, MariaDB and Aurora MySQL.
 //
 // It reads over the text protocol (client-side parameter interpolation, no prepared statements),
-// so every value arrives as the server's text and is put into canonical form here. Sessions are
-// read-only and pinned to UTC, so TIMESTAMP columns read the same whatever the server's zone.
+// so every value arrives as the server's text and is put into canonical form here. Every statement
+// runs in a read-only transaction of its own (read.go); sessions are pinned to UTC, so TIMESTAMP
+// columns read the same whatever the server's zone.
 package mysql
 
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
@@ -96,25 +98,31 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDSN(cfg); err != nil {
+		return nil, err
+	}
 	if maxConns <= 0 {
 		maxConns = 8
 	}
 	cfg.InterpolateParams = true // text protocol: canonical forms are built from the server's text
 	cfg.ParseTime = false
 	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
+		cfg.Timeout = dialect.LoginTimeout
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	cfg.DialFunc = dialect.BufferedDial(&net.Dialer{KeepAlive: 30 * time.Second})
+	cfg.DialFunc = dialect.BufferedDial(dialect.Dialer())
 	where := cfg.Addr
+	// Each login has its bound (loginBound); the session's first statements share another.
+	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.Timeout, dialect.ErrOpenTimeout(2*cfg.Timeout))
+	defer cancel()
 
 	// A first connection learns the flavour, which names the read-only variable.
 	version, err := probeVersion(ctx, cfg)
 	if err != nil {
-		return nil, connectError(where, cfg.DBName, err)
+		return nil, connectError(where, cfg.DBName, dialect.OpenCause(ctx, err))
 	}
 	mariadb := strings.Contains(strings.ToLower(version), "mariadb")
 	if mariadb || versionBefore(version, 5, 7, 20) {
@@ -122,7 +130,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	} else {
 		cfg.Params["transaction_read_only"] = "1"
 	}
-	conn, err := driver.NewConnector(cfg)
+	conn, err := newConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %s: %w", where, err)
 	}
@@ -133,8 +141,11 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	d.SQLReader = dialect.SQLReader{Engine: dialect.MySQL, Syntax: syntax{}, Run: d.query}
 	if d.schema == "" {
 		var s sql.NullString
-		if err := db.QueryRowContext(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
+		if err := d.readRow(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
 			db.Close()
+			if err != nil && ctx.Err() != nil {
+				return nil, connectError(where, cfg.DBName, dialect.OpenCause(ctx, err))
+			}
 			return nil, fmt.Errorf("mysql: %s: the DSN names no database", where)
 		}
 		d.schema = s.String
@@ -144,20 +155,66 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 }
 
 func probeVersion(ctx context.Context, cfg *driver.Config) (string, error) {
-	conn, err := driver.NewConnector(cfg)
+	conn, err := newConnector(cfg)
 	if err != nil {
 		return "", err
 	}
 	db := sql.OpenDB(conn)
 	defer db.Close()
+	d := &DB{db: db}
 	var v string
-	err = db.QueryRowContext(ctx, versionQuery).Scan(&v)
+	err = d.readRow(ctx, versionQuery).Scan(&v)
 	return v, err
+}
+
+// loginBound is a connector whose every connection, the pool's later ones too, must be made and
+// logged in within limit. The driver bounds the dial with its timeout parameter (cfg.Timeout),
+// not the handshake that follows: a server that accepts a connection and never sends its
+// greeting would hold the caller as long as its context allows, the pool's own opener forever.
+// The driver watches the context it is given until the login is done, and no longer.
+type loginBound struct {
+	sqldriver.Connector
+	limit time.Duration
+}
+
+// errLogin is the cause of a login that took longer than its bound.
+type errLogin time.Duration
+
+func (e errLogin) Error() string {
+	return fmt.Sprintf("no answer to the login within %s", time.Duration(e))
+}
+
+// newConnector is the driver's connector for cfg under a login bound of cfg.Timeout.
+func newConnector(cfg *driver.Config) (sqldriver.Connector, error) {
+	c, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return loginBound{Connector: c, limit: cfg.Timeout}, nil
+}
+
+// Connect implements driver.Connector.
+func (c loginBound) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	lctx, cancel := context.WithTimeoutCause(ctx, c.limit, errLogin(c.limit))
+	defer cancel()
+	conn, err := c.Connector.Connect(lctx)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("the login did not finish: %w", context.Cause(ctx))
+	case lctx.Err() != nil:
+		return nil, context.Cause(lctx)
+	}
+	return conn, err
 }
 
 // connectError says why a connection failed in one line: refused, access denied, unknown
 // database, timeout.
 func connectError(addr, db string, err error) error {
+	var el errLogin
+	if errors.As(err, &el) {
+		return fmt.Errorf("mysql: cannot connect to %s: %w", addr, err)
+	}
 	var me *driver.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {
@@ -208,7 +265,7 @@ func (d *DB) Close() error { return d.db.Close() }
 
 // Tables implements dialect.DB.
 func (d *DB) Tables(ctx context.Context) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, listTables, d.schema)
+	rows, err := d.read(ctx, listTables, d.schema)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: list tables of %s: %w", d.schema, err)
 	}
@@ -229,11 +286,11 @@ func (d *DB) Tables(ctx context.Context) ([]string, error) {
 func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 	schema := d.schema
 	var kind string
-	err := d.db.QueryRowContext(ctx, tableExists, schema, name).Scan(&kind)
+	err := d.readRow(ctx, tableExists, schema, name).Scan(&kind)
 	if s, n, ok := strings.Cut(name, "."); ok && errors.Is(err, sql.ErrNoRows) {
 		// Not a table of the default schema whose name holds a dot: schema.table.
 		schema, name = s, n
-		err = d.db.QueryRowContext(ctx, tableExists, schema, name).Scan(&kind)
+		err = d.readRow(ctx, tableExists, schema, name).Scan(&kind)
 	}
 	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone}
 	if errors.Is(err, sql.ErrNoRows) {
@@ -252,7 +309,7 @@ func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 }
 
 func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
-	rows, err := d.db.QueryContext(ctx, listColumns, t.Schema, t.Name)
+	rows, err := d.read(ctx, listColumns, t.Schema, t.Name)
 	if err != nil {
 		return fmt.Errorf("mysql: columns of %s: %w", t, err)
 	}
@@ -268,7 +325,8 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
 		c.Class, c.PadChar = classify(strings.ToLower(dataType), strings.ToLower(colType))
 		t.Columns = append(t.Columns, c)
 	}
-	if err := rows.Err(); err != nil {
+	// Closed before the next statement: its transaction holds a connection of the pool.
+	if err := rows.Close(); err != nil {
 		return fmt.Errorf("mysql: columns of %s: %w", t, err)
 	}
 	if d.mariadb {
@@ -280,7 +338,7 @@ func (d *DB) readColumns(ctx context.Context, t *dialect.Table) error {
 // readJSONChecks gives MariaDB's JSON columns (text with a json_valid check) the JSON class, so
 // that they compare with another engine's JSON columns.
 func (d *DB) readJSONChecks(ctx context.Context, t *dialect.Table) error {
-	rows, err := d.db.QueryContext(ctx, jsonChecks, t.Schema, t.Name)
+	rows, err := d.read(ctx, jsonChecks, t.Schema, t.Name)
 	if err != nil {
 		return fmt.Errorf("mysql: check constraints of %s: %w", t, err)
 	}
@@ -350,7 +408,7 @@ func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
 	case !d.mariadb && !versionBefore(d.version, 8, 0, 0):
 		usable = usableIndexMySQL
 	}
-	rows, err := d.db.QueryContext(ctx, fmt.Sprintf(listUniqueIndexes, usable), t.Schema, t.Name)
+	rows, err := d.read(ctx, fmt.Sprintf(listUniqueIndexes, usable), t.Schema, t.Name)
 	if err != nil {
 		return fmt.Errorf("mysql: indexes of %s: %w", t, err)
 	}
@@ -407,7 +465,7 @@ func (d *DB) readKey(ctx context.Context, t *dialect.Table) error {
 // EstimateRows implements dialect.DB.
 func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) {
 	var n int64
-	if err := d.db.QueryRowContext(ctx, tableRows, t.Schema, t.Name).Scan(&n); err != nil {
+	if err := d.readRow(ctx, tableRows, t.Schema, t.Name).Scan(&n); err != nil {
 		return 0, fmt.Errorf("mysql: row estimate of %s: %w", t, err)
 	}
 	return n, nil
@@ -417,7 +475,7 @@ func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) 
 func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
 	pred, args := rangePredicate(q)
 	var n int64
-	if err := d.db.QueryRowContext(ctx, fmt.Sprintf(countRows, quoteTable(q.Table), pred), args...).Scan(&n); err != nil {
+	if err := d.readRow(ctx, fmt.Sprintf(countRows, quoteTable(q.Table), pred), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("mysql: count rows of %s: %w", q.Table, err)
 	}
 	return n, nil
@@ -432,7 +490,7 @@ func indexHint(t *dialect.Table) string {
 }
 
 func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (dialect.Rows, error) {
-	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: read %s: %w", t, err)
 	}

@@ -46,7 +46,7 @@ func (d *DB) probePushdown(ctx context.Context) {
 	} else {
 		d.families = []checksum.Family{checksum.MD5}
 	}
-	if err := d.db.QueryRowContext(ctx, maxPacketQuery).Scan(&d.maxPacket); err != nil {
+	if err := d.readRow(ctx, maxPacketQuery).Scan(&d.maxPacket); err != nil {
 		d.maxPacket = 0 // unknown: count hashed rows always
 	}
 	d.sharedVar, d.groupSharedVar = true, true
@@ -74,7 +74,7 @@ func (d *DB) probeShared(ctx context.Context, fam checksum.Family, grouped bool)
 		}
 		var out []string
 		for _, q := range queries {
-			rows, err := d.db.QueryContext(ctx, q)
+			rows, err := d.read(ctx, q)
 			if err != nil {
 				return nil, false
 			}
@@ -330,7 +330,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 	pred, args := rangePredicate(q)
 	query := fmt.Sprintf(digestQuery, h.mark, h.sum, h.xor, quoteTable(q.Table), pred)
 	var count, hashed, sum, xor sql.RawBytes
-	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return checksum.Digest{}, fmt.Errorf("mysql: digest %s: %w", q.Table, err)
 	}
@@ -376,7 +376,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 	}
 	pred, args := rangePredicate(q)
 	query := fmt.Sprintf(groupQuery, quote(key.Name), width, h.mark, h.sum, h.xor, quoteTable(q.Table), pred)
-	rows, err := d.db.QueryContext(ctx, d.limited(ctx, query), args...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
 	}

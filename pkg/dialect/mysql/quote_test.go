@@ -35,3 +35,15 @@ func TestQuoteStringSQLModes(t *testing.T) {
 		d.Close()
 	}
 }
+
+// FuzzQuoteString: every quoted literal is one expression to the row filter check.
+func FuzzQuoteString(f *testing.F) {
+	for _, s := range []string{"", "a", "it's", `a\b`, `\'`, "\x00", ");--", "\"`"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if err := checkCondition("s = " + (*DB)(nil).QuoteString(v)); err != nil {
+			t.Fatalf("QuoteString(%q): %v", v, err)
+		}
+	})
+}

@@ -19,7 +19,7 @@ var (
 
 // References implements dialect.Referencer.
 func (d *DB) References(ctx context.Context, t *dialect.Table) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE
+	rows, err := d.read(ctx, `SELECT DISTINCT REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE
 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL`, t.Schema, t.Name)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)

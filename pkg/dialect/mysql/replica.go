@@ -23,10 +23,10 @@ var _ dialect.Lagger = (*DB)(nil)
 // privilege (MariaDB 10.5+: SLAVE MONITOR) give ok=false. Aurora MySQL and RDS report binlog
 // replicas the same way; AWS DMS is not seen here.
 func (d *DB) ReplicaLag(ctx context.Context) (time.Duration, bool, error) {
-	rows, err := d.db.QueryContext(ctx, "SHOW REPLICA STATUS")
+	rows, err := d.read(ctx, "SHOW REPLICA STATUS")
 	var me *driver.MySQLError
 	if errors.As(err, &me) && me.Number == 1064 { // MySQL before 8.0.22, MariaDB before 10.5.1
-		rows, err = d.db.QueryContext(ctx, "SHOW SLAVE STATUS")
+		rows, err = d.read(ctx, "SHOW SLAVE STATUS")
 	}
 	if errors.As(err, &me) && (me.Number == 1227 || me.Number == 1142) { // no privilege
 		return 0, false, nil

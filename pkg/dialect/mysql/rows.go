@@ -10,7 +10,7 @@ import (
 
 // rowStream reads rows as raw text and puts each value into canonical form.
 type rowStream struct {
-	rows  *sql.Rows
+	rows  *rows
 	t     *dialect.Table
 	enc   *dialect.RowEncoder
 	raw   []sql.RawBytes
@@ -21,7 +21,7 @@ type rowStream struct {
 	close bool
 }
 
-func newRowStream(t *dialect.Table, idx []int, rows *sql.Rows) *rowStream {
+func newRowStream(t *dialect.Table, idx []int, rows *rows) *rowStream {
 	s := &rowStream{rows: rows, t: t, enc: dialect.NewRowEncoder(t, idx, appendCanonical),
 		raw: make([]sql.RawBytes, len(idx)), vals: make([][]byte, len(idx)), dest: make([]any, len(idx))}
 	for i := range s.raw {
@@ -70,6 +70,8 @@ func (s *rowStream) Err() error { return s.err }
 func (s *rowStream) Close() {
 	if !s.close {
 		s.close = true
-		s.rows.Close()
+		if err := s.rows.Close(); err != nil && s.err == nil {
+			s.err = fmt.Errorf("mysql: read %s: %w", s.t, err)
+		}
 	}
 }

@@ -1,8 +1,9 @@
 // Package postgres is the PostgreSQL dialect (12 and later), over pgx.
 //
 // Results are requested in text format, so every value arrives as the server's text and is put
-// into canonical form here. Sessions are read-only, pinned to UTC, ISO dates, hex bytea and
-// shortest round-trip floats, whatever the server's or the role's defaults.
+// into canonical form here. Every statement runs in a read-only transaction of its own (read.go);
+// sessions are pinned to UTC, ISO dates, hex bytea and shortest round-trip floats, whatever the
+// server's or the role's defaults.
 package postgres
 
 import (
@@ -98,31 +99,48 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDSN(cfg); err != nil {
+		return nil, err
+	}
 	if maxConns <= 0 {
 		maxConns = 8
 	}
 	cfg.MaxConns = int32(maxConns)
+	// connect_timeout bounds the whole of each connection's making: dial, TLS, authentication
+	// and session setup (pgconn: "ConnectTimeout restricts the whole connection process").
 	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+		cfg.ConnConfig.ConnectTimeout = dialect.LoginTimeout
 	}
 	for k, v := range sessionSettings {
 		cfg.ConnConfig.RuntimeParams[k] = v
 	}
-	cfg.ConnConfig.DialFunc = dialect.BufferedDial(&net.Dialer{KeepAlive: 5 * time.Minute})
+	cfg.ConnConfig.DialFunc = dialect.BufferedDial(dialect.Dialer())
 	addr := fmt.Sprintf("%s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	// Each login has its bound (connect_timeout); the session's first statements share another.
+	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.ConnConfig.ConnectTimeout, dialect.ErrOpenTimeout(2*cfg.ConnConfig.ConnectTimeout))
+	defer cancel()
+	connectError := func(addr, db string, err error) error {
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("postgres: cannot connect to %s: %w", addr, dialect.OpenCause(ctx, err))
+		case errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("postgres: cannot connect to %s: no answer to the login within %s", addr, cfg.ConnConfig.ConnectTimeout)
+		}
+		return connectError(addr, db, err)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)
 	}
 	d := &DB{pool: pool, addr: addr}
 	d.SQLReader = dialect.SQLReader{Engine: dialect.Postgres, Syntax: syntax{}, Run: d.query}
-	if err := pool.QueryRow(ctx, versionQuery).Scan(&d.version); err != nil {
+	if err := d.readRow(ctx, versionQuery).Scan(&d.version); err != nil {
 		pool.Close()
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)
 	}
-	if err := pool.QueryRow(ctx, currentSchema).Scan(&d.schema); err != nil {
+	if err := d.readRow(ctx, currentSchema).Scan(&d.schema); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, err)
+		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, dialect.OpenCause(ctx, err))
 	}
 	d.probePushdown(ctx)
 	return d, nil
@@ -166,12 +184,26 @@ func (d *DB) Version() string { return d.version }
 // Schema implements dialect.DB.
 func (d *DB) Schema() string { return d.schema }
 
-// Close implements dialect.DB.
-func (d *DB) Close() error { d.pool.Close(); return nil }
+// closeWait is how long Close waits for the pool's connections to close.
+const closeWait = 2 * time.Second
+
+// Close implements dialect.DB. It waits for the pool to close at most closeWait: a connection
+// whose query was interrupted is closed only after a cancel request to its server, which pgx
+// gives 15s, and a server that stopped answering never answers it; that goes on in the
+// background.
+func (d *DB) Close() error {
+	done := make(chan struct{})
+	go func() { d.pool.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+	}
+	return nil
+}
 
 // Tables implements dialect.DB.
 func (d *DB) Tables(ctx context.Context) ([]string, error) {
-	rows, err := d.pool.Query(ctx, listTables, d.schema)
+	rows, err := d.read(ctx, listTables, d.schema)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list tables of %s: %w", d.schema, err)
 	}
@@ -187,11 +219,11 @@ func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 	schema := d.schema
 	var oid uint32
 	var own bool
-	err := d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid, &own)
+	err := d.readRow(ctx, tableOID, schema, name).Scan(&oid, &own)
 	if s, n, ok := strings.Cut(name, "."); ok && errors.Is(err, pgx.ErrNoRows) {
 		// Not a table of the default schema whose name holds a dot: schema.table.
 		schema, name = s, n
-		err = d.pool.QueryRow(ctx, tableOID, schema, name).Scan(&oid, &own)
+		err = d.readRow(ctx, tableOID, schema, name).Scan(&oid, &own)
 	}
 	t := &dialect.Table{Schema: schema, Name: name, KeyKind: dialect.KeyNone, OwnRowsOnly: own}
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -211,7 +243,7 @@ func (d *DB) Table(ctx context.Context, name string) (*dialect.Table, error) {
 }
 
 func (d *DB) readColumns(ctx context.Context, t *dialect.Table, oid uint32) (map[int]int, error) {
-	rows, err := d.pool.Query(ctx, listColumns, oid)
+	rows, err := d.read(ctx, listColumns, oid)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: columns of %s: %w", t, err)
 	}
@@ -277,7 +309,7 @@ func classify(typname, typtype string) (dialect.Class, bool) {
 }
 
 func (d *DB) readKey(ctx context.Context, t *dialect.Table, oid uint32, attnums map[int]int) error {
-	rows, err := d.pool.Query(ctx, listUniqueIndexes, oid)
+	rows, err := d.read(ctx, listUniqueIndexes, oid)
 	if err != nil {
 		return fmt.Errorf("postgres: indexes of %s: %w", t, err)
 	}
@@ -324,7 +356,7 @@ func indexColumns(t *dialect.Table, indkey string, attnums map[int]int) ([]int, 
 // EstimateRows implements dialect.DB.
 func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) {
 	var n int64
-	err := d.pool.QueryRow(ctx, tableRows, quoteTable(t)).Scan(&n)
+	err := d.readRow(ctx, tableRows, quoteTable(t)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: row estimate of %s: %w", t, err)
 	}
@@ -335,7 +367,7 @@ func (d *DB) EstimateRows(ctx context.Context, t *dialect.Table) (int64, error) 
 func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
 	pred, args := rangePredicate(q)
 	var n int64
-	if err := d.pool.QueryRow(ctx, fmt.Sprintf(countRows, fromTable(q.Table), pred), args...).Scan(&n); err != nil {
+	if err := d.readRow(ctx, fmt.Sprintf(countRows, fromTable(q.Table), pred), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgres: count rows of %s: %w", q.Table, err)
 	}
 	return n, nil
@@ -345,7 +377,7 @@ func (d *DB) CountRows(ctx context.Context, q dialect.Query) (int64, error) {
 var textResults = pgx.QueryResultFormats{pgx.TextFormatCode}
 
 func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query string, args []any) (dialect.Rows, error) {
-	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read %s: %w", t, err)
 	}

@@ -151,8 +151,12 @@ func (syntax) KeyWalk(q dialect.Query, desc bool, offset int) (string, []any) {
 // QuoteIdent quotes an identifier, for conditions built outside this package.
 func (d *DB) QuoteIdent(name string) string { return quote(name) }
 
-// QuoteString quotes a string literal for PostgreSQL (standard_conforming_strings: only quotes
-// are doubled).
+// QuoteString quotes a string literal for PostgreSQL so that it reads the same whatever
+// standard_conforming_strings says: quotes are doubled, and a value holding a backslash is
+// written as an escape string (E'...'), in which backslashes are always escapes and are doubled.
 func (d *DB) QuoteString(s string) string {
+	if strings.Contains(s, `\`) {
+		return "E'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

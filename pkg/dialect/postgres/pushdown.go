@@ -40,7 +40,7 @@ FROM (SELECT %[1]s::int8 / %[2]d AS g, md5(%[3]s) AS m FROM %[4]s WHERE %[5]s OF
 func (d *DB) probePushdown(ctx context.Context) {
 	var version int
 	var encoding string
-	if err := d.pool.QueryRow(ctx, probePushdown).Scan(&version, &encoding); err != nil {
+	if err := d.readRow(ctx, probePushdown).Scan(&version, &encoding); err != nil {
 		return
 	}
 	d.trimScale = version >= 130000
@@ -164,7 +164,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 	}
 	pred, args := rangePredicate(q)
 	query := fmt.Sprintf(tmpl, text, fromTable(q.Table), pred)
-	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return checksum.Digest{}, hashError("digest", q.Table, err)
 	}
@@ -229,7 +229,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 	}
 	pred, args := rangePredicate(q)
 	query := fmt.Sprintf(tmpl, quote(key.Name), width, text, fromTable(q.Table), pred)
-	rows, err := d.pool.Query(ctx, query, append([]any{textResults}, args...)...)
+	rows, err := d.read(ctx, query, args...)
 	if err != nil {
 		return nil, hashError("group digests", q.Table, err)
 	}

@@ -19,7 +19,7 @@ var (
 
 // References implements dialect.Referencer.
 func (d *DB) References(ctx context.Context, t *dialect.Table) ([]string, error) {
-	rows, err := d.pool.Query(ctx, `SELECT DISTINCT n.nspname, c.relname FROM pg_catalog.pg_constraint k
+	rows, err := d.read(ctx, `SELECT DISTINCT n.nspname, c.relname FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.confrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE k.contype = 'f' AND k.conrelid = to_regclass($1)`, quoteTable(t))
 	if err != nil {

@@ -26,7 +26,7 @@ END`
 // pg_monitor role another user's WAL senders hide their state and lag: ok is false then.
 func (d *DB) ReplicaLag(ctx context.Context) (time.Duration, bool, error) {
 	var secs *float64
-	if err := d.pool.QueryRow(ctx, replicaLag).Scan(&secs); err != nil {
+	if err := d.readRow(ctx, replicaLag).Scan(&secs); err != nil {
 		return 0, false, fmt.Errorf("replication lag: %w", err)
 	}
 	if secs == nil {
