@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"sync"
 	"syscall"
 )
 
@@ -29,13 +30,20 @@ func BufferedDial(d *net.Dialer) func(ctx context.Context, network, addr string)
 	}
 }
 
-// bufferedConn is a connection whose reads go through a buffer.
+// bufferedConn is a connection whose reads go through a buffer. A net.Conn may be read from
+// several goroutines at once, and drivers do (pgx drains a connection it closes while its
+// background reader may still read); a bufio.Reader may not, so reads take turns.
 type bufferedConn struct {
 	net.Conn
-	r *bufio.Reader
+	mu sync.Mutex
+	r  *bufio.Reader
 }
 
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *bufferedConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.r.Read(p)
+}
 
 // bufferedSysConn is a buffered connection over a socket. It passes the socket on: the MySQL
 // driver reads a pooled connection's socket before reusing it, to find one the server closed
