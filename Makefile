@@ -20,8 +20,11 @@ FIND_GO := find . \( -path ./vendor -o -path '*/testdata' -o -path './.*' \) -pr
 build:
 	$(GO) build -o $(BIN) ./cmd/dbverify
 
+# The suite runs with the race detector, then again without it the tests that move values of
+# tens of megabytes (they skip under -race, where they take ten times as long).
 test:
-	./scripts/with-dbs $(GO) test -race -count=1 ./...
+	./scripts/with-dbs sh -c '$(GO) test -race -count=1 -timeout 30m ./... && $(GO) test -count=1 -timeout 30m -run "^TestLargeValues$$" ./pkg/verify/'
+
 
 test-short:
 	$(GO) test -short ./...
