@@ -14,8 +14,8 @@ import (
 const (
 	StepKMSKey   = "kms-key"        // the KMS key is enabled, symmetric and in the copy's region
 	StepSnapshot = "snapshot"       // a snapshot of the source (or the named one) is available
-	StepCopy     = "copy"           // an encrypted copy of it, in the target's region
-	StepRestore  = "restore"        // the target restored from the encrypted copy
+	StepCopy     = "copy"           // an encrypted copy of it (Aurora: a copy in the target's region, cross-region only)
+	StepRestore  = "restore"        // the target restored from it, encrypted
 	StepPrepare  = "prepare-target" // the injected Preparer readies the target for the full load
 	StepTask     = "dms-task"       // the DMS task (full load + CDC) exists and runs
 	StepSync     = "wait-sync"      // the full load finished and the CDC lag is under the threshold
@@ -177,10 +177,15 @@ type stepDef struct {
 	run     func(ctx context.Context, r *Runner) (note string, err error)
 }
 
-// stepsFor lists the spec's steps in order: the DMS steps only with a dms section, the cutover
-// only with a dns section.
+// stepsFor lists the spec's steps in order: the copy only when there is something to copy (not
+// for an Aurora cluster in its own region, which the restore encrypts), the DMS steps only with
+// a dms section, the cutover only with a dns section.
 func stepsFor(s *Spec) []*stepDef {
-	steps := []*stepDef{kmsKeyStep, snapshotStep, copyStep, restoreStep, prepareStep}
+	steps := []*stepDef{kmsKeyStep, snapshotStep}
+	if s.copiesSnapshot() {
+		steps = append(steps, copyStep)
+	}
+	steps = append(steps, restoreStep, prepareStep)
 	if s.DMS != nil {
 		steps = append(steps, taskStep, syncStep)
 	}

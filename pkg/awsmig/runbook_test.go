@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{cloud: c, dir: t.TempDir(), vars: map[string]string{
 		"Region": region, "TargetRegion": region, "Key": "alias/orders", "KeyARN": keyARN, "Rep": rep, "Zone": zone,
 		"SrcEP": awsmigtest.EndpointARN(region, "src"), "TgtEP": awsmigtest.EndpointARN(region, "tgt"),
-		"SyncTimeout": "2s", "Extra": "",
+		"SyncTimeout": "2s", "Extra": "", "Source": "  instance: orders", "Target": "",
 	}}
 }
 
@@ -50,11 +51,12 @@ func newFixture(t *testing.T) *fixture {
 const specTmpl = `name: orders-enc
 region: {{.Region}}
 source:
-  instance: orders
+{{.Source}}
 target:
   region: {{.TargetRegion}}
   instance: orders-enc
   kms_key: {{.Key}}
+{{.Target}}
 dms:
   replication_instance_arn: {{.Rep}}
   source_endpoint_arn: {{.SrcEP}}
@@ -135,15 +137,86 @@ func (f *fixture) state(t *testing.T) *awsmig.State {
 	return st
 }
 
-// mutating are the calls that create or change something.
-var mutating = []string{"CreateDBSnapshot", "CopyDBSnapshot", "RestoreDBInstanceFromDBSnapshot", "CreateReplicationTask", "StartReplicationTask", "ChangeResourceRecordSets"}
-
-func mutations(c *awsmigtest.Cloud) map[string]int {
+// mutations counts the calls made to the operations that are the keys of like: the calls that
+// create or change something on a path.
+func mutations(c *awsmigtest.Cloud, like map[string]int) map[string]int {
 	m := map[string]int{}
-	for _, op := range mutating {
+	for op := range like {
 		m[op] = c.Calls(op)
 	}
 	return m
+}
+
+// auroraOnce is what a clean Aurora run does: a cluster snapshot, its copy only across regions,
+// a restore, one instance, the task, two DNS changes; never an instance snapshot.
+func auroraOnce(crossRegion bool) map[string]int {
+	m := map[string]int{"CreateDBClusterSnapshot": 1, "CopyDBClusterSnapshot": 0, "RestoreDBClusterFromSnapshot": 1, "CreateDBInstance": 1,
+		"CreateDBSnapshot": 0, "CopyDBSnapshot": 0, "CreateReplicationTask": 1, "StartReplicationTask": 1, "ChangeResourceRecordSets": 2}
+	if crossRegion {
+		m["CopyDBClusterSnapshot"] = 1
+	}
+	return m
+}
+
+// auroraSpec seeds an unencrypted Aurora MySQL cluster orders-aurora in the source region and
+// returns a spec that moves it to the encrypted cluster orders-aurora-enc (instance orders-enc)
+// in dst, with a key, a replication instance and endpoints of dst.
+func (f *fixture) auroraSpec(t *testing.T, dst string) *awsmig.Spec {
+	t.Helper()
+	f.cloud.AddCluster(region, "orders-aurora", "aurora-mysql")
+	if dst != region {
+		f.vars["TargetRegion"] = dst
+		f.vars["KeyARN"] = f.cloud.AddKey(dst, "alias/orders-"+dst)
+		f.vars["Key"] = "alias/orders-" + dst
+		f.vars["Rep"] = f.cloud.AddReplicationInstance(dst, "dbv-rep-"+dst)
+		f.vars["SrcEP"], f.vars["TgtEP"] = awsmigtest.EndpointARN(dst, "src"), awsmigtest.EndpointARN(dst, "tgt")
+	}
+	f.vars["Source"] = "  cluster: orders-aurora"
+	f.vars["Target"] = "  cluster: orders-aurora-enc\n  instance_class: db.r6g.large"
+	return f.spec(t)
+}
+
+// checkAurora checks the end state of a complete Aurora run: the cluster snapshot as it was
+// taken (unencrypted), across regions a copy of it as it was, and the restored cluster and its
+// instance encrypted with the key of the target's region.
+func (f *fixture) checkAurora(t *testing.T) {
+	t.Helper()
+	c, dst, keyARN := f.cloud, f.vars["TargetRegion"], f.vars["KeyARN"]
+	snap := c.Snapshot(region, "dbv-orders-enc-source")
+	if snap == nil || snap.Status != "available" || snap.Encrypted || snap.Source != "orders-aurora" || snap.Tags[awsmig.TagStep] != "snapshot" {
+		t.Errorf("source cluster snapshot: %+v", snap)
+	}
+	cp := c.Snapshot(dst, "dbv-orders-enc-copy")
+	switch {
+	case dst == region && cp != nil:
+		t.Errorf("a copy in the source's own region: %+v", cp)
+	case dst != region && (cp == nil || cp.Status != "available" || cp.Encrypted || cp.Tags[awsmig.TagStep] != "copy"):
+		t.Errorf("cross-region copy: %+v", cp)
+	}
+	if c.Snapshot(dst, "dbv-orders-enc-encrypted") != nil {
+		t.Error("an instance-style encrypted copy was made")
+	}
+	cl := c.Cluster(dst, "orders-aurora-enc")
+	if cl == nil || cl.Status != "available" || !cl.Encrypted || cl.Key != keyARN || cl.Engine != "aurora-mysql" || cl.Tags[awsmig.TagStep] != "restore" {
+		t.Errorf("target cluster: %+v (key %s)", cl, keyARN)
+	}
+	in := c.Instance(dst, "orders-enc")
+	if in == nil || in.Status != "available" || in.Cluster != "orders-aurora-enc" || !in.Encrypted || in.Key != keyARN || in.Class != "db.r6g.large" {
+		t.Errorf("target instance: %+v", in)
+	}
+	endpoint := "orders-aurora-enc.cluster.cfakefakefake." + dst + ".rds.amazonaws.com"
+	if v, ttl := c.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != endpoint || ttl != 60 {
+		t.Errorf("record: %s TTL %d, want %s", v, ttl, endpoint)
+	}
+	st := f.state(t)
+	for _, name := range awsmig.StepNames(f.spec(t)) {
+		if ss := st.Steps[name]; ss == nil || ss.Status != awsmig.StepDone {
+			t.Errorf("step %s: %+v", name, ss)
+		}
+	}
+	if st.DNS == nil || st.DNS.OriginalValue != sourceDNS || st.DNS.CutoverAt.IsZero() {
+		t.Errorf("dns state: %+v", st.DNS)
+	}
 }
 
 // once is what a clean run does: every resource created once, two DNS changes (TTL, value).
@@ -205,7 +278,7 @@ func TestApply(t *testing.T) {
 		t.Fatalf("result: %+v", res)
 	}
 	f.checkEnd(t)
-	if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+	if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 		t.Errorf("mutating calls: %v, want %v", got, once)
 	}
 	text := strings.Join(progress, "\n")
@@ -255,7 +328,7 @@ func TestCutoverNeedsFlag(t *testing.T) {
 		t.Errorf("gate passes: %d, want one per run", gate.count())
 	}
 	f.checkEnd(t)
-	if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+	if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 		t.Errorf("mutating calls: %v, want %v", got, once)
 	}
 }
@@ -298,7 +371,7 @@ func TestCrashAfterEveryCall(t *testing.T) {
 					t.Fatalf("resume: %v", err)
 				}
 				f.checkEnd(t)
-				if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+				if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 					t.Errorf("mutating calls: %v, want %v", got, once)
 				}
 			})
@@ -334,7 +407,7 @@ func TestCrashAfterEveryStep(t *testing.T) {
 				}
 			}
 			f.checkEnd(t)
-			if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+			if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 				t.Errorf("mutating calls: %v, want %v", got, once)
 			}
 		})
@@ -678,38 +751,121 @@ func TestCrossRegion(t *testing.T) {
 	f.checkEnd(t)
 }
 
-// TestAurora: a cluster source is snapshotted, copied and restored as a cluster with an
-// instance in it; an instance source can be restored as a cluster (MySQL -> Aurora MySQL).
+// TestAurora: an Aurora cluster is encrypted when it is restored, never by copying its
+// snapshot: in its own region there is no copy step at all; across regions the cluster
+// snapshot is copied as it is (no KmsKeyId, which RDS refuses for an unencrypted one) and
+// restored there with the key of that region. The plan shows those calls; the fake would
+// refuse the old ones.
 func TestAurora(t *testing.T) {
+	for _, dst := range []string{region, "us-east-1"} {
+		t.Run(dst, func(t *testing.T) {
+			f := newFixture(t)
+			s := f.auroraSpec(t, dst)
+			want := []string{"kms-key", "snapshot", "restore", "prepare-target", "dms-task", "wait-sync", "gate", "cutover"}
+			if dst != region {
+				want = slices.Insert(want, 2, "copy")
+			}
+			if got := awsmig.StepNames(s); !reflect.DeepEqual(got, want) {
+				t.Fatalf("steps %v, want %v", got, want)
+			}
+			var plan bytes.Buffer
+			if err := awsmig.WritePlan(&plan, s, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				text string
+				want bool
+			}{
+				{"Aurora: the cluster is encrypted when it is restored (RestoreDBClusterFromSnapshot KmsKeyId)", true},
+				{"rds:RestoreDBClusterFromSnapshot DBClusterIdentifier=orders-aurora-enc SnapshotIdentifier=dbv-orders-enc-" + map[bool]string{true: "source", false: "copy"}[dst == region] + " Engine=<the source's engine> KmsKeyId=<ARN of alias/orders", true},
+				{"rds:CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=<ARN of dbv-orders-enc-source> TargetDBClusterSnapshotIdentifier=dbv-orders-enc-copy Tags=", dst != region},
+				{"no KmsKeyId: RDS refuses one for an unencrypted cluster snapshot", dst != region},
+				{"CopyDBSnapshot", false},
+				{"dbv-orders-enc-encrypted", false},
+			} {
+				if strings.Contains(plan.String(), c.text) != c.want {
+					t.Errorf("plan has %q: %t, want %t\n%s", c.text, !c.want, c.want, plan.String())
+				}
+			}
+			res, err := f.apply(t, s, awsmig.Options{Cutover: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(res.Ran, want) {
+				t.Errorf("ran %v", res.Ran)
+			}
+			f.checkAurora(t)
+			if got := mutations(f.cloud, auroraOnce(dst != region)); !reflect.DeepEqual(got, auroraOnce(dst != region)) {
+				t.Errorf("mutating calls: %v", got)
+			}
+			st := f.state(t)
+			if note := st.Steps[awsmig.StepRestore].Note; !strings.Contains(note, "cluster orders-aurora-enc with instance orders-enc available at orders-aurora-enc.cluster.") || !strings.Contains(note, "encrypted with "+f.vars["KeyARN"]) {
+				t.Errorf("restore note: %s", note)
+			}
+			if dst != region {
+				if note := st.Steps[awsmig.StepCopy].Note; note != "dbv-orders-enc-copy available in us-east-1, unencrypted (the restore encrypts the cluster with "+f.vars["KeyARN"]+")" {
+					t.Errorf("copy note: %s", note)
+				}
+				if !strings.HasSuffix(st.Resources.SnapshotCopyARN, ":cluster-snapshot:dbv-orders-enc-copy") {
+					t.Errorf("copy ARN: %s", st.Resources.SnapshotCopyARN)
+				}
+			}
+		})
+	}
+
+	// An encrypted source cluster (a key change): across regions its snapshot must be copied
+	// with a key of the destination region, which the copy step then gives.
+	t.Run("encrypted source across regions", func(t *testing.T) {
+		f := newFixture(t)
+		s := f.auroraSpec(t, "us-east-1")
+		f.cloud.EncryptCluster(region, "orders-aurora", f.cloud.AddKey(region, "alias/old"))
+		if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+			t.Fatal(err)
+		}
+		if cp := f.cloud.Snapshot("us-east-1", "dbv-orders-enc-copy"); cp == nil || !cp.Encrypted || cp.Key != f.vars["KeyARN"] {
+			t.Errorf("copy: %+v", cp)
+		}
+		if cl := f.cloud.Cluster("us-east-1", "orders-aurora-enc"); cl == nil || cl.Key != f.vars["KeyARN"] {
+			t.Errorf("cluster: %+v", cl)
+		}
+	})
+
+	// An instance source restored as a cluster (MySQL -> Aurora MySQL): the instance snapshot
+	// is copied with the key, as an instance's is, and restored by ARN.
+	t.Run("instance to cluster", func(t *testing.T) {
+		g := newFixture(t)
+		s := g.spec(t)
+		s.Target.Cluster, s.Target.Engine = "orders-aurora", "aurora-mysql"
+		if _, err := g.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+			t.Fatal(err)
+		}
+		if in := g.cloud.Instance(region, "orders-enc"); in == nil || in.Cluster != "orders-aurora" || !in.Encrypted {
+			t.Errorf("instance -> cluster: %+v", in)
+		}
+		if g.cloud.Calls("CopyDBSnapshot") != 1 || g.cloud.Calls("CopyDBClusterSnapshot") != 0 {
+			t.Errorf("copies: %v", g.cloud.AllCalls())
+		}
+	})
+}
+
+// TestAuroraReuseAutomated: an automated cluster snapshot (rds:...) can be reused; it is
+// described with SnapshotType automated, as the reference requires, and restored directly.
+func TestAuroraReuseAutomated(t *testing.T) {
 	f := newFixture(t)
-	f.cloud.AddCluster(region, "orders-aurora", "aurora-mysql")
-	s := f.spec(t)
-	s.Source.Instance, s.Source.Cluster = "", "orders-aurora"
-	s.Target.Cluster, s.Target.InstanceClass = "orders-aurora-enc", "db.r6g.large"
+	s := f.auroraSpec(t, region)
+	f.cloud.AddClusterSnapshot(region, "rds:orders-aurora-2024-05-01-03-10", "orders-aurora", "available")
+	s.Source.Snapshot = "rds:orders-aurora-2024-05-01-03-10"
 	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
 		t.Fatal(err)
 	}
-	in := f.cloud.Instance(region, "orders-enc")
-	if in == nil || in.Cluster != "orders-aurora-enc" || !in.Encrypted || in.Key != f.vars["KeyARN"] {
-		t.Errorf("instance: %+v", in)
+	if f.cloud.Calls("CreateDBClusterSnapshot") != 0 {
+		t.Error("took a snapshot although one was named")
 	}
-	if got := f.state(t).Resources.TargetAddress; got != "orders-aurora-enc.cluster.cfakefakefake.eu-west-1.rds.amazonaws.com" {
-		t.Errorf("target address %s", got)
+	if cl := f.cloud.Cluster(region, "orders-aurora-enc"); cl == nil || !cl.Encrypted || cl.Key != f.vars["KeyARN"] {
+		t.Errorf("cluster: %+v", cl)
 	}
-	for op, n := range map[string]int{"CreateDBClusterSnapshot": 1, "CopyDBClusterSnapshot": 1, "RestoreDBClusterFromSnapshot": 1, "CreateDBInstance": 1, "CreateDBSnapshot": 0} {
-		if got := f.cloud.Calls(op); got != n {
-			t.Errorf("%s: %d calls, want %d", op, got, n)
-		}
-	}
-
-	g := newFixture(t)
-	s = g.spec(t)
-	s.Target.Cluster, s.Target.Engine = "orders-aurora", "aurora-mysql"
-	if _, err := g.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
-		t.Fatal(err)
-	}
-	if in := g.cloud.Instance(region, "orders-enc"); in == nil || in.Cluster != "orders-aurora" || !in.Encrypted {
-		t.Errorf("instance -> cluster: %+v", in)
+	if _, err := awsmig.ParseSpec([]byte("name: a\nregion: eu-west-1\nsource: {cluster: c, snapshot: 'rds:c-2024-05-01-03-10'}\ntarget: {cluster: d, instance: e, instance_class: db.r6g.large, kms_key: alias/k}\n"), "s.yaml"); err != nil {
+		t.Errorf("an automated snapshot's identifier is refused: %v", err)
 	}
 }
 

@@ -53,8 +53,9 @@ type Resources struct {
 	SourceEngine          string `json:"source_engine,omitempty"`
 	SourceClass           string `json:"source_class,omitempty"` // instance class, the target's default
 	SourceSnapshotARN     string `json:"source_snapshot_arn,omitempty"`
-	EncryptedSnapshotARN  string `json:"encrypted_snapshot_arn,omitempty"`
-	TargetAddress         string `json:"target_address,omitempty"` // the restored database's endpoint
+	EncryptedSnapshotARN  string `json:"encrypted_snapshot_arn,omitempty"` // an instance snapshot's encrypted copy
+	SnapshotCopyARN       string `json:"snapshot_copy_arn,omitempty"`      // an Aurora cluster snapshot's copy in the target's region
+	TargetAddress         string `json:"target_address,omitempty"`         // the restored database's endpoint
 	TargetPort            int32  `json:"target_port,omitempty"`
 	TaskARN               string `json:"task_arn,omitempty"`
 	ReplicationInstanceID string `json:"replication_instance_id,omitempty"`

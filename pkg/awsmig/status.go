@@ -84,14 +84,29 @@ func liveStatus(ctx context.Context, s *Spec, st *State, cl *Clients) []string {
 			snapLine("snapshot", r.names.SourceSnapshot, instanceSnapshots(r, cl.SourceRDS))
 		}
 	}
-	if st.done(StepSnapshot) && !st.done(StepCopy) && cl.TargetRDS != nil {
-		if s.sourceIsCluster() {
-			snapLine("encrypted copy", r.names.EncryptedSnapshot, clusterSnapshots(r, cl.TargetRDS))
-		} else {
-			snapLine("encrypted copy", r.names.EncryptedSnapshot, instanceSnapshots(r, cl.TargetRDS))
+	beforeRestore := StepSnapshot
+	if s.copiesSnapshot() {
+		beforeRestore = StepCopy
+		if st.done(StepSnapshot) && !st.done(StepCopy) && cl.TargetRDS != nil {
+			if s.sourceIsCluster() {
+				snapLine("snapshot copy", r.names.RegionCopy, clusterSnapshots(r, cl.TargetRDS))
+			} else {
+				snapLine("encrypted copy", r.names.EncryptedSnapshot, instanceSnapshots(r, cl.TargetRDS))
+			}
 		}
 	}
-	if st.done(StepCopy) && cl.TargetRDS != nil {
+	if st.done(beforeRestore) && cl.TargetRDS != nil {
+		if s.targetIsCluster() {
+			c, err := describeCluster(ctx, cl.TargetRDS, s.Target.Cluster)
+			switch {
+			case err != nil:
+				add("target cluster %s: unavailable: %v", s.Target.Cluster, err)
+			case c == nil:
+				add("target cluster %s: not created yet", s.Target.Cluster)
+			default:
+				add("target cluster %s: %s, encrypted=%t %s", s.Target.Cluster, aws.ToString(c.Status), aws.ToBool(c.StorageEncrypted), aws.ToString(c.KmsKeyId))
+			}
+		}
 		db, err := describeInstance(ctx, cl.TargetRDS, s.Target.Instance)
 		switch {
 		case err != nil:

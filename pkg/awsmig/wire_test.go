@@ -44,7 +44,7 @@ func TestWire(t *testing.T) {
 		t.Errorf("ran %v", res.Ran)
 	}
 	f.checkEnd(t)
-	if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+	if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 		t.Errorf("mutating calls: %v, want %v", got, once)
 	}
 	// The waiters polled through the wire.
