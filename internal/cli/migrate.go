@@ -106,6 +106,10 @@ The cutover changes DNS and so runs only with --cutover; without it, apply stops
 it. Stop writes to the source first: the gate then waits for the target to converge and
 lets the cutover go ahead only when a full dbverify pass is identical.
 
+Once the record points at the target nothing before the cutover runs again: a run that
+stopped after Route 53 switched the record, before recording it, is finished by the next
+apply (it records the cutover and waits for INSYNC), which never gates or writes repair SQL.
+
 Examples:
   dbverify migrate apply --spec orders.yaml --until restore
   dbverify migrate apply --spec orders.yaml                  # up to the gate
@@ -260,6 +264,8 @@ func runMigrateApply(ctx context.Context, f migrateFlags, stdout, stderr io.Writ
 		return migrateFail(err)
 	}
 	switch {
+	case res.CutoverResumed:
+		fmt.Fprintf(stdout, "Migration %s: the cutover was under way when the last run stopped (the record already pointed at the target); it is now recorded. Nothing before it ran again: no gate, no repair SQL.\n", s.Name)
 	case res.StoppedBefore == awsmig.StepCutover:
 		fmt.Fprintf(stdout, "Stopped before the cutover: once writes to the source have stopped, run\n  dbverify migrate apply --spec %s --cutover\n", f.spec)
 	case f.until != "":

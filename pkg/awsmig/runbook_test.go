@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -354,29 +356,112 @@ func TestUntil(t *testing.T) {
 	}
 }
 
-// TestCrashAfterEveryCall: a run killed right after any call that creates or changes
-// something took effect (before the state recorded it) resumes without repeating it.
-func TestCrashAfterEveryCall(t *testing.T) {
-	for op, n := range once {
-		for i := 1; i <= n; i++ {
-			t.Run(fmt.Sprintf("%s#%d", op, i), func(t *testing.T) {
-				f := newFixture(t)
-				s := f.spec(t)
-				f.cloud.CrashAfter(op, i)
-				_, err := f.apply(t, s, awsmig.Options{Cutover: true})
-				if !errors.Is(err, awsmigtest.ErrCrash) {
-					t.Fatalf("first run: %v, want the crash", err)
+// path is one shape of migration: how to seed and write its spec, what a clean run creates
+// once, and how the end state looks.
+type path struct {
+	name  string
+	setup func(t *testing.T, f *fixture) *awsmig.Spec
+	once  map[string]int // mutating calls of a clean run
+	check func(f *fixture, t *testing.T)
+}
+
+// paths are the migrations the kill test runs: an RDS instance, an Aurora cluster in its
+// region, and one moved to another region.
+var paths = []path{
+	{"instance", func(t *testing.T, f *fixture) *awsmig.Spec { return f.spec(t) }, once, (*fixture).checkEnd},
+	{"aurora", func(t *testing.T, f *fixture) *awsmig.Spec { return f.auroraSpec(t, region) }, auroraOnce(false), (*fixture).checkAurora},
+	{"aurora-cross-region", func(t *testing.T, f *fixture) *awsmig.Spec { return f.auroraSpec(t, "us-east-1") }, auroraOnce(true), (*fixture).checkAurora},
+}
+
+// TestKillAfterEveryCall: a run killed right after any AWS call took effect (the state file as
+// it was then, nothing written after) resumes without repeating what was done: for every path
+// and every call, reads included, the resumed run ends where a clean run does and creates
+// nothing twice. A run killed once the record points at the target (between the Route 53
+// change and the state write that records it, or while waiting for INSYNC) resumes by
+// finishing the cutover only: it runs neither the DMS steps nor the gate again. Losing the id
+// of the change that pointed the record at the target costs one more, identical UPSERT, whose
+// INSYNC the resumed run waits for.
+func TestKillAfterEveryCall(t *testing.T) {
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			f0 := newFixture(t)
+			if _, err := f0.apply(t, p.setup(t, f0), awsmig.Options{Cutover: true}); err != nil {
+				t.Fatal(err)
+			}
+			calls := f0.cloud.AllCalls()
+			ops := make([]string, 0, len(calls))
+			for op := range calls {
+				ops = append(ops, op)
+			}
+			sort.Strings(ops)
+			var switched []string
+			for _, op := range ops {
+				for i := 1; i <= calls[op]; i++ {
+					t.Run(fmt.Sprintf("%s#%d", op, i), func(t *testing.T) {
+						if killAndResume(t, p, op, i) {
+							switched = append(switched, fmt.Sprintf("%s#%d", op, i))
+						}
+					})
 				}
-				if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); err != nil {
-					t.Fatalf("resume: %v", err)
-				}
-				f.checkEnd(t)
-				if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
-					t.Errorf("mutating calls: %v, want %v", got, once)
-				}
-			})
-		}
+			}
+			// The window between the change that points the record at the target and the
+			// state write that records the cutover: the change itself, and the polls of its
+			// INSYNC.
+			if !slices.Contains(switched, "ChangeResourceRecordSets#2") || !slices.ContainsFunc(switched, func(s string) bool { return strings.HasPrefix(s, "GetChange#") }) {
+				t.Errorf("kills after the record pointed at the target: %v", switched)
+			}
+		})
 	}
+}
+
+// killAndResume runs p until the i-th call of op, kills it there and resumes it; it reports
+// whether the record pointed at the target when the run was killed.
+func killAndResume(t *testing.T, p path, op string, i int) bool {
+	f := newFixture(t)
+	s := p.setup(t, f)
+	var saved []byte
+	f.cloud.OnCrash(func() { saved, _ = os.ReadFile(f.statePath()) })
+	f.cloud.CrashAfter(op, i)
+	if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); !errors.Is(err, awsmigtest.ErrCrash) {
+		t.Fatalf("first run: %v, want the crash", err)
+	}
+	// The kill: the state file holds what it held when the call returned.
+	if saved == nil {
+		os.Remove(f.statePath())
+	} else if err := os.WriteFile(f.statePath(), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	if st, err := awsmig.ReadState(f.statePath()); err == nil {
+		target = st.Resources.TargetAddress
+	}
+	value, _ := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME")
+	switched := target != "" && value == target
+
+	gate := &cleanGate{}
+	res, err := f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	p.check(f, t)
+	want := maps.Clone(p.once)
+	if op == "ChangeResourceRecordSets" && i == 2 {
+		want[op]++ // the resumed run never learnt the id of the change that switched the record
+	}
+	if got := mutations(f.cloud, p.once); !reflect.DeepEqual(got, want) {
+		t.Errorf("mutating calls: %v, want %v", got, want)
+	}
+	if switched {
+		if gate.count() != 0 || !res.CutoverResumed || !reflect.DeepEqual(res.Ran, []string{awsmig.StepCutover}) {
+			t.Errorf("killed after the record pointed at the target: the resumed run gated %d times, ran %v (resumed cutover %t)", gate.count(), res.Ran, res.CutoverResumed)
+		}
+		if note := f.state(t).Steps[awsmig.StepCutover].Note; !strings.Contains(note, "finished after a restart") {
+			t.Errorf("cutover note: %s", note)
+		}
+	} else if res.CutoverResumed {
+		t.Error("resumed run says the cutover was under way, but the record did not point at the target")
+	}
+	return switched
 }
 
 // TestCrashAfterEveryStep: a run that stops after any step (recorded done) resumes at the next
@@ -1013,4 +1098,108 @@ func TestInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.checkEnd(t)
+}
+
+// TestResumedCutover: a run killed after Route 53 pointed the record at the target and before
+// the state recorded it. Applications may write to the target from then on, and a gate run
+// then would report those writes as drift (and its repair SQL would delete them). plan and
+// status say the cutover is under way; the next apply, even without the cutover option, runs
+// nothing before the cutover (not the DMS steps, not the gate), confirms the record with an
+// identical UPSERT (the killed run never learnt its change's id), waits for INSYNC and records
+// the cutover.
+func TestResumedCutover(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	var saved []byte
+	f.cloud.OnCrash(func() { saved, _ = os.ReadFile(f.statePath()) })
+	f.cloud.CrashAfter("ChangeResourceRecordSets", 2)
+	if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); !errors.Is(err, awsmigtest.ErrCrash) {
+		t.Fatalf("first run: %v, want the crash", err)
+	}
+	if err := os.WriteFile(f.statePath(), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != targetDNS {
+		t.Fatalf("the killed run did not switch the record: %s", v)
+	}
+
+	var plan, status bytes.Buffer
+	if err := awsmig.WritePlan(&plan, s, f.state(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.String(), "The cutover was under way when the last run stopped. If the record already points at the target, apply only finishes it") {
+		t.Errorf("plan:\n%s", plan.String())
+	}
+	cl := f.cloud.Clients(region, region)
+	if err := awsmig.WriteStatus(t.Context(), &status, s, f.state(t), &cl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(status.String(), "the record points at the target: the cutover is under way (a run stopped before recording it); apply finishes it (records it, waits for INSYNC) and runs neither the DMS steps nor the gate again") {
+		t.Errorf("status:\n%s", status.String())
+	}
+
+	drift := &fakeWatcher{res: awsmig.GateResult{Passes: 1, Last: "DIFFERENT: 1 of 3 tables differ; 0 rows missing on target, 1 extra on target, 0 changed",
+		Drift: []string{"shop.orders extra 7"}, Repair: "orders.drift.sql"}}
+	var mu sync.Mutex
+	var progress []string
+	res, err := f.apply(t, s, awsmig.Options{Gate: drift, Progress: func(step, msg string) {
+		mu.Lock()
+		progress = append(progress, step+": "+msg)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drift.got.Progress != nil {
+		t.Error("the resumed run ran the gate after the record pointed at the target")
+	}
+	if !res.CutoverResumed || !reflect.DeepEqual(res.Ran, []string{awsmig.StepCutover}) || res.StoppedBefore != "" {
+		t.Errorf("result: %+v", res)
+	}
+	text := strings.Join(progress, "\n")
+	for _, want := range []string{
+		"gate: not run again: the record already points at the target (an earlier run stopped during the cutover); applications may be writing to the target",
+		"dms-task: not run again: the record already points at the target",
+		"cutover: db.example.com CNAME: already points at " + targetDNS + " (changed by a run that stopped before recording it); confirming it reached every Route 53 server",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("progress lacks %q:\n%s", want, text)
+		}
+	}
+	st := f.state(t)
+	if note := st.Steps[awsmig.StepCutover].Note; !strings.HasSuffix(note, "; finished after a restart: the record already pointed at the target, so nothing before the cutover ran again (no gate)") {
+		t.Errorf("cutover note: %s", note)
+	}
+	if st.DNS.CutoverAt.IsZero() || st.DNS.InsyncValue != targetDNS || st.DNS.LastChangeID != "" {
+		t.Errorf("dns state: %+v", st.DNS)
+	}
+	f.checkEnd(t)
+	if n := f.cloud.Calls("ChangeResourceRecordSets"); n != 3 {
+		t.Errorf("ChangeResourceRecordSets: %d calls, want 3 (TTL, switch, the same value again to wait for)", n)
+	}
+	status.Reset()
+	awsmig.WriteStatus(t.Context(), &status, s, f.state(t), &cl)
+	if !strings.Contains(status.String(), "finished after a restart") || strings.Contains(status.String(), "under way") {
+		t.Errorf("status after the resumed run:\n%s", status.String())
+	}
+}
+
+// TestRecordAtTargetWithoutCutover: a record that points at the target while this state has no
+// cutover (someone switched it by hand) stops apply before anything runs: applications may be
+// writing to the target, so neither the gate nor the cutover may run.
+func TestRecordAtTargetWithoutCutover(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+		t.Fatal(err)
+	}
+	f.cloud.SetRecord(f.vars["Zone"], "db.example.com", "CNAME", targetDNS, 60)
+	gate := &cleanGate{}
+	_, err := f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true})
+	if err == nil || !strings.HasPrefix(err.Error(), "cutover: db.example.com CNAME: already points at the target "+targetDNS+", but "+f.statePath()+" records no cutover: applications may already write to the target, so dbverify neither gates nor cuts over") {
+		t.Fatalf("got %v", err)
+	}
+	if gate.count() != 0 || f.cloud.Calls("CreateReplicationTask") != 0 {
+		t.Error("ran steps although the record already points at the target")
+	}
 }

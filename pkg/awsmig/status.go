@@ -145,10 +145,18 @@ func liveStatus(ctx context.Context, s *Spec, st *State, cl *Clients) []string {
 	}
 	if s.DNS != nil && cl.Route53 != nil {
 		rec, err := getRecord(ctx, cl.Route53, s.DNS)
-		if err != nil {
+		switch {
+		case err != nil:
 			add("DNS %s %s: unavailable: %v", s.DNS.Record, s.DNS.Type, err)
-		} else {
+		default:
 			add("DNS %s %s: %s (TTL %d)", s.DNS.Record, s.DNS.Type, rec.value, rec.ttl)
+			if target := st.Resources.TargetAddress; target != "" && rec.value == target && !st.done(StepCutover) {
+				if st.DNS == nil || st.DNS.OriginalValue == "" {
+					add("the record points at the target but no cutover is recorded: apply refuses to gate or cut over (applications may already write to the target)")
+				} else {
+					add("the record points at the target: the cutover is under way (a run stopped before recording it); apply finishes it (records it, waits for INSYNC) and runs neither the DMS steps nor the gate again")
+				}
+			}
 		}
 	}
 	if len(lines) == 0 {
