@@ -399,7 +399,7 @@ func copySnapshot(ctx context.Context, r *Runner, snaps snapshots, start copier,
 		}
 	case !snap.owned:
 		return "", &StepError{StepCopy, id, notOurs(snaps.kind)}
-	case snap.key != "" && snap.key != key:
+	case wrongKey(snap, key, true):
 		return "", fail("exists, encrypted with %s rather than %s: delete it and re-run", snap.key, keyText(key))
 	case isFailed(snap.status):
 		return "", fail("ended in status %s; delete it and re-run to copy again", snap.status)
@@ -411,7 +411,7 @@ func copySnapshot(ctx context.Context, r *Runner, snaps snapshots, start copier,
 			return "", err
 		}
 	}
-	if snap.encrypted != (key != "") || snap.key != key {
+	if wrongKey(snap, key, false) {
 		return "", fail("is available but not encrypted with %s (encrypted=%t, key %q)", keyText(key), snap.encrypted, snap.key)
 	}
 	if err := r.record(func(st *State) {
@@ -427,6 +427,19 @@ func copySnapshot(ctx context.Context, r *Runner, snaps snapshots, start copier,
 		return fmt.Sprintf("%s available in %s, unencrypted (the restore encrypts the cluster with %s)", id, s.Target.Region, st.Resources.KMSKeyARN), nil
 	}
 	return fmt.Sprintf("%s available in %s, encrypted with %s", id, s.Target.Region, key), nil
+}
+
+// wrongKey reports whether a copy is encrypted otherwise than with key: with another key, not
+// at all, or, for key "", at all. A copy still in progress may not show its key yet. The key an
+// unencrypted snapshot reports is not looked at (moto reports one).
+func wrongKey(snap *snapInfo, key string, inProgress bool) bool {
+	switch {
+	case key == "":
+		return snap.encrypted
+	case inProgress:
+		return snap.key != "" && snap.key != key
+	}
+	return !snap.encrypted || snap.key != key
 }
 
 // keyText names a KMS key for messages; "" is no key.
