@@ -70,6 +70,9 @@ region) with near-zero downtime, as resumable steps:
   kms-key, snapshot, copy (encrypted), restore, prepare-target, dms-task (full load + CDC),
   wait-sync (CDC lag under a threshold), gate (dbverify compare until identical), cutover (Route 53)
 
+An Aurora cluster is encrypted when it is restored (its snapshot is copied only across
+regions, as it is: RDS cannot encrypt a cluster snapshot by copying it).
+
 Every step is recorded in a state file (atomic, locked): a run that crashed or was
 interrupted resumes where it stopped and creates nothing twice. The spec file (YAML) names
 the source, the target, the KMS key, the DMS task's endpoints and table mappings, the DNS

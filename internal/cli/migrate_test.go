@@ -143,6 +143,38 @@ func TestMigratePlanCLI(t *testing.T) {
 	}
 }
 
+// TestMigratePlanAurora: the plan of an Aurora move across regions shows the calls it makes:
+// the cluster snapshot copied without KmsKeyId, the restore with it, no instance-snapshot copy.
+func TestMigratePlanAurora(t *testing.T) {
+	t.Setenv("ORDERS_PASSWORD", "Sup3rS3cretPw")
+	dir := t.TempDir()
+	for _, f := range []string{"aurora.yaml", "mappings.json"} {
+		b, err := os.ReadFile("../../testdata/awsmig/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	code, out, errw := runMain(t, "migrate", "plan", "--spec", filepath.Join(dir, "aurora.yaml"))
+	if code != 0 || errw != "" {
+		t.Fatalf("exit %d: %s", code, errw)
+	}
+	for _, want := range []string{
+		"Aurora: the cluster is encrypted when it is restored (RestoreDBClusterFromSnapshot KmsKeyId)",
+		"rds:CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=<ARN of dbv-orders-aurora-source> TargetDBClusterSnapshotIdentifier=dbv-orders-aurora-copy Tags=",
+		"(eu-central-1); no KmsKeyId: RDS refuses one for an unencrypted cluster snapshot",
+		"rds:RestoreDBClusterFromSnapshot DBClusterIdentifier=orders-aurora-enc SnapshotIdentifier=dbv-orders-aurora-copy Engine=<the source's engine> KmsKeyId=<ARN of alias/rds-orders>",
+		" 4. restore ", " 9. cutover ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "CopyDBSnapshot") || strings.Contains(out, "-encrypted") || strings.Contains(out, "Sup3rS3cretPw") {
+		t.Errorf("plan:\n%s", out)
+	}
+}
+
 // TestMigrateUsage: bad specs and flags exit 2 with one line naming the problem.
 func TestMigrateUsage(t *testing.T) {
 	w := newMigrateWorld(t, "mysql://u@h/db", "mysql://u@h2/db")

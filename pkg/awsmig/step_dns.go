@@ -20,12 +20,13 @@ var cutoverStep = &stepDef{
 	calls: func(s *Spec, _ Names) []string {
 		rec := fmt.Sprintf("%s %s", s.DNS.Record, s.DNS.Type)
 		return []string{
-			fmt.Sprintf("route53:ListResourceRecordSets HostedZoneId=%s StartRecordName=%s StartRecordType=%s MaxItems=1", s.DNS.HostedZoneID, s.DNS.Record, s.DNS.Type),
+			fmt.Sprintf("route53:ListResourceRecordSets HostedZoneId=%s StartRecordName=%s StartRecordType=%s MaxItems=1 (also when every apply starts, once the target exists: a record already at the target means a cutover under way, which apply only finishes)", s.DNS.HostedZoneID, s.DNS.Record, s.DNS.Type),
 			fmt.Sprintf("route53:ChangeResourceRecordSets UPSERT %s TTL=%d (current value)", rec, s.DNS.TTL),
 			"wait route53:ResourceRecordSetsChanged (INSYNC) " + waitText(s, s.Wait.DNSTimeout),
 			drainText(s),
 			fmt.Sprintf("route53:ChangeResourceRecordSets UPSERT %s TTL=%d value=<target's endpoint>", rec, s.DNS.TTL),
 			"wait route53:ResourceRecordSetsChanged (INSYNC) " + waitText(s, s.Wait.DNSTimeout),
+			"(resumed after a stop once the record points at the target: the same UPSERT again only if that change's id was lost, then INSYNC)",
 		}
 	},
 	run: func(ctx context.Context, r *Runner) (string, error) { return cutover(ctx, r, r.cl.Route53) },
