@@ -7,6 +7,14 @@
 // Cloud's per-region views (RDS, KMS, DMS, CloudWatch) and Route53 satisfy awsmig's client
 // interfaces directly; NewServer serves the same state over each service's wire protocol, so
 // the SDK's own clients and waiters can run against it.
+//
+// A fake is only as good as its fidelity. Every call the runbook makes refuses what the API
+// reference says fails, with the error code AWS gives, and each such rule quotes the sentence
+// it enforces where it is enforced. Quotes without another source are from the API references
+// of RDS, DMS, CloudWatch and Route 53 (docs.aws.amazon.com), whose text is also the doc
+// comment of the matching field in the aws-sdk-go-v2 service packages this module uses; the
+// others name their guide. Where the reference names no error code, the comment says so and
+// which code the fake uses.
 package awsmigtest
 
 import (

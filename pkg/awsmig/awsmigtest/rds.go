@@ -250,10 +250,12 @@ func (r *RDS) copySnapshot(op, src, dst, keyRef string, tags []types.Tag, cluste
 	if err := checkIdentifier(param, dst, maxLen); err != nil {
 		return nil, err
 	}
-	// SourceDB(Cluster)SnapshotIdentifier: "If the source snapshot is in a different Amazon Web
-	// Services Region than the copy, specify a valid DB snapshot ARN." An identifier is looked
-	// up in the region the copy is made in, so another region's snapshot named without its ARN
-	// is not found.
+	// CopyDBSnapshot, SourceDBSnapshotIdentifier: "If the source snapshot is in a different
+	// Amazon Web Services Region than the copy, specify a valid DB snapshot ARN."
+	// CopyDBClusterSnapshot, SourceDBClusterSnapshotIdentifier: "If the source snapshot is in a
+	// different Amazon Web Services Region than the copy, specify a valid DB cluster snapshot
+	// ARN." An identifier is looked up in the region the copy is made in, so another region's
+	// snapshot named without its ARN is not found.
 	s := c.lookupSnapshot(r.region, src, clusterSnap)
 	srcRegion := r.region
 	if reg, _, _, ok := parseARN(src); ok {

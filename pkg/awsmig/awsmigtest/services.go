@@ -53,7 +53,9 @@ func (k *KMS) DescribeKey(_ context.Context, p *kms.DescribeKeyInput, _ ...func(
 	return nil, c.failed("DescribeKey", &kmstypes.NotFoundException{Message: aws.String(fmt.Sprintf("Key '%s' does not exist", ref))})
 }
 
-// DMS is the cloud's DMS in one region.
+// DMS is the cloud's DMS in one region. The runbook never calls ModifyReplicationTask (a task
+// that differs from the spec is refused, not modified), so the fake has none and no modify
+// rules; its start and resume rules are StartReplicationTask's.
 type DMS struct {
 	c      *Cloud
 	region string
