@@ -12,7 +12,7 @@ import (
 
 // Step names, in the order the runbook runs them.
 const (
-	StepKMSKey   = "kms-key"        // the KMS key is enabled, symmetric and in the copy's region
+	StepKMSKey   = "kms-key"        // the KMS key is enabled, symmetric and in the target's region
 	StepSnapshot = "snapshot"       // a snapshot of the source (or the named one) is available
 	StepCopy     = "copy"           // an encrypted copy of it (Aurora: a copy in the target's region, cross-region only)
 	StepRestore  = "restore"        // the target restored from it, encrypted

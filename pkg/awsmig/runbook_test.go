@@ -1203,3 +1203,36 @@ func TestRecordAtTargetWithoutCutover(t *testing.T) {
 		t.Error("ran steps although the record already points at the target")
 	}
 }
+
+// TestAuroraStatus: status follows an Aurora move across regions: the copy in flight, then the
+// target cluster and its instance, with the cluster's encryption and key.
+func TestAuroraStatus(t *testing.T) {
+	f := newFixture(t)
+	s := f.auroraSpec(t, "us-east-1")
+	cl := f.cloud.Clients(s.Region, s.Target.Region)
+	status := func() string {
+		var b bytes.Buffer
+		if err := awsmig.WriteStatus(t.Context(), &b, s, f.state(t), &cl); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepSnapshot}); err != nil {
+		t.Fatal(err)
+	}
+	if out := status(); !strings.Contains(out, "snapshot copy dbv-orders-enc-copy: not created yet") || strings.Contains(out, "encrypted copy") {
+		t.Errorf("status after the snapshot:\n%s", out)
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepCopy}); err != nil {
+		t.Fatal(err)
+	}
+	if out := status(); !strings.Contains(out, "target cluster orders-aurora-enc: not created yet") || !strings.Contains(out, " 3. copy            done") {
+		t.Errorf("status after the copy:\n%s", out)
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+		t.Fatal(err)
+	}
+	if out := status(); !strings.Contains(out, "target cluster orders-aurora-enc: available, encrypted=true, key "+f.vars["KeyARN"]) || !strings.Contains(out, "target instance orders-enc: available, encrypted=true") {
+		t.Errorf("status after the restore:\n%s", out)
+	}
+}

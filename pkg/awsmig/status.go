@@ -104,7 +104,7 @@ func liveStatus(ctx context.Context, s *Spec, st *State, cl *Clients) []string {
 			case c == nil:
 				add("target cluster %s: not created yet", s.Target.Cluster)
 			default:
-				add("target cluster %s: %s, encrypted=%t %s", s.Target.Cluster, aws.ToString(c.Status), aws.ToBool(c.StorageEncrypted), aws.ToString(c.KmsKeyId))
+				add("target cluster %s: %s, encrypted=%t, key %s", s.Target.Cluster, aws.ToString(c.Status), aws.ToBool(c.StorageEncrypted), keyText(aws.ToString(c.KmsKeyId)))
 			}
 		}
 		db, err := describeInstance(ctx, cl.TargetRDS, s.Target.Instance)
