@@ -453,9 +453,10 @@ func keyText(key string) string {
 // automatedPrefix starts the identifiers RDS gives automated snapshots (rds:orders-2024-05-01-03-10).
 const automatedPrefix = "rds:"
 
-// snapshotType is the SnapshotType to describe a snapshot by identifier or ARN with: RDS finds
-// an automated snapshot by identifier only when asked for automated ones (see the fake's
-// DescribeDBSnapshots); nil for a manual one.
+// snapshotType is the SnapshotType to describe a snapshot by identifier or ARN with: "automated"
+// for an automated one, since the reference says of DescribeDB(Cluster)Snapshots "If this
+// identifier is for an automated snapshot, the SnapshotType parameter must also be specified.";
+// nil for a manual one.
 func snapshotType(ref string) *string {
 	if strings.HasPrefix(ref, "arn:") {
 		if parts := strings.SplitN(ref, ":", 7); len(parts) == 7 {
