@@ -70,6 +70,9 @@ region) with near-zero downtime, as resumable steps:
   kms-key, snapshot, copy (encrypted), restore, prepare-target, dms-task (full load + CDC),
   wait-sync (CDC lag under a threshold), gate (dbverify compare until identical), cutover (Route 53)
 
+An Aurora cluster is encrypted when it is restored (its snapshot is copied only across
+regions, as it is: RDS cannot encrypt a cluster snapshot by copying it).
+
 Every step is recorded in a state file (atomic, locked): a run that crashed or was
 interrupted resumes where it stopped and creates nothing twice. The spec file (YAML) names
 the source, the target, the KMS key, the DMS task's endpoints and table mappings, the DNS
@@ -105,6 +108,10 @@ gate are checked again on every run until the cutover). Progress goes to stderr.
 The cutover changes DNS and so runs only with --cutover; without it, apply stops before
 it. Stop writes to the source first: the gate then waits for the target to converge and
 lets the cutover go ahead only when a full dbverify pass is identical.
+
+Once the record points at the target nothing before the cutover runs again: a run that
+stopped after Route 53 switched the record, before recording it, is finished by the next
+apply (it records the cutover and waits for INSYNC), which never gates or writes repair SQL.
 
 Examples:
   dbverify migrate apply --spec orders.yaml --until restore
@@ -260,6 +267,8 @@ func runMigrateApply(ctx context.Context, f migrateFlags, stdout, stderr io.Writ
 		return migrateFail(err)
 	}
 	switch {
+	case res.CutoverResumed:
+		fmt.Fprintf(stdout, "Migration %s: the cutover was under way when the last run stopped (the record already pointed at the target); it is now recorded. Nothing before it ran again: no gate, no repair SQL.\n", s.Name)
 	case res.StoppedBefore == awsmig.StepCutover:
 		fmt.Fprintf(stdout, "Stopped before the cutover: once writes to the source have stopped, run\n  dbverify migrate apply --spec %s --cutover\n", f.spec)
 	case f.until != "":

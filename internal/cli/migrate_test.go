@@ -143,6 +143,38 @@ func TestMigratePlanCLI(t *testing.T) {
 	}
 }
 
+// TestMigratePlanAurora: the plan of an Aurora move across regions shows the calls it makes:
+// the cluster snapshot copied without KmsKeyId, the restore with it, no instance-snapshot copy.
+func TestMigratePlanAurora(t *testing.T) {
+	t.Setenv("ORDERS_PASSWORD", "Sup3rS3cretPw")
+	dir := t.TempDir()
+	for _, f := range []string{"aurora.yaml", "mappings.json"} {
+		b, err := os.ReadFile("../../testdata/awsmig/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	code, out, errw := runMain(t, "migrate", "plan", "--spec", filepath.Join(dir, "aurora.yaml"))
+	if code != 0 || errw != "" {
+		t.Fatalf("exit %d: %s", code, errw)
+	}
+	for _, want := range []string{
+		"Aurora: the cluster is encrypted when it is restored (RestoreDBClusterFromSnapshot KmsKeyId)",
+		"rds:CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=<ARN of dbv-orders-aurora-source> TargetDBClusterSnapshotIdentifier=dbv-orders-aurora-copy Tags=",
+		"(eu-central-1); no KmsKeyId: RDS refuses one for an unencrypted cluster snapshot",
+		"rds:RestoreDBClusterFromSnapshot DBClusterIdentifier=orders-aurora-enc SnapshotIdentifier=dbv-orders-aurora-copy Engine=<the source's engine> KmsKeyId=<ARN of alias/rds-orders>",
+		" 4. restore ", " 9. cutover ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "CopyDBSnapshot") || strings.Contains(out, "-encrypted") || strings.Contains(out, "Sup3rS3cretPw") {
+		t.Errorf("plan:\n%s", out)
+	}
+}
+
 // TestMigrateUsage: bad specs and flags exit 2 with one line naming the problem.
 func TestMigrateUsage(t *testing.T) {
 	w := newMigrateWorld(t, "mysql://u@h/db", "mysql://u@h2/db")
@@ -444,5 +476,56 @@ func TestMigrateSecrets(t *testing.T) {
 		if args[1] == "apply" && (code != ExitFailure || !strings.Contains(errw, "dbverify: prepare-target: target (mysql://app:***@127.0.0.1:1/shop_enc)")) {
 			t.Errorf("apply: exit %d\n%s", code, errw)
 		}
+	}
+}
+
+// TestMigrateResumedCutover: a run killed after Route 53 pointed the record at the target and
+// before the state file recorded it. Applications then write to the target; the resumed apply
+// (without --cutover, as someone would re-run it) finishes the cutover and never gates, so the
+// application's write is not reported as drift and no repair SQL proposes deleting it. status
+// says the cutover is under way before, and done after.
+func TestMigrateResumedCutover(t *testing.T) {
+	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	}
+	w := newMigrateWorld(t, src.DSN, tgt.DSN)
+	state := strings.TrimSuffix(w.spec, ".yaml") + ".state.json"
+	var saved []byte
+	w.cloud.OnCrash(func() { saved, _ = os.ReadFile(state) })
+	w.cloud.CrashAfter("ChangeResourceRecordSets", 2)
+	code, out, errw := runMain(t, "migrate", "apply", "--spec", w.spec, "--cutover")
+	if code != ExitFailure || !strings.Contains(errw, "awsmigtest: simulated crash") {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errw)
+	}
+	if err := os.WriteFile(state, saved, 0o600); err != nil { // the kill
+		t.Fatal(err)
+	}
+	cut, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME")
+	if !strings.HasPrefix(cut, "shop-enc.") {
+		t.Fatalf("the killed run did not switch the record: %s", cut)
+	}
+	tgt.Exec(t, "INSERT INTO t VALUES (3, 'app')") // an application's write, through the new record
+
+	code, out, errw = runMain(t, "migrate", "status", "--spec", w.spec)
+	if code != 0 || !strings.Contains(out, "the record points at the target: the cutover is under way") {
+		t.Errorf("status before: exit %d\n%s\n%s", code, out, errw)
+	}
+	code, out, errw = runMain(t, "migrate", "apply", "--spec", w.spec)
+	if code != 0 || !strings.Contains(out, "the cutover was under way when the last run stopped") || !strings.Contains(out, "no gate, no repair SQL") {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errw)
+	}
+	if !strings.Contains(errw, "gate            not run again: the record already points at the target") || strings.Contains(errw, "DIFFERENT") || strings.Contains(errw, "DRIFT") {
+		t.Errorf("the resumed run gated:\n%s", errw)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(w.spec, ".yaml") + ".drift.sql"); err == nil {
+		t.Error("the resumed run wrote repair SQL")
+	}
+	if v, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME"); v != cut {
+		t.Errorf("record: %s, want %s", v, cut)
+	}
+	code, out, errw = runMain(t, "migrate", "status", "--spec", w.spec)
+	if code != 0 || !strings.Contains(out, " 9. cutover         done") || !strings.Contains(out, "finished after a restart") || strings.Contains(out, "under way") {
+		t.Errorf("status after: exit %d\n%s\n%s", code, out, errw)
 	}
 }

@@ -4,9 +4,10 @@
 //
 // The steps, in order (see StepNames):
 //
-//	kms-key         the KMS key is enabled, symmetric, and in the region the copy is made in
+//	kms-key         the KMS key is enabled, symmetric, and in the target's region
 //	snapshot        a snapshot of the source (or the named one) is available
-//	copy            an encrypted copy of it, with the key (cross-region: in the target's region)
+//	copy            an encrypted copy of it, with the key (cross-region: in the target's region);
+//	                Aurora: only across regions, a copy as it is (see below)
 //	restore         the target instance (or Aurora cluster + instance) restored from the copy
 //	prepare-target  an injected Preparer readies the target for the full load
 //	dms-task        a DMS full-load-and-cdc task with the spec's table mappings runs
@@ -14,8 +15,14 @@
 //	gate            an injected Gate (dbverify's compare) finds the target identical
 //	cutover         the Route 53 record's TTL is lowered, then it points at the target
 //
+// An Aurora cluster snapshot cannot be encrypted by copying it (RDS refuses KmsKeyId for an
+// unencrypted one), so an Aurora cluster is encrypted by the restore, with KmsKeyId; its
+// snapshot is copied only to bring it to another region.
+//
 // Failback points the record back, with a warning that writes made since the cutover are only
-// on the target.
+// on the target. Once the record points at the target nothing before the cutover runs again:
+// a run that stopped after switching it, before recording it, is finished by the next apply
+// without gating (applications may already write to the target).
 //
 // A Spec (YAML, see LoadSpec) says what to migrate. Each step first describes what exists,
 // then acts only if needed, waits with the SDK's waiters while reporting progress, and records

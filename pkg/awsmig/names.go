@@ -7,8 +7,12 @@ import "sort"
 // of creating it again.
 type Names struct {
 	SourceSnapshot    string // the snapshot of the source: dbv-NAME-source, or the one the spec reuses
-	EncryptedSnapshot string // its encrypted copy: dbv-NAME-encrypted
-	Task              string // the DMS replication task: dbv-NAME
+	EncryptedSnapshot string // an instance snapshot's encrypted copy: dbv-NAME-encrypted
+	// RegionCopy is an Aurora cluster snapshot's copy in the target's region, made only for a
+	// cross-region move: dbv-NAME-copy. It is encrypted only if the source snapshot is; the
+	// cluster restored from it is encrypted with the spec's key.
+	RegionCopy string
+	Task       string // the DMS replication task: dbv-NAME
 }
 
 // Names returns the identifiers of the resources this migration creates.
@@ -16,6 +20,7 @@ func (s *Spec) Names() Names {
 	n := Names{
 		SourceSnapshot:    "dbv-" + s.Name + "-source",
 		EncryptedSnapshot: "dbv-" + s.Name + "-encrypted",
+		RegionCopy:        "dbv-" + s.Name + "-copy",
 		Task:              "dbv-" + s.Name,
 	}
 	if s.Source.Snapshot != "" {

@@ -20,7 +20,15 @@ func WritePlan(w io.Writer, s *Spec, st *State, redact func(string) string) erro
 		fmt.Fprintf(&b, "instance %s", s.Target.Instance)
 	}
 	fmt.Fprintf(&b, " in %s\n", s.Target.Region)
-	if s.crossRegion() {
+	switch {
+	case s.sourceIsCluster():
+		// Why not a copy with the key: RDS refuses KmsKeyId when copying an unencrypted DB
+		// cluster snapshot; it encrypts the cluster restored from one instead.
+		b.WriteString("Aurora: the cluster is encrypted when it is restored (RestoreDBClusterFromSnapshot KmsKeyId); a cluster snapshot cannot be encrypted by copying it.\n")
+		if s.crossRegion() {
+			fmt.Fprintf(&b, "Cross-region: the cluster snapshot is copied from %s to %s as it is, and restored there with a key of %s.\n", s.Region, s.Target.Region, s.Target.Region)
+		}
+	case s.crossRegion():
 		fmt.Fprintf(&b, "Cross-region: the snapshot is copied from %s to %s and encrypted with a key of %s.\n", s.Region, s.Target.Region, s.Target.Region)
 	}
 	if s.DMS == nil {
@@ -44,6 +52,9 @@ func WritePlan(w io.Writer, s *Spec, st *State, redact func(string) string) erro
 		for _, c := range sd.calls(s, n) {
 			fmt.Fprintf(&b, "    %-15s   %s\n", "", c)
 		}
+	}
+	if st != nil && st.Steps[StepCutover] != nil && !st.done(StepCutover) {
+		b.WriteString("\nThe cutover was under way when the last run stopped. If the record already points at the target, apply only finishes it (records it, waits for INSYNC): nothing before it runs again, the gate included. `dbverify migrate status` reads the record.\n")
 	}
 	b.WriteString("\nNothing was called or changed. Run `dbverify migrate apply` to start; the cutover runs only with --cutover.\n")
 	_, err := io.WriteString(w, b.String())

@@ -12,10 +12,10 @@ import (
 
 // Step names, in the order the runbook runs them.
 const (
-	StepKMSKey   = "kms-key"        // the KMS key is enabled, symmetric and in the copy's region
+	StepKMSKey   = "kms-key"        // the KMS key is enabled, symmetric and in the target's region
 	StepSnapshot = "snapshot"       // a snapshot of the source (or the named one) is available
-	StepCopy     = "copy"           // an encrypted copy of it, in the target's region
-	StepRestore  = "restore"        // the target restored from the encrypted copy
+	StepCopy     = "copy"           // an encrypted copy of it (Aurora: a copy in the target's region, cross-region only)
+	StepRestore  = "restore"        // the target restored from it, encrypted
 	StepPrepare  = "prepare-target" // the injected Preparer readies the target for the full load
 	StepTask     = "dms-task"       // the DMS task (full load + CDC) exists and runs
 	StepSync     = "wait-sync"      // the full load finished and the CDC lag is under the threshold
@@ -126,6 +126,10 @@ type Result struct {
 	// StoppedBefore names the step the run stopped in front of: the cutover when it was not
 	// asked for. "" when the run reached its end or Until.
 	StoppedBefore string
+	// CutoverResumed is set when an earlier run had pointed the record at the target without
+	// recording the cutover: this run ran nothing before the cutover (no gate), only recorded
+	// it and waited for INSYNC.
+	CutoverResumed bool
 }
 
 // NewRunner checks that every client the spec's steps need is there. The state file must be
@@ -177,10 +181,15 @@ type stepDef struct {
 	run     func(ctx context.Context, r *Runner) (note string, err error)
 }
 
-// stepsFor lists the spec's steps in order: the DMS steps only with a dms section, the cutover
-// only with a dns section.
+// stepsFor lists the spec's steps in order: the copy only when there is something to copy (not
+// for an Aurora cluster in its own region, which the restore encrypts), the DMS steps only with
+// a dms section, the cutover only with a dns section.
 func stepsFor(s *Spec) []*stepDef {
-	steps := []*stepDef{kmsKeyStep, snapshotStep, copyStep, restoreStep, prepareStep}
+	steps := []*stepDef{kmsKeyStep, snapshotStep}
+	if s.copiesSnapshot() {
+		steps = append(steps, copyStep)
+	}
+	steps = append(steps, restoreStep, prepareStep)
 	if s.DMS != nil {
 		steps = append(steps, taskStep, syncStep)
 	}
@@ -216,10 +225,30 @@ func (r *Runner) State() State { return r.state.State() }
 // Steps done earlier are skipped (live ones are checked again); the cutover runs only with
 // Options.Cutover. A step that fails is recorded as failed and its error returned; running
 // Apply again resumes there.
+//
+// Once the record points at the target, nothing before the cutover runs again: a run that
+// finds the cutover under way (see cutoverUnderway) only finishes it, recording it and waiting
+// for INSYNC, with or without Options.Cutover, since the switch was already made.
 func (r *Runner) Apply(ctx context.Context) (*Result, error) {
 	res := &Result{}
+	underway, err := r.cutoverUnderway(ctx)
+	if err != nil {
+		return res, err
+	}
 	for _, s := range r.steps {
 		st := r.state.State()
+		if underway && s.name != StepCutover {
+			res.Skipped = append(res.Skipped, s.name)
+			if s.live || !st.done(s.name) {
+				r.progress(s.name, "not run again: the record already points at the target (an earlier run stopped during the cutover); applications may be writing to the target")
+			} else {
+				r.progress(s.name, "done earlier")
+			}
+			if s.name == r.opt.Until {
+				break
+			}
+			continue
+		}
 		if st.done(s.name) && (!s.live || st.done(StepCutover)) {
 			res.Skipped = append(res.Skipped, s.name)
 			r.progress(s.name, "done earlier")
@@ -228,7 +257,7 @@ func (r *Runner) Apply(ctx context.Context) (*Result, error) {
 			}
 			continue
 		}
-		if s.name == StepCutover && !r.opt.Cutover {
+		if s.name == StepCutover && !r.opt.Cutover && !underway {
 			res.StoppedBefore = s.name
 			r.progress(s.name, "not run: the cutover needs the explicit cutover option (--cutover)")
 			break
@@ -237,6 +266,7 @@ func (r *Runner) Apply(ctx context.Context) (*Result, error) {
 			return res, err
 		}
 		res.Ran = append(res.Ran, s.name)
+		res.CutoverResumed = res.CutoverResumed || underway && s.name == StepCutover
 		if r.opt.AfterStep != nil {
 			if err := r.opt.AfterStep(s.name); err != nil {
 				return res, err

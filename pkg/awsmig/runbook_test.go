@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{cloud: c, dir: t.TempDir(), vars: map[string]string{
 		"Region": region, "TargetRegion": region, "Key": "alias/orders", "KeyARN": keyARN, "Rep": rep, "Zone": zone,
 		"SrcEP": awsmigtest.EndpointARN(region, "src"), "TgtEP": awsmigtest.EndpointARN(region, "tgt"),
-		"SyncTimeout": "2s", "Extra": "",
+		"SyncTimeout": "2s", "Extra": "", "Source": "  instance: orders", "Target": "",
 	}}
 }
 
@@ -50,11 +53,12 @@ func newFixture(t *testing.T) *fixture {
 const specTmpl = `name: orders-enc
 region: {{.Region}}
 source:
-  instance: orders
+{{.Source}}
 target:
   region: {{.TargetRegion}}
   instance: orders-enc
   kms_key: {{.Key}}
+{{.Target}}
 dms:
   replication_instance_arn: {{.Rep}}
   source_endpoint_arn: {{.SrcEP}}
@@ -135,15 +139,86 @@ func (f *fixture) state(t *testing.T) *awsmig.State {
 	return st
 }
 
-// mutating are the calls that create or change something.
-var mutating = []string{"CreateDBSnapshot", "CopyDBSnapshot", "RestoreDBInstanceFromDBSnapshot", "CreateReplicationTask", "StartReplicationTask", "ChangeResourceRecordSets"}
-
-func mutations(c *awsmigtest.Cloud) map[string]int {
+// mutations counts the calls made to the operations that are the keys of like: the calls that
+// create or change something on a path.
+func mutations(c *awsmigtest.Cloud, like map[string]int) map[string]int {
 	m := map[string]int{}
-	for _, op := range mutating {
+	for op := range like {
 		m[op] = c.Calls(op)
 	}
 	return m
+}
+
+// auroraOnce is what a clean Aurora run does: a cluster snapshot, its copy only across regions,
+// a restore, one instance, the task, two DNS changes; never an instance snapshot.
+func auroraOnce(crossRegion bool) map[string]int {
+	m := map[string]int{"CreateDBClusterSnapshot": 1, "CopyDBClusterSnapshot": 0, "RestoreDBClusterFromSnapshot": 1, "CreateDBInstance": 1,
+		"CreateDBSnapshot": 0, "CopyDBSnapshot": 0, "CreateReplicationTask": 1, "StartReplicationTask": 1, "ChangeResourceRecordSets": 2}
+	if crossRegion {
+		m["CopyDBClusterSnapshot"] = 1
+	}
+	return m
+}
+
+// auroraSpec seeds an unencrypted Aurora MySQL cluster orders-aurora in the source region and
+// returns a spec that moves it to the encrypted cluster orders-aurora-enc (instance orders-enc)
+// in dst, with a key, a replication instance and endpoints of dst.
+func (f *fixture) auroraSpec(t *testing.T, dst string) *awsmig.Spec {
+	t.Helper()
+	f.cloud.AddCluster(region, "orders-aurora", "aurora-mysql")
+	if dst != region {
+		f.vars["TargetRegion"] = dst
+		f.vars["KeyARN"] = f.cloud.AddKey(dst, "alias/orders-"+dst)
+		f.vars["Key"] = "alias/orders-" + dst
+		f.vars["Rep"] = f.cloud.AddReplicationInstance(dst, "dbv-rep-"+dst)
+		f.vars["SrcEP"], f.vars["TgtEP"] = awsmigtest.EndpointARN(dst, "src"), awsmigtest.EndpointARN(dst, "tgt")
+	}
+	f.vars["Source"] = "  cluster: orders-aurora"
+	f.vars["Target"] = "  cluster: orders-aurora-enc\n  instance_class: db.r6g.large"
+	return f.spec(t)
+}
+
+// checkAurora checks the end state of a complete Aurora run: the cluster snapshot as it was
+// taken (unencrypted), across regions a copy of it as it was, and the restored cluster and its
+// instance encrypted with the key of the target's region.
+func (f *fixture) checkAurora(t *testing.T) {
+	t.Helper()
+	c, dst, keyARN := f.cloud, f.vars["TargetRegion"], f.vars["KeyARN"]
+	snap := c.Snapshot(region, "dbv-orders-enc-source")
+	if snap == nil || snap.Status != "available" || snap.Encrypted || snap.Source != "orders-aurora" || snap.Tags[awsmig.TagStep] != "snapshot" {
+		t.Errorf("source cluster snapshot: %+v", snap)
+	}
+	cp := c.Snapshot(dst, "dbv-orders-enc-copy")
+	switch {
+	case dst == region && cp != nil:
+		t.Errorf("a copy in the source's own region: %+v", cp)
+	case dst != region && (cp == nil || cp.Status != "available" || cp.Encrypted || cp.Tags[awsmig.TagStep] != "copy"):
+		t.Errorf("cross-region copy: %+v", cp)
+	}
+	if c.Snapshot(dst, "dbv-orders-enc-encrypted") != nil {
+		t.Error("an instance-style encrypted copy was made")
+	}
+	cl := c.Cluster(dst, "orders-aurora-enc")
+	if cl == nil || cl.Status != "available" || !cl.Encrypted || cl.Key != keyARN || cl.Engine != "aurora-mysql" || cl.Tags[awsmig.TagStep] != "restore" {
+		t.Errorf("target cluster: %+v (key %s)", cl, keyARN)
+	}
+	in := c.Instance(dst, "orders-enc")
+	if in == nil || in.Status != "available" || in.Cluster != "orders-aurora-enc" || !in.Encrypted || in.Key != keyARN || in.Class != "db.r6g.large" {
+		t.Errorf("target instance: %+v", in)
+	}
+	endpoint := "orders-aurora-enc.cluster.cfakefakefake." + dst + ".rds.amazonaws.com"
+	if v, ttl := c.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != endpoint || ttl != 60 {
+		t.Errorf("record: %s TTL %d, want %s", v, ttl, endpoint)
+	}
+	st := f.state(t)
+	for _, name := range awsmig.StepNames(f.spec(t)) {
+		if ss := st.Steps[name]; ss == nil || ss.Status != awsmig.StepDone {
+			t.Errorf("step %s: %+v", name, ss)
+		}
+	}
+	if st.DNS == nil || st.DNS.OriginalValue != sourceDNS || st.DNS.CutoverAt.IsZero() {
+		t.Errorf("dns state: %+v", st.DNS)
+	}
 }
 
 // once is what a clean run does: every resource created once, two DNS changes (TTL, value).
@@ -205,7 +280,7 @@ func TestApply(t *testing.T) {
 		t.Fatalf("result: %+v", res)
 	}
 	f.checkEnd(t)
-	if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+	if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 		t.Errorf("mutating calls: %v, want %v", got, once)
 	}
 	text := strings.Join(progress, "\n")
@@ -255,7 +330,7 @@ func TestCutoverNeedsFlag(t *testing.T) {
 		t.Errorf("gate passes: %d, want one per run", gate.count())
 	}
 	f.checkEnd(t)
-	if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+	if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 		t.Errorf("mutating calls: %v, want %v", got, once)
 	}
 }
@@ -281,29 +356,112 @@ func TestUntil(t *testing.T) {
 	}
 }
 
-// TestCrashAfterEveryCall: a run killed right after any call that creates or changes
-// something took effect (before the state recorded it) resumes without repeating it.
-func TestCrashAfterEveryCall(t *testing.T) {
-	for op, n := range once {
-		for i := 1; i <= n; i++ {
-			t.Run(fmt.Sprintf("%s#%d", op, i), func(t *testing.T) {
-				f := newFixture(t)
-				s := f.spec(t)
-				f.cloud.CrashAfter(op, i)
-				_, err := f.apply(t, s, awsmig.Options{Cutover: true})
-				if !errors.Is(err, awsmigtest.ErrCrash) {
-					t.Fatalf("first run: %v, want the crash", err)
+// path is one shape of migration: how to seed and write its spec, what a clean run creates
+// once, and how the end state looks.
+type path struct {
+	name  string
+	setup func(t *testing.T, f *fixture) *awsmig.Spec
+	once  map[string]int // mutating calls of a clean run
+	check func(f *fixture, t *testing.T)
+}
+
+// paths are the migrations the kill test runs: an RDS instance, an Aurora cluster in its
+// region, and one moved to another region.
+var paths = []path{
+	{"instance", func(t *testing.T, f *fixture) *awsmig.Spec { return f.spec(t) }, once, (*fixture).checkEnd},
+	{"aurora", func(t *testing.T, f *fixture) *awsmig.Spec { return f.auroraSpec(t, region) }, auroraOnce(false), (*fixture).checkAurora},
+	{"aurora-cross-region", func(t *testing.T, f *fixture) *awsmig.Spec { return f.auroraSpec(t, "us-east-1") }, auroraOnce(true), (*fixture).checkAurora},
+}
+
+// TestKillAfterEveryCall: a run killed right after any AWS call took effect (the state file as
+// it was then, nothing written after) resumes without repeating what was done: for every path
+// and every call, reads included, the resumed run ends where a clean run does and creates
+// nothing twice. A run killed once the record points at the target (between the Route 53
+// change and the state write that records it, or while waiting for INSYNC) resumes by
+// finishing the cutover only: it runs neither the DMS steps nor the gate again. Losing the id
+// of the change that pointed the record at the target costs one more, identical UPSERT, whose
+// INSYNC the resumed run waits for.
+func TestKillAfterEveryCall(t *testing.T) {
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			f0 := newFixture(t)
+			if _, err := f0.apply(t, p.setup(t, f0), awsmig.Options{Cutover: true}); err != nil {
+				t.Fatal(err)
+			}
+			calls := f0.cloud.AllCalls()
+			ops := make([]string, 0, len(calls))
+			for op := range calls {
+				ops = append(ops, op)
+			}
+			sort.Strings(ops)
+			var switched []string
+			for _, op := range ops {
+				for i := 1; i <= calls[op]; i++ {
+					t.Run(fmt.Sprintf("%s#%d", op, i), func(t *testing.T) {
+						if killAndResume(t, p, op, i) {
+							switched = append(switched, fmt.Sprintf("%s#%d", op, i))
+						}
+					})
 				}
-				if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); err != nil {
-					t.Fatalf("resume: %v", err)
-				}
-				f.checkEnd(t)
-				if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
-					t.Errorf("mutating calls: %v, want %v", got, once)
-				}
-			})
-		}
+			}
+			// The window between the change that points the record at the target and the
+			// state write that records the cutover: the change itself, and the polls of its
+			// INSYNC.
+			if !slices.Contains(switched, "ChangeResourceRecordSets#2") || !slices.ContainsFunc(switched, func(s string) bool { return strings.HasPrefix(s, "GetChange#") }) {
+				t.Errorf("kills after the record pointed at the target: %v", switched)
+			}
+		})
 	}
+}
+
+// killAndResume runs p until the i-th call of op, kills it there and resumes it; it reports
+// whether the record pointed at the target when the run was killed.
+func killAndResume(t *testing.T, p path, op string, i int) bool {
+	f := newFixture(t)
+	s := p.setup(t, f)
+	var saved []byte
+	f.cloud.OnCrash(func() { saved, _ = os.ReadFile(f.statePath()) })
+	f.cloud.CrashAfter(op, i)
+	if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); !errors.Is(err, awsmigtest.ErrCrash) {
+		t.Fatalf("first run: %v, want the crash", err)
+	}
+	// The kill: the state file holds what it held when the call returned.
+	if saved == nil {
+		os.Remove(f.statePath())
+	} else if err := os.WriteFile(f.statePath(), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	if st, err := awsmig.ReadState(f.statePath()); err == nil {
+		target = st.Resources.TargetAddress
+	}
+	value, _ := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME")
+	switched := target != "" && value == target
+
+	gate := &cleanGate{}
+	res, err := f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	p.check(f, t)
+	want := maps.Clone(p.once)
+	if op == "ChangeResourceRecordSets" && i == 2 {
+		want[op]++ // the resumed run never learnt the id of the change that switched the record
+	}
+	if got := mutations(f.cloud, p.once); !reflect.DeepEqual(got, want) {
+		t.Errorf("mutating calls: %v, want %v", got, want)
+	}
+	if switched {
+		if gate.count() != 0 || !res.CutoverResumed || !reflect.DeepEqual(res.Ran, []string{awsmig.StepCutover}) {
+			t.Errorf("killed after the record pointed at the target: the resumed run gated %d times, ran %v (resumed cutover %t)", gate.count(), res.Ran, res.CutoverResumed)
+		}
+		if note := f.state(t).Steps[awsmig.StepCutover].Note; !strings.Contains(note, "finished after a restart") {
+			t.Errorf("cutover note: %s", note)
+		}
+	} else if res.CutoverResumed {
+		t.Error("resumed run says the cutover was under way, but the record did not point at the target")
+	}
+	return switched
 }
 
 // TestCrashAfterEveryStep: a run that stops after any step (recorded done) resumes at the next
@@ -334,7 +492,7 @@ func TestCrashAfterEveryStep(t *testing.T) {
 				}
 			}
 			f.checkEnd(t)
-			if got := mutations(f.cloud); !reflect.DeepEqual(got, once) {
+			if got := mutations(f.cloud, once); !reflect.DeepEqual(got, once) {
 				t.Errorf("mutating calls: %v, want %v", got, once)
 			}
 		})
@@ -678,38 +836,121 @@ func TestCrossRegion(t *testing.T) {
 	f.checkEnd(t)
 }
 
-// TestAurora: a cluster source is snapshotted, copied and restored as a cluster with an
-// instance in it; an instance source can be restored as a cluster (MySQL -> Aurora MySQL).
+// TestAurora: an Aurora cluster is encrypted when it is restored, never by copying its
+// snapshot: in its own region there is no copy step at all; across regions the cluster
+// snapshot is copied as it is (no KmsKeyId, which RDS refuses for an unencrypted one) and
+// restored there with the key of that region. The plan shows those calls; the fake would
+// refuse the old ones.
 func TestAurora(t *testing.T) {
+	for _, dst := range []string{region, "us-east-1"} {
+		t.Run(dst, func(t *testing.T) {
+			f := newFixture(t)
+			s := f.auroraSpec(t, dst)
+			want := []string{"kms-key", "snapshot", "restore", "prepare-target", "dms-task", "wait-sync", "gate", "cutover"}
+			if dst != region {
+				want = slices.Insert(want, 2, "copy")
+			}
+			if got := awsmig.StepNames(s); !reflect.DeepEqual(got, want) {
+				t.Fatalf("steps %v, want %v", got, want)
+			}
+			var plan bytes.Buffer
+			if err := awsmig.WritePlan(&plan, s, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				text string
+				want bool
+			}{
+				{"Aurora: the cluster is encrypted when it is restored (RestoreDBClusterFromSnapshot KmsKeyId)", true},
+				{"rds:RestoreDBClusterFromSnapshot DBClusterIdentifier=orders-aurora-enc SnapshotIdentifier=dbv-orders-enc-" + map[bool]string{true: "source", false: "copy"}[dst == region] + " Engine=<the source's engine> KmsKeyId=<ARN of alias/orders", true},
+				{"rds:CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=<ARN of dbv-orders-enc-source> TargetDBClusterSnapshotIdentifier=dbv-orders-enc-copy Tags=", dst != region},
+				{"no KmsKeyId: RDS refuses one for an unencrypted cluster snapshot", dst != region},
+				{"CopyDBSnapshot", false},
+				{"dbv-orders-enc-encrypted", false},
+			} {
+				if strings.Contains(plan.String(), c.text) != c.want {
+					t.Errorf("plan has %q: %t, want %t\n%s", c.text, !c.want, c.want, plan.String())
+				}
+			}
+			res, err := f.apply(t, s, awsmig.Options{Cutover: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(res.Ran, want) {
+				t.Errorf("ran %v", res.Ran)
+			}
+			f.checkAurora(t)
+			if got := mutations(f.cloud, auroraOnce(dst != region)); !reflect.DeepEqual(got, auroraOnce(dst != region)) {
+				t.Errorf("mutating calls: %v", got)
+			}
+			st := f.state(t)
+			if note := st.Steps[awsmig.StepRestore].Note; !strings.Contains(note, "cluster orders-aurora-enc with instance orders-enc available at orders-aurora-enc.cluster.") || !strings.Contains(note, "encrypted with "+f.vars["KeyARN"]) {
+				t.Errorf("restore note: %s", note)
+			}
+			if dst != region {
+				if note := st.Steps[awsmig.StepCopy].Note; note != "dbv-orders-enc-copy available in us-east-1, unencrypted (the restore encrypts the cluster with "+f.vars["KeyARN"]+")" {
+					t.Errorf("copy note: %s", note)
+				}
+				if !strings.HasSuffix(st.Resources.SnapshotCopyARN, ":cluster-snapshot:dbv-orders-enc-copy") {
+					t.Errorf("copy ARN: %s", st.Resources.SnapshotCopyARN)
+				}
+			}
+		})
+	}
+
+	// An encrypted source cluster (a key change): across regions its snapshot must be copied
+	// with a key of the destination region, which the copy step then gives.
+	t.Run("encrypted source across regions", func(t *testing.T) {
+		f := newFixture(t)
+		s := f.auroraSpec(t, "us-east-1")
+		f.cloud.EncryptCluster(region, "orders-aurora", f.cloud.AddKey(region, "alias/old"))
+		if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+			t.Fatal(err)
+		}
+		if cp := f.cloud.Snapshot("us-east-1", "dbv-orders-enc-copy"); cp == nil || !cp.Encrypted || cp.Key != f.vars["KeyARN"] {
+			t.Errorf("copy: %+v", cp)
+		}
+		if cl := f.cloud.Cluster("us-east-1", "orders-aurora-enc"); cl == nil || cl.Key != f.vars["KeyARN"] {
+			t.Errorf("cluster: %+v", cl)
+		}
+	})
+
+	// An instance source restored as a cluster (MySQL -> Aurora MySQL): the instance snapshot
+	// is copied with the key, as an instance's is, and restored by ARN.
+	t.Run("instance to cluster", func(t *testing.T) {
+		g := newFixture(t)
+		s := g.spec(t)
+		s.Target.Cluster, s.Target.Engine = "orders-aurora", "aurora-mysql"
+		if _, err := g.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+			t.Fatal(err)
+		}
+		if in := g.cloud.Instance(region, "orders-enc"); in == nil || in.Cluster != "orders-aurora" || !in.Encrypted {
+			t.Errorf("instance -> cluster: %+v", in)
+		}
+		if g.cloud.Calls("CopyDBSnapshot") != 1 || g.cloud.Calls("CopyDBClusterSnapshot") != 0 {
+			t.Errorf("copies: %v", g.cloud.AllCalls())
+		}
+	})
+}
+
+// TestAuroraReuseAutomated: an automated cluster snapshot (rds:...) can be reused; it is
+// described with SnapshotType automated, as the reference requires, and restored directly.
+func TestAuroraReuseAutomated(t *testing.T) {
 	f := newFixture(t)
-	f.cloud.AddCluster(region, "orders-aurora", "aurora-mysql")
-	s := f.spec(t)
-	s.Source.Instance, s.Source.Cluster = "", "orders-aurora"
-	s.Target.Cluster, s.Target.InstanceClass = "orders-aurora-enc", "db.r6g.large"
+	s := f.auroraSpec(t, region)
+	f.cloud.AddClusterSnapshot(region, "rds:orders-aurora-2024-05-01-03-10", "orders-aurora", "available")
+	s.Source.Snapshot = "rds:orders-aurora-2024-05-01-03-10"
 	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
 		t.Fatal(err)
 	}
-	in := f.cloud.Instance(region, "orders-enc")
-	if in == nil || in.Cluster != "orders-aurora-enc" || !in.Encrypted || in.Key != f.vars["KeyARN"] {
-		t.Errorf("instance: %+v", in)
+	if f.cloud.Calls("CreateDBClusterSnapshot") != 0 {
+		t.Error("took a snapshot although one was named")
 	}
-	if got := f.state(t).Resources.TargetAddress; got != "orders-aurora-enc.cluster.cfakefakefake.eu-west-1.rds.amazonaws.com" {
-		t.Errorf("target address %s", got)
+	if cl := f.cloud.Cluster(region, "orders-aurora-enc"); cl == nil || !cl.Encrypted || cl.Key != f.vars["KeyARN"] {
+		t.Errorf("cluster: %+v", cl)
 	}
-	for op, n := range map[string]int{"CreateDBClusterSnapshot": 1, "CopyDBClusterSnapshot": 1, "RestoreDBClusterFromSnapshot": 1, "CreateDBInstance": 1, "CreateDBSnapshot": 0} {
-		if got := f.cloud.Calls(op); got != n {
-			t.Errorf("%s: %d calls, want %d", op, got, n)
-		}
-	}
-
-	g := newFixture(t)
-	s = g.spec(t)
-	s.Target.Cluster, s.Target.Engine = "orders-aurora", "aurora-mysql"
-	if _, err := g.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
-		t.Fatal(err)
-	}
-	if in := g.cloud.Instance(region, "orders-enc"); in == nil || in.Cluster != "orders-aurora" || !in.Encrypted {
-		t.Errorf("instance -> cluster: %+v", in)
+	if _, err := awsmig.ParseSpec([]byte("name: a\nregion: eu-west-1\nsource: {cluster: c, snapshot: 'rds:c-2024-05-01-03-10'}\ntarget: {cluster: d, instance: e, instance_class: db.r6g.large, kms_key: alias/k}\n"), "s.yaml"); err != nil {
+		t.Errorf("an automated snapshot's identifier is refused: %v", err)
 	}
 }
 
@@ -857,4 +1098,141 @@ func TestInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.checkEnd(t)
+}
+
+// TestResumedCutover: a run killed after Route 53 pointed the record at the target and before
+// the state recorded it. Applications may write to the target from then on, and a gate run
+// then would report those writes as drift (and its repair SQL would delete them). plan and
+// status say the cutover is under way; the next apply, even without the cutover option, runs
+// nothing before the cutover (not the DMS steps, not the gate), confirms the record with an
+// identical UPSERT (the killed run never learnt its change's id), waits for INSYNC and records
+// the cutover.
+func TestResumedCutover(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	var saved []byte
+	f.cloud.OnCrash(func() { saved, _ = os.ReadFile(f.statePath()) })
+	f.cloud.CrashAfter("ChangeResourceRecordSets", 2)
+	if _, err := f.apply(t, s, awsmig.Options{Cutover: true}); !errors.Is(err, awsmigtest.ErrCrash) {
+		t.Fatalf("first run: %v, want the crash", err)
+	}
+	if err := os.WriteFile(f.statePath(), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != targetDNS {
+		t.Fatalf("the killed run did not switch the record: %s", v)
+	}
+
+	var plan, status bytes.Buffer
+	if err := awsmig.WritePlan(&plan, s, f.state(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.String(), "The cutover was under way when the last run stopped. If the record already points at the target, apply only finishes it") {
+		t.Errorf("plan:\n%s", plan.String())
+	}
+	cl := f.cloud.Clients(region, region)
+	if err := awsmig.WriteStatus(t.Context(), &status, s, f.state(t), &cl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(status.String(), "the record points at the target: the cutover is under way (a run stopped before recording it); apply finishes it (records it, waits for INSYNC) and runs neither the DMS steps nor the gate again") {
+		t.Errorf("status:\n%s", status.String())
+	}
+
+	drift := &fakeWatcher{res: awsmig.GateResult{Passes: 1, Last: "DIFFERENT: 1 of 3 tables differ; 0 rows missing on target, 1 extra on target, 0 changed",
+		Drift: []string{"shop.orders extra 7"}, Repair: "orders.drift.sql"}}
+	var mu sync.Mutex
+	var progress []string
+	res, err := f.apply(t, s, awsmig.Options{Gate: drift, Progress: func(step, msg string) {
+		mu.Lock()
+		progress = append(progress, step+": "+msg)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drift.got.Progress != nil {
+		t.Error("the resumed run ran the gate after the record pointed at the target")
+	}
+	if !res.CutoverResumed || !reflect.DeepEqual(res.Ran, []string{awsmig.StepCutover}) || res.StoppedBefore != "" {
+		t.Errorf("result: %+v", res)
+	}
+	text := strings.Join(progress, "\n")
+	for _, want := range []string{
+		"gate: not run again: the record already points at the target (an earlier run stopped during the cutover); applications may be writing to the target",
+		"dms-task: not run again: the record already points at the target",
+		"cutover: db.example.com CNAME: already points at " + targetDNS + " (changed by a run that stopped before recording it); confirming it reached every Route 53 server",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("progress lacks %q:\n%s", want, text)
+		}
+	}
+	st := f.state(t)
+	if note := st.Steps[awsmig.StepCutover].Note; !strings.HasSuffix(note, "; finished after a restart: the record already pointed at the target, so nothing before the cutover ran again (no gate)") {
+		t.Errorf("cutover note: %s", note)
+	}
+	if st.DNS.CutoverAt.IsZero() || st.DNS.InsyncValue != targetDNS || st.DNS.LastChangeID != "" {
+		t.Errorf("dns state: %+v", st.DNS)
+	}
+	f.checkEnd(t)
+	if n := f.cloud.Calls("ChangeResourceRecordSets"); n != 3 {
+		t.Errorf("ChangeResourceRecordSets: %d calls, want 3 (TTL, switch, the same value again to wait for)", n)
+	}
+	status.Reset()
+	awsmig.WriteStatus(t.Context(), &status, s, f.state(t), &cl)
+	if !strings.Contains(status.String(), "finished after a restart") || strings.Contains(status.String(), "under way") {
+		t.Errorf("status after the resumed run:\n%s", status.String())
+	}
+}
+
+// TestRecordAtTargetWithoutCutover: a record that points at the target while this state has no
+// cutover (someone switched it by hand) stops apply before anything runs: applications may be
+// writing to the target, so neither the gate nor the cutover may run.
+func TestRecordAtTargetWithoutCutover(t *testing.T) {
+	f := newFixture(t)
+	s := f.spec(t)
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+		t.Fatal(err)
+	}
+	f.cloud.SetRecord(f.vars["Zone"], "db.example.com", "CNAME", targetDNS, 60)
+	gate := &cleanGate{}
+	_, err := f.apply(t, s, awsmig.Options{Gate: gate, Cutover: true})
+	if err == nil || !strings.HasPrefix(err.Error(), "cutover: db.example.com CNAME: already points at the target "+targetDNS+", but "+f.statePath()+" records no cutover: applications may already write to the target, so dbverify neither gates nor cuts over") {
+		t.Fatalf("got %v", err)
+	}
+	if gate.count() != 0 || f.cloud.Calls("CreateReplicationTask") != 0 {
+		t.Error("ran steps although the record already points at the target")
+	}
+}
+
+// TestAuroraStatus: status follows an Aurora move across regions: the copy in flight, then the
+// target cluster and its instance, with the cluster's encryption and key.
+func TestAuroraStatus(t *testing.T) {
+	f := newFixture(t)
+	s := f.auroraSpec(t, "us-east-1")
+	cl := f.cloud.Clients(s.Region, s.Target.Region)
+	status := func() string {
+		var b bytes.Buffer
+		if err := awsmig.WriteStatus(t.Context(), &b, s, f.state(t), &cl); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepSnapshot}); err != nil {
+		t.Fatal(err)
+	}
+	if out := status(); !strings.Contains(out, "snapshot copy dbv-orders-enc-copy: not created yet") || strings.Contains(out, "encrypted copy") {
+		t.Errorf("status after the snapshot:\n%s", out)
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepCopy}); err != nil {
+		t.Fatal(err)
+	}
+	if out := status(); !strings.Contains(out, "target cluster orders-aurora-enc: not created yet") || !strings.Contains(out, " 3. copy            done") {
+		t.Errorf("status after the copy:\n%s", out)
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepRestore}); err != nil {
+		t.Fatal(err)
+	}
+	if out := status(); !strings.Contains(out, "target cluster orders-aurora-enc: available, encrypted=true, key "+f.vars["KeyARN"]) || !strings.Contains(out, "target instance orders-enc: available, encrypted=true") {
+		t.Errorf("status after the restore:\n%s", out)
+	}
 }

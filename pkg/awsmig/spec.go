@@ -228,8 +228,8 @@ func (s *Spec) validate() error {
 			add("%s: %q is not an RDS identifier (letters, digits and single hyphens, starting with a letter, at most 63)", f.name, f.v)
 		}
 	}
-	if src.Snapshot != "" && !strings.HasPrefix(src.Snapshot, "arn:") && !rdsIDRE.MatchString(src.Snapshot) {
-		add("source.snapshot: %q is not a snapshot identifier or ARN", src.Snapshot)
+	if src.Snapshot != "" && !strings.HasPrefix(src.Snapshot, "arn:") && !rdsIDRE.MatchString(strings.TrimPrefix(src.Snapshot, automatedPrefix)) {
+		add("source.snapshot: %q is not a snapshot identifier (manual, or automated: rds:ID) or ARN", src.Snapshot)
 	}
 
 	tgt := &s.Target
@@ -260,7 +260,7 @@ func (s *Spec) validate() error {
 		case !ok || !strings.Contains(tgt.KMSKey, ":kms:"):
 			add("target.kms_key: %q is not a KMS key or alias ARN", tgt.KMSKey)
 		case region != tgt.Region:
-			add("target.kms_key: the key is in %s but the encrypted copy is made in %s (a KMS key works only in its own region): use a key of %s", region, tgt.Region, tgt.Region)
+			add("target.kms_key: the key is in %s but %s in %s (a KMS key works only in its own region): use a key of %s", region, s.encryptedBy(), tgt.Region, tgt.Region)
 		}
 	}
 	if strings.Contains(tgt.DSN, "{endpoint}") && tgt.Instance == "" {
@@ -438,3 +438,17 @@ func (s *Spec) sourceIsCluster() bool { return s.Source.Cluster != "" }
 
 // targetIsCluster reports whether the target is restored as an Aurora cluster.
 func (s *Spec) targetIsCluster() bool { return s.Target.Cluster != "" }
+
+// copiesSnapshot reports whether the runbook has a copy step. An instance snapshot is
+// encrypted by copying it with the key. A cluster snapshot cannot be: RDS refuses a KmsKeyId
+// for an unencrypted one, so the cluster is encrypted when it is restored, and the snapshot is
+// copied only to bring it to the target's region.
+func (s *Spec) copiesSnapshot() bool { return !s.sourceIsCluster() || s.crossRegion() }
+
+// encryptedBy says what encrypts the target with the key, for messages.
+func (s *Spec) encryptedBy() string {
+	if s.sourceIsCluster() && s.Source.Instance == "" {
+		return "the cluster is restored and encrypted"
+	}
+	return "the encrypted copy is made"
+}

@@ -53,8 +53,9 @@ type Resources struct {
 	SourceEngine          string `json:"source_engine,omitempty"`
 	SourceClass           string `json:"source_class,omitempty"` // instance class, the target's default
 	SourceSnapshotARN     string `json:"source_snapshot_arn,omitempty"`
-	EncryptedSnapshotARN  string `json:"encrypted_snapshot_arn,omitempty"`
-	TargetAddress         string `json:"target_address,omitempty"` // the restored database's endpoint
+	EncryptedSnapshotARN  string `json:"encrypted_snapshot_arn,omitempty"` // an instance snapshot's encrypted copy
+	SnapshotCopyARN       string `json:"snapshot_copy_arn,omitempty"`      // an Aurora cluster snapshot's copy in the target's region
+	TargetAddress         string `json:"target_address,omitempty"`         // the restored database's endpoint
 	TargetPort            int32  `json:"target_port,omitempty"`
 	TaskARN               string `json:"task_arn,omitempty"`
 	ReplicationInstanceID string `json:"replication_instance_id,omitempty"`
@@ -70,7 +71,13 @@ type DNSState struct {
 	TargetValue   string    `json:"target_value,omitempty"`
 	CutoverAt     time.Time `json:"cutover_at,omitzero"`
 	FailbackAt    time.Time `json:"failback_at,omitzero"`
-	LastChangeID  string    `json:"last_change_id,omitempty"`
+	// LastChangeID is a change submitted and not yet seen INSYNC, LastChangeValue the value it
+	// sets; InsyncValue is the value of the last change seen INSYNC. A run that stops between a
+	// change and its INSYNC resumes by waiting for it, or, when it never learnt the change's id,
+	// by submitting the same value again and waiting for that.
+	LastChangeID    string `json:"last_change_id,omitempty"`
+	LastChangeValue string `json:"last_change_value,omitempty"`
+	InsyncValue     string `json:"insync_value,omitempty"`
 }
 
 // StateFile is an open, locked state file. Every Update is written atomically (a temporary file

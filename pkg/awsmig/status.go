@@ -84,14 +84,29 @@ func liveStatus(ctx context.Context, s *Spec, st *State, cl *Clients) []string {
 			snapLine("snapshot", r.names.SourceSnapshot, instanceSnapshots(r, cl.SourceRDS))
 		}
 	}
-	if st.done(StepSnapshot) && !st.done(StepCopy) && cl.TargetRDS != nil {
-		if s.sourceIsCluster() {
-			snapLine("encrypted copy", r.names.EncryptedSnapshot, clusterSnapshots(r, cl.TargetRDS))
-		} else {
-			snapLine("encrypted copy", r.names.EncryptedSnapshot, instanceSnapshots(r, cl.TargetRDS))
+	beforeRestore := StepSnapshot
+	if s.copiesSnapshot() {
+		beforeRestore = StepCopy
+		if st.done(StepSnapshot) && !st.done(StepCopy) && cl.TargetRDS != nil {
+			if s.sourceIsCluster() {
+				snapLine("snapshot copy", r.names.RegionCopy, clusterSnapshots(r, cl.TargetRDS))
+			} else {
+				snapLine("encrypted copy", r.names.EncryptedSnapshot, instanceSnapshots(r, cl.TargetRDS))
+			}
 		}
 	}
-	if st.done(StepCopy) && cl.TargetRDS != nil {
+	if st.done(beforeRestore) && cl.TargetRDS != nil {
+		if s.targetIsCluster() {
+			c, err := describeCluster(ctx, cl.TargetRDS, s.Target.Cluster)
+			switch {
+			case err != nil:
+				add("target cluster %s: unavailable: %v", s.Target.Cluster, err)
+			case c == nil:
+				add("target cluster %s: not created yet", s.Target.Cluster)
+			default:
+				add("target cluster %s: %s, encrypted=%t, key %s", s.Target.Cluster, aws.ToString(c.Status), aws.ToBool(c.StorageEncrypted), keyText(aws.ToString(c.KmsKeyId)))
+			}
+		}
 		db, err := describeInstance(ctx, cl.TargetRDS, s.Target.Instance)
 		switch {
 		case err != nil:
@@ -130,10 +145,18 @@ func liveStatus(ctx context.Context, s *Spec, st *State, cl *Clients) []string {
 	}
 	if s.DNS != nil && cl.Route53 != nil {
 		rec, err := getRecord(ctx, cl.Route53, s.DNS)
-		if err != nil {
+		switch {
+		case err != nil:
 			add("DNS %s %s: unavailable: %v", s.DNS.Record, s.DNS.Type, err)
-		} else {
+		default:
 			add("DNS %s %s: %s (TTL %d)", s.DNS.Record, s.DNS.Type, rec.value, rec.ttl)
+			if target := st.Resources.TargetAddress; target != "" && rec.value == target && !st.done(StepCutover) {
+				if st.DNS == nil || st.DNS.OriginalValue == "" {
+					add("the record points at the target but no cutover is recorded: apply refuses to gate or cut over (applications may already write to the target)")
+				} else {
+					add("the record points at the target: the cutover is under way (a run stopped before recording it); apply finishes it (records it, waits for INSYNC) and runs neither the DMS steps nor the gate again")
+				}
+			}
 		}
 	}
 	if len(lines) == 0 {

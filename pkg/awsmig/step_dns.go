@@ -20,12 +20,13 @@ var cutoverStep = &stepDef{
 	calls: func(s *Spec, _ Names) []string {
 		rec := fmt.Sprintf("%s %s", s.DNS.Record, s.DNS.Type)
 		return []string{
-			fmt.Sprintf("route53:ListResourceRecordSets HostedZoneId=%s StartRecordName=%s StartRecordType=%s MaxItems=1", s.DNS.HostedZoneID, s.DNS.Record, s.DNS.Type),
+			fmt.Sprintf("route53:ListResourceRecordSets HostedZoneId=%s StartRecordName=%s StartRecordType=%s MaxItems=1 (also when every apply starts, once the target exists: a record already at the target means a cutover under way, which apply only finishes)", s.DNS.HostedZoneID, s.DNS.Record, s.DNS.Type),
 			fmt.Sprintf("route53:ChangeResourceRecordSets UPSERT %s TTL=%d (current value)", rec, s.DNS.TTL),
 			"wait route53:ResourceRecordSetsChanged (INSYNC) " + waitText(s, s.Wait.DNSTimeout),
 			drainText(s),
 			fmt.Sprintf("route53:ChangeResourceRecordSets UPSERT %s TTL=%d value=<target's endpoint>", rec, s.DNS.TTL),
 			"wait route53:ResourceRecordSetsChanged (INSYNC) " + waitText(s, s.Wait.DNSTimeout),
+			"(resumed after a stop once the record points at the target: the same UPSERT again only if that change's id was lost, then INSYNC)",
 		}
 	},
 	run: func(ctx context.Context, r *Runner) (string, error) { return cutover(ctx, r, r.cl.Route53) },
@@ -118,7 +119,10 @@ func waitInsync(ctx context.Context, r *Runner, api dnsAPI, step, id string) err
 }
 
 // cutover points the record at the target. Every change is recorded before the next, so a run
-// resumed after a crash neither loses the original value nor submits a change twice.
+// resumed after a crash neither loses the original value nor submits a change twice. A run that
+// finds the record already pointing at the target (it stopped after the change, before
+// recording it) only records the cutover and waits for INSYNC; Apply has then run nothing
+// before it (see cutoverUnderway).
 func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 	d := r.spec.DNS
 	name := d.Record + " " + d.Type
@@ -145,15 +149,20 @@ func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 		st = r.State()
 	}
 	dns := st.DNS
+	resumed := cur.value == target // an earlier run changed the record and stopped before recording the cutover
 
 	// A change submitted by an earlier run that has not been seen INSYNC.
 	if dns.LastChangeID != "" {
 		if err := waitInsync(ctx, r, api, StepCutover, dns.LastChangeID); err != nil {
 			return "", err
 		}
-		if err := r.record(func(s *State) { s.DNS.LastChangeID = "" }); err != nil {
+		if err := r.record(func(s *State) {
+			s.DNS.InsyncValue, s.DNS.LastChangeID, s.DNS.LastChangeValue = s.DNS.LastChangeValue, "", ""
+		}); err != nil {
 			return "", err
 		}
+		st = r.State()
+		dns = st.DNS
 	}
 
 	// 1. Lower the TTL, keeping the value, so the switch reaches clients quickly.
@@ -187,23 +196,38 @@ func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 		}
 	}
 
-	// 3. Point the record at the target.
-	if cur.value != target {
+	// 3. Point the record at the target, and see that change INSYNC.
+	switch {
+	case cur.value != target:
 		r.progressf(StepCutover, "%s: %s -> %s", name, cur.value, target)
 		if err := change(ctx, r, api, record{target, d.TTL}, "dbverify "+r.spec.Name+": cutover to the target"); err != nil {
 			return "", err
 		}
-	} else {
-		r.progressf(StepCutover, "%s: already points at %s", name, target)
+	case dns.InsyncValue != target:
+		// Why submit it again: the run that pointed the record at the target stopped before it
+		// recorded the change's id, and Route 53 cannot find a change without it. The same
+		// value and TTL again change nothing; their INSYNC means the record as it now stands,
+		// the target, has reached every Route 53 server.
+		r.progressf(StepCutover, "%s: already points at %s (changed by a run that stopped before recording it); confirming it reached every Route 53 server", name, target)
+		if err := change(ctx, r, api, record{target, d.TTL}, "dbverify "+r.spec.Name+": confirm the cutover to the target"); err != nil {
+			return "", err
+		}
+	default:
+		r.progressf(StepCutover, "%s: already points at %s (INSYNC)", name, target)
 	}
 	now := time.Now().UTC()
 	if err := r.record(func(s *State) { s.DNS.TargetValue, s.DNS.CutoverAt, s.DNS.FailbackAt = target, now, time.Time{} }); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s -> %s (TTL %d); was %s (TTL %d)", name, target, d.TTL, dns.OriginalValue, dns.OriginalTTL), nil
+	note := fmt.Sprintf("%s -> %s (TTL %d); was %s (TTL %d)", name, target, d.TTL, dns.OriginalValue, dns.OriginalTTL)
+	if resumed {
+		note += "; finished after a restart: the record already pointed at the target, so nothing before the cutover ran again (no gate)"
+	}
+	return note, nil
 }
 
-// change upserts the record, records the change id at once, waits for INSYNC, then clears it.
+// change upserts the record, records the change id at once, waits for INSYNC, then records
+// the value as INSYNC.
 func change(ctx context.Context, r *Runner, api dnsAPI, rec record, comment string) error {
 	d := r.spec.DNS
 	step := StepCutover
@@ -211,13 +235,40 @@ func change(ctx context.Context, r *Runner, api dnsAPI, rec record, comment stri
 	if err != nil {
 		return &StepError{step, d.Record + " " + d.Type, err}
 	}
-	if err := r.record(func(s *State) { s.DNS.LastChangeID = id }); err != nil {
+	if err := r.record(func(s *State) { s.DNS.LastChangeID, s.DNS.LastChangeValue = id, rec.value }); err != nil {
 		return err
 	}
 	if err := waitInsync(ctx, r, api, step, id); err != nil {
 		return err
 	}
-	return r.record(func(s *State) { s.DNS.LastChangeID = "" })
+	return r.record(func(s *State) { s.DNS.InsyncValue, s.DNS.LastChangeID, s.DNS.LastChangeValue = rec.value, "", "" })
+}
+
+// cutoverUnderway reports whether an earlier run got as far as pointing the record at the
+// target without recording the cutover. Then applications may already write to the target,
+// so Apply must not run the DMS steps or the gate again: the gate would report those writes
+// as drift, and repair SQL would propose deleting them. It reads the record while the
+// cutover is not recorded and the target's address is known. A record that points at the
+// target with no cutover begun in this state is an error, for the same reason.
+func (r *Runner) cutoverUnderway(ctx context.Context) (bool, error) {
+	s, st := r.spec, r.State()
+	if s.DNS == nil || st.done(StepCutover) || st.Resources.TargetAddress == "" {
+		return false, nil
+	}
+	name := s.DNS.Record + " " + s.DNS.Type
+	started := st.Steps[StepCutover] != nil
+	cur, err := getRecord(ctx, r.cl.Route53, s.DNS)
+	switch {
+	case err != nil && started:
+		return false, &StepError{StepCutover, name, fmt.Errorf("%w; the cutover was under way, and without reading the record dbverify cannot tell whether applications already use the target, so it runs nothing again", err)}
+	case err != nil:
+		return false, nil // the cutover step reports it, if it runs
+	case cur.value != st.Resources.TargetAddress:
+		return false, nil
+	case st.DNS == nil || st.DNS.Record != name || st.DNS.OriginalValue == "":
+		return false, &StepError{StepCutover, name, fmt.Errorf("already points at the target %s, but %s records no cutover: applications may already write to the target, so dbverify neither gates nor cuts over (point the record back at the source to start again)", cur.value, r.state.Path())}
+	}
+	return true, nil
 }
 
 // FailbackWarning is what a failback loses, to show before it runs: the writes made on the
@@ -264,6 +315,9 @@ func (r *Runner) Failback(ctx context.Context) (string, error) {
 			return "", fail(err)
 		}
 		if err := waitInsync(ctx, r, r.cl.Route53, "failback", id); err != nil {
+			return "", err
+		}
+		if err := r.record(func(s *State) { s.DNS.InsyncValue = st.DNS.OriginalValue }); err != nil {
 			return "", err
 		}
 	} else {

@@ -13,7 +13,7 @@ import (
 var kmsKeyStep = &stepDef{
 	name: StepKMSKey,
 	summary: func(s *Spec, _ Names) string {
-		return fmt.Sprintf("check that KMS key %s is enabled, symmetric and in %s, where the encrypted copy is made", s.Target.KMSKey, s.Target.Region)
+		return fmt.Sprintf("check that KMS key %s is enabled, symmetric and in %s, where %s", s.Target.KMSKey, s.Target.Region, s.encryptedBy())
 	},
 	calls: func(s *Spec, _ Names) []string {
 		return []string{fmt.Sprintf("kms:DescribeKey KeyId=%s (%s)", s.Target.KMSKey, s.Target.Region)}
@@ -21,8 +21,9 @@ var kmsKeyStep = &stepDef{
 	run: func(ctx context.Context, r *Runner) (string, error) { return checkKey(ctx, r, r.cl.KMS) },
 }
 
-// checkKey checks the KMS key the copy is encrypted with, and records its ARN: the copy and the
-// restore name the key by ARN, whatever form the spec used.
+// checkKey checks the KMS key the target is encrypted with (by the copy of an instance snapshot,
+// by the restore of an Aurora cluster), and records its ARN: the copy and the restore name the
+// key by ARN, whatever form the spec used.
 func checkKey(ctx context.Context, r *Runner, api keyAPI) (string, error) {
 	key, region := r.spec.Target.KMSKey, r.spec.Target.Region
 	fail := func(format string, args ...any) error {
@@ -32,7 +33,7 @@ func checkKey(ctx context.Context, r *Runner, api keyAPI) (string, error) {
 	var nf *kmstypes.NotFoundException
 	switch {
 	case errors.As(err, &nf):
-		return "", fail("not found in %s, where the encrypted copy is made (a KMS key works only in its own region): %s", region, nf.ErrorMessage())
+		return "", fail("not found in %s, where %s (a KMS key works only in its own region): %s", region, r.spec.encryptedBy(), nf.ErrorMessage())
 	case err != nil:
 		return "", &StepError{StepKMSKey, key, called("DescribeKey", err)}
 	case out.KeyMetadata == nil:
@@ -41,7 +42,7 @@ func checkKey(ctx context.Context, r *Runner, api keyAPI) (string, error) {
 	md := out.KeyMetadata
 	arn := aws.ToString(md.Arn)
 	if kr, ok := arnRegion(arn); !ok || kr != region {
-		return "", fail("is in %s (%s), but the encrypted copy is made in %s (a KMS key works only in its own region): use a key of %s", kr, arn, region, region)
+		return "", fail("is in %s (%s), but %s in %s (a KMS key works only in its own region): use a key of %s", kr, arn, r.spec.encryptedBy(), region, region)
 	}
 	if md.KeyState != kmstypes.KeyStateEnabled {
 		return "", fail("is %s, not Enabled", md.KeyState)

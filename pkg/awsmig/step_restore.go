@@ -13,16 +13,16 @@ var restoreStep = &stepDef{
 	name: StepRestore,
 	summary: func(s *Spec, n Names) string {
 		if s.targetIsCluster() {
-			return fmt.Sprintf("restore cluster %s from %s in %s, create instance %s in it, wait until both are available and check they are encrypted", s.Target.Cluster, n.EncryptedSnapshot, s.Target.Region, s.Target.Instance)
+			return fmt.Sprintf("restore cluster %s from %s in %s, encrypted with the KMS key, create instance %s in it, wait until both are available and check they are encrypted", s.Target.Cluster, restoreSnapshotName(s, n), s.Target.Region, s.Target.Instance)
 		}
 		return fmt.Sprintf("restore instance %s from %s in %s, wait until it is available and check it is encrypted", s.Target.Instance, n.EncryptedSnapshot, s.Target.Region)
 	},
 	calls: func(s *Spec, n Names) []string {
 		opt := restoreOptionsText(s)
 		if s.targetIsCluster() {
-			snap := n.EncryptedSnapshot
+			snap := restoreSnapshotName(s, n)
 			if !s.sourceIsCluster() {
-				snap = "<ARN of " + n.EncryptedSnapshot + ">"
+				snap = "<ARN of " + snap + ">"
 			}
 			engine := s.Target.Engine
 			if engine == "" {
@@ -117,7 +117,7 @@ func restoreCluster(ctx context.Context, r *Runner, api clusterRestoreAPI) (stri
 	}
 	switch {
 	case c == nil:
-		snap := r.names.EncryptedSnapshot
+		snap := restoreSnapshotName(s, r.names)
 		if !s.sourceIsCluster() {
 			// An instance snapshot restored as a cluster (MySQL -> Aurora MySQL) is named by ARN.
 			if snap = st.Resources.EncryptedSnapshotARN; snap == "" {
@@ -128,6 +128,9 @@ func restoreCluster(ctx context.Context, r *Runner, api clusterRestoreAPI) (stri
 		if engine == "" {
 			engine = st.Resources.SourceEngine
 		}
+		// Why KmsKeyId here: this is where an Aurora cluster gets encrypted. A cluster snapshot
+		// cannot be encrypted by copying it, but RDS restores an unencrypted one into a cluster
+		// encrypted with the key given here.
 		in := &rds.RestoreDBClusterFromSnapshotInput{
 			DBClusterIdentifier: aws.String(cid), SnapshotIdentifier: aws.String(snap), Engine: aws.String(engine),
 			KmsKeyId: aws.String(key), Tags: rdsTags(s.tags(StepRestore)), VpcSecurityGroupIds: s.Target.SecurityGroups,
@@ -135,7 +138,7 @@ func restoreCluster(ctx context.Context, r *Runner, api clusterRestoreAPI) (stri
 		if s.Target.SubnetGroup != "" {
 			in.DBSubnetGroupName = aws.String(s.Target.SubnetGroup)
 		}
-		r.progressf(StepRestore, "%s: restoring cluster from %s", cid, r.names.EncryptedSnapshot)
+		r.progressf(StepRestore, "%s: restoring cluster from %s, encrypted with %s", cid, restoreSnapshotName(s, r.names), key)
 		if _, err := api.RestoreDBClusterFromSnapshot(ctx, in); err != nil {
 			return "", &StepError{StepRestore, cid, called("RestoreDBClusterFromSnapshot", err)}
 		}
@@ -187,6 +190,19 @@ func restoreCluster(ctx context.Context, r *Runner, api clusterRestoreAPI) (stri
 		return "", err
 	}
 	return fmt.Sprintf("cluster %s with instance %s available at %s:%d, encrypted with %s", cid, iid, addr, port, key), nil
+}
+
+// restoreSnapshotName is the snapshot the restore step restores from: the encrypted copy of an
+// instance snapshot; an Aurora cluster snapshot as the snapshot step left it, or, across
+// regions, its copy in the target's region.
+func restoreSnapshotName(s *Spec, n Names) string {
+	switch {
+	case !s.sourceIsCluster():
+		return n.EncryptedSnapshot
+	case s.crossRegion():
+		return n.RegionCopy
+	}
+	return n.SourceSnapshot
 }
 
 // targetClass is the target's instance class: the spec's, else the source's.

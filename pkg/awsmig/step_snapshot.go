@@ -3,6 +3,7 @@ package awsmig
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -50,7 +51,11 @@ var snapshotStep = &stepDef{
 var copyStep = &stepDef{
 	name: StepCopy,
 	summary: func(s *Spec, n Names) string {
-		if s.crossRegion() {
+		switch {
+		case s.sourceIsCluster():
+			// Only cross-region specs have this step for a cluster (see copiesSnapshot).
+			return fmt.Sprintf("copy cluster snapshot %s from %s to %s as %s, as it is (RDS cannot encrypt a cluster snapshot by copying it; the restore encrypts the cluster with the key of %s)", n.SourceSnapshot, s.Region, s.Target.Region, n.RegionCopy, s.Target.Region)
+		case s.crossRegion():
 			return fmt.Sprintf("copy %s from %s to %s as %s, encrypted with the KMS key of %s", n.SourceSnapshot, s.Region, s.Target.Region, n.EncryptedSnapshot, s.Target.Region)
 		}
 		return fmt.Sprintf("copy %s as %s, encrypted with the KMS key", n.SourceSnapshot, n.EncryptedSnapshot)
@@ -62,8 +67,10 @@ var copyStep = &stepDef{
 		}
 		if s.sourceIsCluster() {
 			return []string{
-				fmt.Sprintf("rds:DescribeDBClusterSnapshots DBClusterSnapshotIdentifier=%s (%s)", n.EncryptedSnapshot, s.Target.Region),
-				fmt.Sprintf("rds:CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=%s TargetDBClusterSnapshotIdentifier=%s KmsKeyId=<ARN of %s>%s Tags=%s (%s)", src, n.EncryptedSnapshot, s.Target.KMSKey, region, tagText(s, StepCopy), s.Target.Region),
+				fmt.Sprintf("rds:DescribeDBClusterSnapshots DBClusterSnapshotIdentifier=%s (%s: is it encrypted?)", n.SourceSnapshot, s.Region),
+				fmt.Sprintf("rds:DescribeDBClusterSnapshots DBClusterSnapshotIdentifier=%s (%s)", n.RegionCopy, s.Target.Region),
+				fmt.Sprintf("rds:CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=%s TargetDBClusterSnapshotIdentifier=%s Tags=%s (%s); no KmsKeyId: RDS refuses one for an unencrypted cluster snapshot", src, n.RegionCopy, tagText(s, StepCopy), s.Target.Region),
+				fmt.Sprintf("  (an encrypted source snapshot needs KmsKeyId=<ARN of %s>%s across regions)", s.Target.KMSKey, region),
 				"wait rds:DBClusterSnapshotAvailable " + waitText(s, s.Wait.ResourceTimeout),
 			}
 		}
@@ -75,9 +82,9 @@ var copyStep = &stepDef{
 	},
 	run: func(ctx context.Context, r *Runner) (string, error) {
 		if r.spec.sourceIsCluster() {
-			return copySnapshot(ctx, r, clusterSnapshots(r, r.cl.TargetRDS), copyClusterSnapshot(r.cl.TargetRDS))
+			return copyClusterToRegion(ctx, r)
 		}
-		return copySnapshot(ctx, r, instanceSnapshots(r, r.cl.TargetRDS), copyInstanceSnapshot(r.cl.TargetRDS))
+		return copySnapshot(ctx, r, instanceSnapshots(r, r.cl.TargetRDS), copyInstanceSnapshot(r.cl.TargetRDS), r.names.EncryptedSnapshot, r.State().Resources.KMSKeyARN)
 	},
 }
 
@@ -127,7 +134,7 @@ func instanceSnapshots(r *Runner, api rds.DescribeDBSnapshotsAPIClient) snapshot
 	return snapshots{
 		kind: "DB snapshot",
 		describe: func(ctx context.Context, id string) (*snapInfo, error) {
-			out, err := api.DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String(id)})
+			out, err := api.DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String(id), SnapshotType: snapshotType(id)})
 			if notFound(err) || err == nil && len(out.DBSnapshots) == 0 {
 				return nil, nil
 			}
@@ -163,7 +170,7 @@ func clusterSnapshots(r *Runner, api rds.DescribeDBClusterSnapshotsAPIClient) sn
 	return snapshots{
 		kind: "DB cluster snapshot",
 		describe: func(ctx context.Context, id string) (*snapInfo, error) {
-			out, err := api.DescribeDBClusterSnapshots(ctx, &rds.DescribeDBClusterSnapshotsInput{DBClusterSnapshotIdentifier: aws.String(id)})
+			out, err := api.DescribeDBClusterSnapshots(ctx, &rds.DescribeDBClusterSnapshotsInput{DBClusterSnapshotIdentifier: aws.String(id), SnapshotType: snapshotType(id)})
 			if notFound(err) || err == nil && len(out.DBClusterSnapshots) == 0 {
 				return nil, nil
 			}
@@ -300,7 +307,7 @@ func takeSnapshot(ctx context.Context, r *Runner, snaps snapshots, src sourceDB)
 	return fmt.Sprintf("%s available (%s of %s, %s)", id, engine, source, enc), nil
 }
 
-// copier starts an encrypted copy of a snapshot.
+// copier starts a copy of a snapshot; key "" copies it without KmsKeyId.
 type copier func(ctx context.Context, src, dst, key, sourceRegion string, tags []tag) error
 
 func copyInstanceSnapshot(api snapshotCopyAPI) copier {
@@ -322,7 +329,10 @@ func copyClusterSnapshot(api clusterSnapshotCopyAPI) copier {
 	return func(ctx context.Context, src, dst, key, sourceRegion string, tags []tag) error {
 		in := &rds.CopyDBClusterSnapshotInput{
 			SourceDBClusterSnapshotIdentifier: aws.String(src), TargetDBClusterSnapshotIdentifier: aws.String(dst),
-			KmsKeyId: aws.String(key), Tags: rdsTags(tags),
+			Tags: rdsTags(tags),
+		}
+		if key != "" {
+			in.KmsKeyId = aws.String(key)
 		}
 		if sourceRegion != "" {
 			in.SourceRegion = aws.String(sourceRegion)
@@ -332,13 +342,32 @@ func copyClusterSnapshot(api clusterSnapshotCopyAPI) copier {
 	}
 }
 
-// copySnapshot makes sure the encrypted copy exists in the target's region, is available and is
-// encrypted with the checked key.
-func copySnapshot(ctx context.Context, r *Runner, snaps snapshots, start copier) (string, error) {
-	s, id := r.spec, r.names.EncryptedSnapshot
+// copyClusterToRegion copies the source cluster snapshot to the target's region (the step runs
+// only for a cross-region move). An unencrypted snapshot is copied without KmsKeyId, which RDS
+// would refuse; an encrypted one needs a key of the destination region, so it gets the spec's.
+// Either way the restore step encrypts the cluster with the spec's key.
+func copyClusterToRegion(ctx context.Context, r *Runner) (string, error) {
+	src, err := clusterSnapshots(r, r.cl.SourceRDS).describe(ctx, r.names.SourceSnapshot)
+	switch {
+	case err != nil:
+		return "", &StepError{StepCopy, r.names.SourceSnapshot, err}
+	case src == nil:
+		return "", &StepError{StepCopy, r.names.SourceSnapshot, fmt.Errorf("DB cluster snapshot not found in %s: run the %s step first", r.spec.Region, StepSnapshot)}
+	}
+	key := ""
+	if src.encrypted {
+		key = r.State().Resources.KMSKeyARN
+	}
+	return copySnapshot(ctx, r, clusterSnapshots(r, r.cl.TargetRDS), copyClusterSnapshot(r.cl.TargetRDS), r.names.RegionCopy, key)
+}
+
+// copySnapshot makes sure the copy id exists in the target's region, is available and is
+// encrypted with key; key "" copies without KmsKeyId and wants an unencrypted copy (an Aurora
+// cluster snapshot, encrypted later by the restore).
+func copySnapshot(ctx context.Context, r *Runner, snaps snapshots, start copier, id, key string) (string, error) {
+	s := r.spec
 	st := r.State()
-	key := st.Resources.KMSKeyARN
-	if key == "" {
+	if st.Resources.KMSKeyARN == "" {
 		return "", &StepError{StepCopy, id, fmt.Errorf("no KMS key ARN recorded: run the %s step first", StepKMSKey)}
 	}
 	fail := func(format string, args ...any) error { return &StepError{StepCopy, id, fmt.Errorf(format, args...)} }
@@ -354,16 +383,24 @@ func copySnapshot(ctx context.Context, r *Runner, snaps snapshots, start copier)
 			if src = st.Resources.SourceSnapshotARN; src == "" {
 				return "", fail("no source snapshot ARN recorded: run the %s step first", StepSnapshot)
 			}
-			srcRegion = s.Region
+			if key != "" {
+				// Only an encrypted copy needs the presigned request the SDK makes from
+				// SourceRegion (and RDS ignores it outside GovCloud).
+				srcRegion = s.Region
+			}
 		}
-		r.progressf(StepCopy, "%s: copying %s with key %s", id, r.names.SourceSnapshot, key)
+		if key == "" {
+			r.progressf(StepCopy, "%s: copying %s to %s (unencrypted: the restore encrypts the cluster)", id, r.names.SourceSnapshot, s.Target.Region)
+		} else {
+			r.progressf(StepCopy, "%s: copying %s with key %s", id, r.names.SourceSnapshot, key)
+		}
 		if err := start(ctx, src, id, key, srcRegion, s.tags(StepCopy)); err != nil {
 			return "", &StepError{StepCopy, id, err}
 		}
 	case !snap.owned:
 		return "", &StepError{StepCopy, id, notOurs(snaps.kind)}
-	case snap.key != "" && snap.key != key:
-		return "", fail("exists, encrypted with %s rather than %s: delete it and re-run", snap.key, key)
+	case wrongKey(snap, key, true):
+		return "", fail("exists, encrypted with %s rather than %s: delete it and re-run", snap.key, keyText(key))
 	case isFailed(snap.status):
 		return "", fail("ended in status %s; delete it and re-run to copy again", snap.status)
 	default:
@@ -374,13 +411,62 @@ func copySnapshot(ctx context.Context, r *Runner, snaps snapshots, start copier)
 			return "", err
 		}
 	}
-	if !snap.encrypted || snap.key != key {
-		return "", fail("is available but not encrypted with %s (encrypted=%t, key %q)", key, snap.encrypted, snap.key)
+	if wrongKey(snap, key, false) {
+		return "", fail("is available but not encrypted with %s (encrypted=%t, key %q)", keyText(key), snap.encrypted, snap.key)
 	}
-	if err := r.record(func(st *State) { st.Resources.EncryptedSnapshotARN = snap.arn }); err != nil {
+	if err := r.record(func(st *State) {
+		if s.sourceIsCluster() {
+			st.Resources.SnapshotCopyARN = snap.arn
+		} else {
+			st.Resources.EncryptedSnapshotARN = snap.arn
+		}
+	}); err != nil {
 		return "", err
 	}
+	if key == "" {
+		return fmt.Sprintf("%s available in %s, unencrypted (the restore encrypts the cluster with %s)", id, s.Target.Region, st.Resources.KMSKeyARN), nil
+	}
 	return fmt.Sprintf("%s available in %s, encrypted with %s", id, s.Target.Region, key), nil
+}
+
+// wrongKey reports whether a copy is encrypted otherwise than with key: with another key, not
+// at all, or, for key "", at all. A copy still in progress may not show its key yet. The key an
+// unencrypted snapshot reports is not looked at (moto reports one).
+func wrongKey(snap *snapInfo, key string, inProgress bool) bool {
+	switch {
+	case key == "":
+		return snap.encrypted
+	case inProgress:
+		return snap.key != "" && snap.key != key
+	}
+	return !snap.encrypted || snap.key != key
+}
+
+// keyText names a KMS key for messages; "" is no key.
+func keyText(key string) string {
+	if key == "" {
+		return "no key (unencrypted)"
+	}
+	return key
+}
+
+// automatedPrefix starts the identifiers RDS gives automated snapshots (rds:orders-2024-05-01-03-10).
+const automatedPrefix = "rds:"
+
+// snapshotType is the SnapshotType to describe a snapshot by identifier or ARN with: "automated"
+// for an automated one, since the reference says of DescribeDB(Cluster)Snapshots "If this
+// identifier is for an automated snapshot, the SnapshotType parameter must also be specified.";
+// nil for a manual one.
+func snapshotType(ref string) *string {
+	if strings.HasPrefix(ref, "arn:") {
+		if parts := strings.SplitN(ref, ":", 7); len(parts) == 7 {
+			ref = parts[6]
+		}
+	}
+	if strings.HasPrefix(ref, automatedPrefix) {
+		return aws.String("automated")
+	}
+	return nil
 }
 
 // isFailed reports whether an RDS status is one a resource does not leave by itself.

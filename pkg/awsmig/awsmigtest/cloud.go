@@ -7,6 +7,14 @@
 // Cloud's per-region views (RDS, KMS, DMS, CloudWatch) and Route53 satisfy awsmig's client
 // interfaces directly; NewServer serves the same state over each service's wire protocol, so
 // the SDK's own clients and waiters can run against it.
+//
+// A fake is only as good as its fidelity. Every call the runbook makes refuses what the API
+// reference says fails, with the error code AWS gives, and each such rule quotes the sentence
+// it enforces where it is enforced. Quotes without another source are from the API references
+// of RDS, DMS, CloudWatch and Route 53 (docs.aws.amazon.com), whose text is also the doc
+// comment of the matching field in the aws-sdk-go-v2 service packages this module uses; the
+// others name their guide. Where the reference names no error code, the comment says so and
+// which code the fake uses.
 package awsmigtest
 
 import (
@@ -41,7 +49,8 @@ type Cloud struct {
 	taskFailure string                         // a running task fails with this message
 	lag         func(n int) (src, tgt float64) // CDC lag in seconds at the n-th metric read
 	crashOp     string
-	crashN      int // crash after this call number of crashOp (counted over all its calls)
+	crashN      int    // crash after this call number of crashOp (counted over all its calls)
+	onCrash     func() // called as the crash happens, with mu held
 
 	calls     map[string]int
 	instances map[string]*instance // by region/id
@@ -106,6 +115,15 @@ func (c *Cloud) CrashAfter(op string, n int) {
 	c.crashOp, c.crashN = op, n
 }
 
+// OnCrash sets a function called at the moment a call chosen with CrashAfter crashes, after
+// the call took effect and before the caller sees it: tests use it to keep the state file as
+// a process killed then would have left it. It must not call the cloud.
+func (c *Cloud) OnCrash(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onCrash = f
+}
+
 // Calls counts the calls made to an operation, e.g. "CreateDBSnapshot".
 func (c *Cloud) Calls(op string) int {
 	c.mu.Lock()
@@ -131,9 +149,21 @@ func (c *Cloud) call(op string) { c.calls[op]++ }
 func (c *Cloud) crashed(op string) error {
 	if c.crashOp == op && c.calls[op] == c.crashN {
 		c.crashOp = ""
+		if c.onCrash != nil {
+			c.onCrash()
+		}
 		return ErrCrash
 	}
 	return nil
+}
+
+// failed is err, or ErrCrash if this call of op was chosen to crash: a read that fails (a
+// resource not found) can be the call after which a run is killed, too. The caller holds mu.
+func (c *Cloud) failed(op string, err error) error {
+	if crash := c.crashed(op); crash != nil {
+		return crash
+	}
+	return err
 }
 
 // next returns a sequence number for ids.
@@ -173,15 +203,51 @@ func (c *Cloud) AddCluster(region, id, engine string) string {
 	return cl.arn()
 }
 
-// AddSnapshot adds a manual DB snapshot of an instance with the given status.
+// AddSnapshot adds a manual DB snapshot of an instance with the given status; an id that
+// starts with rds: is an automated snapshot, as RDS names those.
 func (c *Cloud) AddSnapshot(region, id, instanceID, status string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	engine := "mysql"
-	if in := c.instances[region+"/"+instanceID]; in != nil {
+	in := c.instances[region+"/"+instanceID]
+	if in != nil {
 		engine = in.engine
 	}
-	c.snapshots[region+"/"+id] = &snapshot{region: region, id: id, source: instanceID, engine: engine, status: status, percent: 100}
+	s := &snapshot{region: region, id: id, source: instanceID, engine: engine, status: status, percent: 100, automated: strings.HasPrefix(id, "rds:")}
+	if in != nil {
+		s.encrypted, s.key = in.encrypted, in.key
+	}
+	c.snapshots[region+"/"+id] = s
+}
+
+// AddClusterSnapshot adds a DB cluster snapshot of a cluster with the given status, manual or
+// (id rds:...) automated, encrypted as the cluster is.
+func (c *Cloud) AddClusterSnapshot(region, id, clusterID, status string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := &snapshot{region: region, id: id, source: clusterID, engine: "aurora-mysql", clusterSnap: true, status: status, percent: 100, automated: strings.HasPrefix(id, "rds:")}
+	if cl := c.clusters[region+"/"+clusterID]; cl != nil {
+		s.engine, s.encrypted, s.key = cl.engine, cl.encrypted, cl.key
+	}
+	c.snapshots[region+"/"+id] = s
+}
+
+// EncryptSnapshot marks a DB or DB cluster snapshot as encrypted with a key ARN.
+func (c *Cloud) EncryptSnapshot(region, id, keyARN string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.snapshots[region+"/"+id]; s != nil {
+		s.encrypted, s.key = true, keyARN
+	}
+}
+
+// EncryptCluster marks a cluster as encrypted with a key ARN (a source that already is).
+func (c *Cloud) EncryptCluster(region, id, keyARN string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl := c.clusters[region+"/"+id]; cl != nil {
+		cl.encrypted, cl.key = true, keyARN
+	}
 }
 
 // KeyOption changes a key AddKey creates.
@@ -291,6 +357,24 @@ func (c *Cloud) Instance(region, id string) *InstanceInfo {
 	return &InstanceInfo{Status: in.status, Key: in.key, Address: in.address, Cluster: in.cluster, Class: in.class, Encrypted: in.encrypted, Tags: tagMap(in.tags)}
 }
 
+// ClusterInfo describes a DB cluster for assertions.
+type ClusterInfo struct {
+	Status, Engine, Key, Endpoint string
+	Encrypted                     bool
+	Tags                          map[string]string
+}
+
+// Cluster returns a DB cluster's state, or nil.
+func (c *Cloud) Cluster(region, id string) *ClusterInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.clusters[region+"/"+id]
+	if cl == nil {
+		return nil
+	}
+	return &ClusterInfo{Status: cl.status, Engine: cl.engine, Key: cl.key, Endpoint: cl.endpoint, Encrypted: cl.encrypted, Tags: tagMap(cl.tags)}
+}
+
 // TaskInfo describes a DMS task for assertions.
 type TaskInfo struct {
 	Status, TableMappings, Settings string
@@ -366,6 +450,7 @@ func (c *cluster) arn() string {
 type snapshot struct {
 	region, id, source, engine, status string
 	clusterSnap                        bool
+	automated                          bool // taken by RDS; its id starts with rds:
 	percent                            int32
 	encrypted                          bool
 	key                                string
@@ -373,6 +458,13 @@ type snapshot struct {
 	settle                             int
 	fail                               bool
 	created                            time.Time
+}
+
+func (s *snapshot) snapshotType() string {
+	if s.automated {
+		return "automated"
+	}
+	return "manual"
 }
 
 func (s *snapshot) arn() string {

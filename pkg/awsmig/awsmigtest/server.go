@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -132,7 +133,7 @@ func jsonOp[V, In, Out, Opt any](view func(region string) V, method func(V, cont
 	return func(region string, body []byte) (any, error) {
 		in := new(In)
 		if len(body) > 0 {
-			if err := json.Unmarshal(body, in); err != nil {
+			if err := json.Unmarshal(jsonTimes(body, reflect.TypeOf(in).Elem()), in); err != nil {
 				return nil, &smithy.GenericAPIError{Code: "SerializationException", Message: err.Error()}
 			}
 		}
@@ -142,6 +143,32 @@ func jsonOp[V, In, Out, Opt any](view func(region string) V, method func(V, cont
 		}
 		return out, nil
 	}
+}
+
+// jsonTimes rewrites the top-level timestamps of a JSON 1.1 request body, which the protocol
+// sends as epoch seconds, as RFC 3339 text, which encoding/json reads into a time.Time.
+func jsonTimes(body []byte, typ reflect.Type) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return body
+	}
+	changed := false
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if f.Type != reflect.TypeOf(&time.Time{}) && f.Type != reflect.TypeOf(time.Time{}) {
+			continue
+		}
+		var secs float64
+		if raw, ok := m[f.Name]; ok && json.Unmarshal(raw, &secs) == nil {
+			m[f.Name], _ = json.Marshal(time.UnixMilli(int64(secs * 1000)).UTC().Format(time.RFC3339Nano))
+			changed = true
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, _ := json.Marshal(m)
+	return out
 }
 
 func (s *Server) serveJSON(w http.ResponseWriter, target string, body []byte, region string) {

@@ -3,6 +3,7 @@ package awsmigtest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,13 +47,15 @@ func (k *KMS) DescribeKey(_ context.Context, p *kms.DescribeKeyInput, _ ...func(
 				KeyUsage:     kmstypes.KeyUsageType(key.usage),
 				KeyManager:   kmstypes.KeyManagerTypeCustomer,
 				CreationDate: aws.Time(time.Unix(1700000000, 0).UTC()),
-			}}, nil
+			}}, c.crashed("DescribeKey")
 		}
 	}
-	return nil, &kmstypes.NotFoundException{Message: aws.String(fmt.Sprintf("Key '%s' does not exist", ref))}
+	return nil, c.failed("DescribeKey", &kmstypes.NotFoundException{Message: aws.String(fmt.Sprintf("Key '%s' does not exist", ref))})
 }
 
-// DMS is the cloud's DMS in one region.
+// DMS is the cloud's DMS in one region. The runbook never calls ModifyReplicationTask (a task
+// that differs from the spec is refused, not modified), so the fake has none and no modify
+// rules; its start and resume rules are StartReplicationTask's.
 type DMS struct {
 	c      *Cloud
 	region string
@@ -92,9 +95,9 @@ func (d *DMS) DescribeReplicationInstances(_ context.Context, p *dms.DescribeRep
 		})
 	}
 	if len(out) == 0 {
-		return nil, &dmstypes.ResourceNotFoundFault{Message: aws.String("No replication instance found matching provided filters")}
+		return nil, c.failed("DescribeReplicationInstances", &dmstypes.ResourceNotFoundFault{Message: aws.String("No replication instance found matching provided filters")})
 	}
-	return &dms.DescribeReplicationInstancesOutput{ReplicationInstances: out}, nil
+	return &dms.DescribeReplicationInstancesOutput{ReplicationInstances: out}, c.crashed("DescribeReplicationInstances")
 }
 
 func contains(list []string, s string) bool {
@@ -174,9 +177,9 @@ func (d *DMS) DescribeReplicationTasks(_ context.Context, p *dms.DescribeReplica
 		out = append(out, d.taskOut(t))
 	}
 	if len(out) == 0 {
-		return nil, &dmstypes.ResourceNotFoundFault{Message: aws.String("No Tasks found matching provided filters")}
+		return nil, c.failed("DescribeReplicationTasks", &dmstypes.ResourceNotFoundFault{Message: aws.String("No Tasks found matching provided filters")})
 	}
-	return &dms.DescribeReplicationTasksOutput{ReplicationTasks: out}, nil
+	return &dms.DescribeReplicationTasksOutput{ReplicationTasks: out}, c.crashed("DescribeReplicationTasks")
 }
 
 // CreateReplicationTask creates a task (status creating, then ready).
@@ -186,6 +189,25 @@ func (d *DMS) CreateReplicationTask(_ context.Context, p *dms.CreateReplicationT
 	defer c.mu.Unlock()
 	c.call("CreateReplicationTask")
 	id := aws.ToString(p.ReplicationTaskIdentifier)
+	// ReplicationTaskIdentifier: "Must contain 1-255 alphanumeric characters or hyphens.",
+	// "First character must be a letter.", "Cannot end with a hyphen or contain two consecutive
+	// hyphens." The reference names no error code; DMS answers invalid parameters with
+	// InvalidParameterValueException (as reported in hashicorp/terraform-provider-aws issue
+	// 21512), so the fake does too.
+	if badIdentifier(id, 255) {
+		return nil, apiErr("InvalidParameterValueException", "ReplicationTaskIdentifier %q: %s", id, identifierRule(255))
+	}
+	switch p.MigrationType {
+	case dmstypes.MigrationTypeValueFullLoad, dmstypes.MigrationTypeValueCdc, dmstypes.MigrationTypeValueFullLoadAndCdc:
+	default:
+		// MigrationType: "The migration type. Valid values: full-load | cdc | full-load-and-cdc"
+		return nil, apiErr("InvalidParameterValueException", "MigrationType %q is not one of full-load, cdc, full-load-and-cdc", p.MigrationType)
+	}
+	if p.CdcStartPosition != nil && p.CdcStartTime != nil {
+		// CdcStartPosition: "Use either CdcStartPosition or CdcStartTime to specify when you
+		// want a CDC operation to start. Specifying both values results in an error."
+		return nil, apiErr("InvalidParameterCombinationException", "CdcStartPosition and CdcStartTime exclude each other")
+	}
 	for _, t := range c.tasks {
 		if t.region == d.region && t.id == id {
 			return nil, &dmstypes.ResourceAlreadyExistsFault{Message: aws.String("ReplicationTaskIdentifier " + id + " already in use")}
@@ -208,8 +230,9 @@ func (d *DMS) CreateReplicationTask(_ context.Context, p *dms.CreateReplicationT
 	return &dms.CreateReplicationTaskOutput{ReplicationTask: ptr(d.taskOut(t))}, c.crashed("CreateReplicationTask")
 }
 
-// StartReplicationTask starts a ready task (start-replication) or a stopped or failed one
-// (resume-processing, reload-target).
+// StartReplicationTask starts a task: the first time with start-replication, later with
+// resume-processing or reload-target as well (or start-replication again), and only when it
+// is ready, stopped or failed.
 func (d *DMS) StartReplicationTask(_ context.Context, p *dms.StartReplicationTaskInput, _ ...func(*dms.Options)) (*dms.StartReplicationTaskOutput, error) {
 	c := d.c
 	c.mu.Lock()
@@ -225,13 +248,28 @@ func (d *DMS) StartReplicationTask(_ context.Context, p *dms.StartReplicationTas
 		return nil, &dmstypes.ResourceNotFoundFault{Message: aws.String("Replication task not found")}
 	}
 	typ := p.StartReplicationTaskType
-	ok := typ == dmstypes.StartReplicationTaskTypeValueStartReplication && t.status == "ready" ||
-		typ != dmstypes.StartReplicationTaskTypeValueStartReplication && (t.status == "stopped" || t.status == "failed")
-	if !ok {
-		return nil, &dmstypes.InvalidResourceStateFault{Message: aws.String(fmt.Sprintf("Replication task is %s; cannot %s", t.status, typ))}
+	switch {
+	case t.status != "ready" && t.status != "stopped" && t.status != "failed":
+		// ReplicationTask.Status: ""ready" – The task is in a ready state where it can respond
+		// to other task operations, such as StartReplicationTask or DeleteReplicationTask."; a
+		// task that is creating, starting, running, stopping or modifying cannot be started.
+		// InvalidResourceStateFault: "The resource is in a state that prevents it from being
+		// used for database migration."
+		return nil, &dmstypes.InvalidResourceStateFault{Message: aws.String(fmt.Sprintf("Replication task is %s; it cannot be started", t.status))}
+	case typ != dmstypes.StartReplicationTaskTypeValueStartReplication && len(t.starts) == 0:
+		// StartReplicationTaskType: "start-replication is the only valid action that can be
+		// used for the first time a task with the migration type of full-load full-load,
+		// full-load-and-cdc or cdc is run. Any other action used for the first time on a given
+		// task, such as resume-processing and reload-target will result in data errors." and
+		// "resume-processing is only available for previously executed tasks." Where AWS would
+		// run into data errors the fake refuses, so a test sees the mistake.
+		return nil, &dmstypes.InvalidResourceStateFault{Message: aws.String(fmt.Sprintf("Replication task has never run; %s is only available for previously executed tasks (use start-replication)", typ))}
+	case p.CdcStartPosition != nil && p.CdcStartTime != nil:
+		// CdcStartPosition: "Specifying both values results in an error."
+		return nil, apiErr("InvalidParameterCombinationException", "CdcStartPosition and CdcStartTime exclude each other")
 	}
 	t.status, t.settle, t.failure, t.stopReason = "starting", c.settle, "", ""
-	if typ == dmstypes.StartReplicationTaskTypeValueReloadTarget {
+	if typ != dmstypes.StartReplicationTaskTypeValueResumeProcessing {
 		t.percent, t.loaded = 0, false
 	}
 	t.starts = append(t.starts, string(typ))
@@ -250,11 +288,23 @@ func (c *Cloud) CloudWatch(region string) *CloudWatch { return &CloudWatch{c, re
 // GetMetricData answers AWS/DMS CDCLatencySource and CDCLatencyTarget queries for a task
 // (dimensions ReplicationInstanceIdentifier and ReplicationTaskIdentifier, the task's resource
 // id) with the lag SetLag gives; other queries get no data.
+//
+// The reference (GetMetricStatistics, Dimensions) says of a metric's dimensions: "CloudWatch
+// treats each unique combination of dimensions as a separate metric. If a specific
+// combination of dimensions was not published, you can't retrieve statistics for it. You must
+// specify the same dimensions that were used when the metrics were created." Such a query is
+// not an error: it returns no data points, which is why the fake matches metric name and
+// dimensions exactly, and why the runbook treats "no data" as "not known yet". The dimension
+// names and the task's resource id as ReplicationTaskIdentifier are not stated in the API
+// reference text available here; they are the ones the DMS console and CloudWatch show.
 func (w *CloudWatch) GetMetricData(_ context.Context, p *cloudwatch.GetMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
 	c := w.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.call("GetMetricData")
+	if err := checkMetricQueries(p.MetricDataQueries); err != nil {
+		return nil, err
+	}
 	c.metricN++
 	src, tgt := 0.0, 0.0
 	if c.lag != nil {
@@ -275,12 +325,49 @@ func (w *CloudWatch) GetMetricData(_ context.Context, p *cloudwatch.GetMetricDat
 		}
 		out.MetricDataResults = append(out.MetricDataResults, res)
 	}
-	return out, nil
+	return out, c.crashed("GetMetricData")
 }
 
-// knownTask reports whether dimensions name a task of the region and its instance; the caller
-// holds mu.
+// checkMetricQueries applies the reference's rules on GetMetricData queries. The reference
+// names no error code for them; the fake uses CloudWatch's InvalidParameterValueException and
+// InvalidParameterCombinationException (the SDK's types for those errors).
+func checkMetricQueries(qs []cwtypes.MetricDataQuery) error {
+	ids := map[string]bool{}
+	for _, q := range qs {
+		id := aws.ToString(q.Id)
+		// MetricDataQuery.Id: "This name must be unique within a single call to GetMetricData",
+		// "The valid characters are letters, numbers, and underscore. The first character must
+		// be a lowercase letter."
+		ok := id != "" && id[0] >= 'a' && id[0] <= 'z' && !ids[id]
+		for i := 0; ok && i < len(id); i++ {
+			ch := id[i]
+			ok = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_'
+		}
+		if !ok {
+			return &cwtypes.InvalidParameterValueException{Message: aws.String(fmt.Sprintf("MetricDataQuery Id %q must be unique, start with a lowercase letter and hold only letters, numbers and underscores", id))}
+		}
+		ids[id] = true
+		// MetricDataQuery.Expression: "Within each MetricDataQuery object, you must specify
+		// either Expression or MetricStat but not both."
+		if (q.Expression != nil) == (q.MetricStat != nil) {
+			return &cwtypes.InvalidParameterCombinationException{Message: aws.String(fmt.Sprintf("MetricDataQuery %s: specify either Expression or MetricStat but not both", id))}
+		}
+		// MetricStat.Period: "For metrics with regular resolution, a period can be as short as
+		// one minute (60 seconds) and must be a multiple of 60." (DMS publishes at regular
+		// resolution.)
+		if ms := q.MetricStat; ms != nil && (aws.ToInt32(ms.Period) < 60 || aws.ToInt32(ms.Period)%60 != 0) {
+			return &cwtypes.InvalidParameterValueException{Message: aws.String(fmt.Sprintf("MetricDataQuery %s: Period %d is not a multiple of 60", id, aws.ToInt32(ms.Period)))}
+		}
+	}
+	return nil
+}
+
+// knownTask reports whether dimensions are exactly a task of the region and its instance; the
+// caller holds mu.
 func (w *CloudWatch) knownTask(dims []cwtypes.Dimension) bool {
+	if len(dims) != 2 {
+		return false // another combination of dimensions is another metric
+	}
 	var inst, taskID string
 	for _, d := range dims {
 		switch aws.ToString(d.Name) {
@@ -316,9 +403,14 @@ func (r *Route53) ListResourceRecordSets(_ context.Context, p *route53.ListResou
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.call("ListResourceRecordSets")
+	if p.StartRecordType != "" && aws.ToString(p.StartRecordName) == "" {
+		// StartRecordType: "Constraint: Specifying type without specifying name returns an
+		// InvalidInput error."
+		return nil, c.failed("ListResourceRecordSets", &r53types.InvalidInput{Message: aws.String("StartRecordType needs StartRecordName")})
+	}
 	z := c.zones[zoneID(aws.ToString(p.HostedZoneId))]
 	if z == nil {
-		return nil, &r53types.NoSuchHostedZone{Message: aws.String("No hosted zone found with ID: " + aws.ToString(p.HostedZoneId))}
+		return nil, c.failed("ListResourceRecordSets", &r53types.NoSuchHostedZone{Message: aws.String("No hosted zone found with ID: " + aws.ToString(p.HostedZoneId))})
 	}
 	start, startType := dot(aws.ToString(p.StartRecordName)), string(p.StartRecordType)
 	limit := int(aws.ToInt32(p.MaxItems))
@@ -327,6 +419,8 @@ func (r *Route53) ListResourceRecordSets(_ context.Context, p *route53.ListResou
 	}
 	out := &route53.ListResourceRecordSetsOutput{MaxItems: aws.Int32(int32(limit))}
 	for _, rs := range c.sortedZoneRecords(z) {
+		// StartRecordName: "If the specified record name doesn't exist, the results begin with
+		// the first resource record set that has a name greater than the value of name."
 		if aws.ToString(p.StartRecordName) != "" && (rs.name < start || rs.name == start && startType != "" && rs.typ < startType) {
 			continue
 		}
@@ -341,11 +435,14 @@ func (r *Route53) ListResourceRecordSets(_ context.Context, p *route53.ListResou
 		}
 		out.ResourceRecordSets = append(out.ResourceRecordSets, set)
 	}
-	return out, nil
+	return out, c.crashed("ListResourceRecordSets")
 }
 
-// ChangeResourceRecordSets applies CREATE, UPSERT and DELETE changes at once; the change is
-// PENDING for a few GetChange calls, then INSYNC.
+// ChangeResourceRecordSets applies CREATE, UPSERT and DELETE changes, all or none; the change
+// is PENDING for a few GetChange calls, then INSYNC. The rules it enforces are those of the
+// Route 53 API reference, quoted where each is applied; every refusal is InvalidChangeBatch,
+// "This exception contains a list of messages that might contain one or more error messages.
+// Each error message indicates one error in the change batch."
 func (r *Route53) ChangeResourceRecordSets(_ context.Context, p *route53.ChangeResourceRecordSetsInput, _ ...func(*route53.Options)) (*route53.ChangeResourceRecordSetsOutput, error) {
 	c := r.c
 	c.mu.Lock()
@@ -356,34 +453,86 @@ func (r *Route53) ChangeResourceRecordSets(_ context.Context, p *route53.ChangeR
 		return nil, &r53types.NoSuchHostedZone{Message: aws.String("No hosted zone found with ID: " + aws.ToString(p.HostedZoneId))}
 	}
 	if p.ChangeBatch == nil || len(p.ChangeBatch.Changes) == 0 {
+		// ChangeBatch.Changes: "This member is required."
 		return nil, &r53types.InvalidChangeBatch{Message: aws.String("no changes")}
 	}
+	// "Change batches are considered transactional changes. Route 53 validates the changes in
+	// the request and then either makes all or none of the changes in the change batch
+	// request." The changes are applied to a copy of the zone's records, kept only if all pass.
+	records := make(map[string]*rrset, len(z.records))
+	for k, v := range z.records {
+		records[k] = v
+	}
+	deleted := map[string]bool{}
+	var problems []string
 	for _, ch := range p.ChangeBatch.Changes {
 		rs := ch.ResourceRecordSet
 		if rs == nil {
-			return nil, &r53types.InvalidChangeBatch{Message: aws.String("a change without a record set")}
+			problems = append(problems, "a change without a record set")
+			continue
 		}
 		name := dot(aws.ToString(rs.Name))
-		if !strings.HasSuffix(name, z.name) {
-			return nil, &r53types.InvalidChangeBatch{Message: aws.String(fmt.Sprintf("RRSet with DNS name %s is not permitted in zone %s", name, z.name))}
-		}
 		k := name + " " + string(rs.Type)
+		values := make([]string, len(rs.ResourceRecords))
+		for i, v := range rs.ResourceRecords {
+			values[i] = aws.ToString(v.Value)
+		}
+		switch {
+		case name != z.name && !strings.HasSuffix(name, "."+z.name):
+			// No reference sentence found; the message is the one Route 53 gives.
+			problems = append(problems, fmt.Sprintf("RRSet with DNS name %s is not permitted in zone %s", name, z.name))
+			continue
+		case rs.Type == r53types.RRTypeCname && len(values) > 1:
+			// ResourceRecord.Value: "You can specify more than one value for all record types
+			// except CNAME and SOA."
+			problems = append(problems, fmt.Sprintf("RRSet of type CNAME with DNS name %s has %d values; a CNAME has one", name, len(values)))
+			continue
+		case rs.Type == r53types.RRTypeCname && name == z.name && ch.Action != r53types.ChangeActionDelete:
+			// AliasTarget.DNSName (and ResourceRecordSet.AliasTarget): "creating a CNAME
+			// record for the zone apex isn't supported even for an alias record."
+			problems = append(problems, fmt.Sprintf("RRSet of type CNAME with DNS name %s is not permitted at apex in zone %s", name, z.name))
+			continue
+		}
 		switch ch.Action {
-		case r53types.ChangeActionCreate, r53types.ChangeActionUpsert:
-			if ch.Action == r53types.ChangeActionCreate && z.records[k] != nil {
-				return nil, &r53types.InvalidChangeBatch{Message: aws.String("Tried to create resource record set " + k + " but it already exists")}
+		case r53types.ChangeActionCreate:
+			// "CREATE : Creates a resource record set that has the specified values." One that
+			// exists is not created again; the reference has no sentence for it, the message
+			// is the one Route 53 gives.
+			if records[k] != nil {
+				problems = append(problems, "Tried to create resource record set "+k+" but it already exists")
+				continue
 			}
-			set := &rrset{name: name, typ: string(rs.Type), ttl: aws.ToInt64(rs.TTL)}
-			for _, v := range rs.ResourceRecords {
-				set.values = append(set.values, aws.ToString(v.Value))
-			}
-			z.records[k] = set
+			records[k] = &rrset{name: name, typ: string(rs.Type), ttl: aws.ToInt64(rs.TTL), values: values}
+		case r53types.ChangeActionUpsert:
+			// "UPSERT : If a resource record set doesn't already exist, Route 53 creates it. If
+			// a resource record set does exist, Route 53 updates it with the values in the
+			// request."
+			records[k] = &rrset{name: name, typ: string(rs.Type), ttl: aws.ToInt64(rs.TTL), values: values}
 		case r53types.ChangeActionDelete:
-			delete(z.records, k)
+			cur := records[k]
+			switch {
+			case deleted[k]:
+				// "If you try to delete the same resource record set more than once in a single
+				// change batch, Route 53 returns an InvalidChangeBatch error."
+				problems = append(problems, "Tried to delete resource record set "+k+" more than once")
+			case cur == nil || cur.ttl != aws.ToInt64(rs.TTL) || !slices.Equal(cur.values, values):
+				// "To delete a resource record set, you must specify all the same values that
+				// you specified when you created it." ResourceRecord.Value: "In the case of a
+				// DELETE action, if the current value does not match the actual value, an error
+				// is returned."
+				problems = append(problems, "Tried to delete resource record set "+k+" but it was not found or its values did not match")
+			default:
+				delete(records, k)
+				deleted[k] = true
+			}
 		default:
-			return nil, &r53types.InvalidChangeBatch{Message: aws.String("unknown action " + string(ch.Action))}
+			problems = append(problems, "unknown action "+string(ch.Action))
 		}
 	}
+	if len(problems) > 0 {
+		return nil, &r53types.InvalidChangeBatch{Message: aws.String(strings.Join(problems, "; ")), Messages: problems}
+	}
+	z.records = records
 	ch := &change{id: fmt.Sprintf("C%08dFAKE", c.next()), status: "PENDING", settle: c.settle, submitted: time.Now().UTC()}
 	c.changes[ch.id] = ch
 	return &route53.ChangeResourceRecordSetsOutput{ChangeInfo: changeOut(ch)}, c.crashed("ChangeResourceRecordSets")
@@ -393,7 +542,8 @@ func changeOut(ch *change) *r53types.ChangeInfo {
 	return &r53types.ChangeInfo{Id: aws.String("/change/" + ch.id), Status: r53types.ChangeStatus(ch.status), SubmittedAt: aws.Time(ch.submitted)}
 }
 
-// GetChange reports a change's status.
+// GetChange reports a change's status: "While your changes are propagating, GetChange returns
+// a status of PENDING. When propagation is complete, GetChange returns a status of INSYNC."
 func (r *Route53) GetChange(_ context.Context, p *route53.GetChangeInput, _ ...func(*route53.Options)) (*route53.GetChangeOutput, error) {
 	c := r.c
 	c.mu.Lock()
@@ -402,8 +552,8 @@ func (r *Route53) GetChange(_ context.Context, p *route53.GetChangeInput, _ ...f
 	id := strings.TrimPrefix(aws.ToString(p.Id), "/change/")
 	ch := c.changes[id]
 	if ch == nil {
-		return nil, &r53types.NoSuchChange{Message: aws.String("A change with the specified change ID does not exist: " + id)}
+		return nil, c.failed("GetChange", &r53types.NoSuchChange{Message: aws.String("A change with the specified change ID does not exist: " + id)})
 	}
 	settle(&ch.status, &ch.settle, "INSYNC")
-	return &route53.GetChangeOutput{ChangeInfo: changeOut(ch)}, nil
+	return &route53.GetChangeOutput{ChangeInfo: changeOut(ch)}, c.crashed("GetChange")
 }
