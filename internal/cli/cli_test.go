@@ -7,18 +7,35 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dbverify/dbverify/internal/cli"
 	"github.com/dbverify/dbverify/internal/testdb"
 )
 
+// runs makes the CLI's runs in this process take turns: urfave/cli's help and version flags are
+// package variables that every run writes as it parses its flags (a data race between parallel
+// tests, harmless in a process that runs the CLI once).
+var runs sync.Mutex
+
 // run runs the CLI in-process and returns its exit code, stdout and stderr.
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	code, out, errw, _ := runTook(t, args...)
+	return code, out, errw
+}
+
+// runTook is run, and how long the run took once its turn came.
+func runTook(t *testing.T, args ...string) (int, string, string, time.Duration) {
+	t.Helper()
+	runs.Lock()
+	defer runs.Unlock()
 	var out, errw bytes.Buffer
+	start := time.Now()
 	code := cli.Main(context.Background(), append([]string{"dbverify"}, args...), &out, &errw)
-	return code, out.String(), errw.String()
+	return code, out.String(), errw.String(), time.Since(start)
 }
 
 // withPassword puts a password into a URL DSN.

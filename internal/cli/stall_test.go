@@ -53,9 +53,7 @@ func silentListener(t *testing.T) string {
 // holding every one of want; it returns stderr.
 func timedRun(t *testing.T, limit time.Duration, want []string, args ...string) string {
 	t.Helper()
-	start := time.Now()
-	code, out, errw := run(t, args...)
-	took := time.Since(start)
+	code, out, errw, took := runTook(t, args...)
 	if code != 3 || took > limit {
 		t.Errorf("exit %d after %s, want 3 within %s\n%s%s", code, took.Round(time.Millisecond), limit, out, errw)
 	}
