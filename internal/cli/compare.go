@@ -210,6 +210,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return failIn(ctx, err)
 	}
+	defer rep.Close()
 	if f.output == "json" {
 		err = rep.WriteJSON(stdout)
 	} else {

@@ -394,6 +394,7 @@ func (g *verifyGate) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
+	defer rep.Close()
 	return rep.Identical(), rep.Summary(), nil
 }
 
@@ -421,6 +422,7 @@ func (g *verifyGate) Watch(ctx context.Context, w awsmig.GateWatch) (awsmig.Gate
 	if res == nil {
 		return awsmig.GateResult{}, err
 	}
+	defer res.Close()
 	out := awsmig.GateResult{Clean: res.Clean, Passes: res.Passes, Resolved: res.Resolved}
 	if res.Last != nil {
 		out.Last = res.Last.Summary()

@@ -42,6 +42,7 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	for _, p := range pairs {
 		tr, err := compareTable(ctx, src, tgt, p, opt)
 		if err != nil {
+			rep.Close()
 			return nil, err
 		}
 		rep.Tables = append(rep.Tables, tr)
@@ -148,6 +149,7 @@ type job struct {
 	sd, td                   checksum.Digest
 	chunksDone, chunksDiffer int    // chunks hashed so far, and of them those that differed
 	unhashedRanges           [2]int // ranges a side's server could not hash in SQL, streamed instead
+	list                     diffList
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -157,9 +159,13 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 		return nil, err
 	}
 	if err := j.run(ctx); err != nil {
+		j.list.close()
 		return nil, err
 	}
-	j.finish()
+	if err := j.finish(); err != nil {
+		j.list.close()
+		return nil, err
+	}
 	j.rep.Duration, j.rep.pair = time.Since(started), p
 	return j.rep, nil
 }
@@ -201,6 +207,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols)}
+	j.list.cols = st.KeyColumns()
 	j.tol = j.newTolerance()
 	fam, err := hashFamily(src.DB, tgt.DB, opt.Hash)
 	if err != nil {
@@ -715,8 +722,8 @@ func (j *job) unhashed(side int, err error) {
 	j.mu.Unlock()
 }
 
-// finish fills in the table's totals.
-func (j *job) finish() {
+// finish fills in the table's totals and hands the listed rows to the report.
+func (j *job) finish() error {
 	for side, n := range j.unhashedRanges {
 		if n > 0 {
 			ranges := "1 range"
@@ -729,8 +736,17 @@ func (j *job) finish() {
 	}
 	j.rep.SourceRows, j.rep.TargetRows = j.sd.Rows, j.td.Rows
 	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()
-	slices.SortFunc(j.rep.Diffs, func(a, b RowDiff) int { return compareKeys(j.st.KeyColumns(), a.key, b.key) })
 	if j.st.KeyKind == dialect.KeyNone && j.sd != j.td {
 		j.rep.Note += "; the digests differ"
 	}
+	inMemory, err := j.list.done()
+	if err != nil {
+		return err
+	}
+	if inMemory {
+		j.rep.Diffs = j.list.mem
+	} else {
+		j.rep.list = &j.list
+	}
+	return nil
 }

@@ -277,7 +277,7 @@ func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][
 	j.rep.Missing += int64(len(missing))
 	j.rep.Extra += int64(len(extra))
 	j.rep.Changed += int64(len(changed))
-	room := j.opt.MaxDiffs - len(j.rep.Diffs)
+	room := j.opt.MaxDiffs - j.list.n
 	total := len(missing) + len(extra) + len(changed)
 	if total > room {
 		j.rep.Truncated = true
@@ -303,9 +303,8 @@ func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	room = j.opt.MaxDiffs - len(j.rep.Diffs)
-	j.rep.Diffs = append(j.rep.Diffs, diffs[:min(len(diffs), max(0, room))]...)
-	return nil
+	room = j.opt.MaxDiffs - j.list.n
+	return j.list.add(diffs[:min(len(diffs), max(0, room))])
 }
 
 func (j *job) newDiff(kind DiffKind, key dialect.Key) RowDiff {
