@@ -271,41 +271,55 @@ func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 	return nil
 }
 
-// record counts a range's differences and keeps a sample of them, with values, in the report.
+// record counts a range's differences and lists them, with values, in the report, up to
+// MaxDiffs. Changed rows are read again a batch at a time, so that a range where every row
+// differs holds one batch's values, not the range's.
 func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][2]rowEntry) error {
 	j.mu.Lock()
 	j.rep.Missing += int64(len(missing))
 	j.rep.Extra += int64(len(extra))
 	j.rep.Changed += int64(len(changed))
 	room := j.opt.MaxDiffs - j.list.n
-	total := len(missing) + len(extra) + len(changed)
-	if total > room {
+	if len(missing)+len(extra)+len(changed) > room {
 		j.rep.Truncated = true
 	}
 	j.mu.Unlock()
-	if room <= 0 || total == 0 {
-		return nil
+	// list adds what still fits: other ranges list theirs meanwhile.
+	list := func(diffs []RowDiff) (bool, error) {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		room := max(0, j.opt.MaxDiffs-j.list.n)
+		return len(diffs) < room, j.list.add(diffs[:min(len(diffs), room)])
 	}
 	var diffs []RowDiff
-	for _, m := range missing {
+	for _, m := range missing[:min(len(missing), max(0, room))] {
 		diffs = append(diffs, j.newDiff(Missing, m.key))
 	}
-	for _, x := range extra {
+	for _, x := range extra[:min(len(extra), max(0, room-len(diffs)))] {
 		diffs = append(diffs, j.newDiff(Extra, x.key))
 	}
+	if len(diffs) > 0 {
+		if more, err := list(diffs); !more || err != nil {
+			return err
+		}
+	}
 	changed = changed[:min(len(changed), max(0, room-len(diffs)))]
-	if len(changed) > 0 {
-		more, err := j.changedDiffs(ctx, changed)
+	for len(changed) > 0 {
+		batch := changed[:min(len(changed), changedBatch)]
+		changed = changed[len(batch):]
+		diffs, err := j.changedDiffs(ctx, batch)
 		if err != nil {
 			return err
 		}
-		diffs = append(diffs, more...)
+		if more, err := list(diffs); !more || err != nil {
+			return err
+		}
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	room = j.opt.MaxDiffs - j.list.n
-	return j.list.add(diffs[:min(len(diffs), max(0, room))])
+	return nil
 }
+
+// changedBatch is how many changed rows record reads again at a time.
+const changedBatch = 1000
 
 func (j *job) newDiff(kind DiffKind, key dialect.Key) RowDiff {
 	d := RowDiff{Kind: kind, key: key, Key: make([]Value, len(key))}

@@ -153,4 +153,3 @@ func openFiles(t *testing.T) int {
 	}
 	return len(fds)
 }
-
