@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -150,6 +151,7 @@ type job struct {
 	chunksDone, chunksDiffer int    // chunks hashed so far, and of them those that differed
 	unhashedRanges           [2]int // ranges a side's server could not hash in SQL, streamed instead
 	list                     diffList
+	retried                  atomic.Int64 // reads tried again after a transient failure
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -173,6 +175,7 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 // newJob introspects both sides and lines their columns up.
 func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*job, error) {
 	j := &job{src: src, tgt: tgt, opt: opt, waits: opt.waits()}
+	j.waits.retried = &j.retried
 	// Both sides at once, neither cancelling the other: when both fail (a table missing on
 	// both), the error names the source, whichever answered first.
 	var wg sync.WaitGroup
@@ -485,8 +488,19 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		sd, td, err = j.digests(ctx, c.Range, kept, manyDiffer)
 		return err
 	}
+	// Hashed again on both sides after a transient failure, the kept rows forgotten.
+	hashAgain := func(ctx context.Context) error {
+		return j.again(ctx, "the chunk's digests"+rangeText(dialect.Query{Table: j.st, Range: c.Range}), func() error {
+			for _, k := range kept {
+				if k != nil {
+					k.reset()
+				}
+			}
+			return hash(ctx)
+		})
+	}
 	lctx, cancel := context.WithTimeoutCause(ctx, j.opt.ChunkLimit, errChunkLimit)
-	err := hash(lctx)
+	err := hashAgain(lctx)
 	cancel()
 	var stall *StallError
 	if err != nil && ctx.Err() == nil && !errors.As(err, &stall) && errors.Is(context.Cause(lctx), errChunkLimit) {
@@ -511,12 +525,7 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 			}
 			return nil
 		}
-		for _, k := range kept { // cannot be cut: hash it whole, under the query timeout
-			if k != nil {
-				k.reset()
-			}
-		}
-		err = hash(ctx)
+		err = hashAgain(ctx) // cannot be cut: hash it whole, under the query timeout
 	}
 	if err != nil {
 		return err
@@ -550,13 +559,16 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		return j.diffGroups(ctx, c.Range, groups, width, kept)
 	}
 	if max(sd.Rows, td.Rows) <= int64(keepRows) {
-		g, gctx := errgroup.WithContext(ctx)
-		for side := range 2 {
-			if j.push[side] && !kept[side].complete() {
-				g.Go(func() error { return j.listHashes(gctx, side, c.Range, kept[side]) })
+		err := j.again(ctx, "the chunk's row hashes"+rangeText(dialect.Query{Table: j.st, Range: c.Range}), func() error {
+			g, gctx := errgroup.WithContext(ctx)
+			for side := range 2 {
+				if j.push[side] && !kept[side].complete() {
+					g.Go(func() error { return j.listHashes(gctx, side, c.Range, kept[side]) })
+				}
 			}
-		}
-		if err := g.Wait(); err != nil {
+			return g.Wait()
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -733,6 +745,10 @@ func (j *job) finish() error {
 			j.rep.Note = and2(j.rep.Note, fmt.Sprintf("%s streamed %s: rows too large for the server to hash in SQL (max_allowed_packet)",
 				[]string{"source", "target"}[side], ranges))
 		}
+	}
+	if n := j.retried.Load(); n > 0 {
+		j.rep.Retries = n
+		j.rep.Note = and2(j.rep.Note, fmt.Sprintf("%d reads tried again after a transient failure (a connection lost or killed, a deadlock); each retried step was read again in full", n))
 	}
 	j.rep.SourceRows, j.rep.TargetRows = j.sd.Rows, j.td.Rows
 	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()

@@ -51,7 +51,11 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64, d
 		return j.rowDiff(ctx, r) // cannot cut further (the rows changed meanwhile): match as is
 	}
 	for _, p := range parts {
-		sd, td, err := j.digests(ctx, p, [2]*keptRows{}, false)
+		var sd, td checksum.Digest
+		err := j.again(ctx, "the digests"+rangeText(dialect.Query{Table: j.st, Range: p}), func() (err error) {
+			sd, td, err = j.digests(ctx, p, [2]*keptRows{}, false)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -73,11 +77,15 @@ type rowEntry struct {
 
 // rowDiff matches the rows of a small range by key.
 func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
-	src, tgt := entries{}, entries{}
-	if err := j.scanEntries(ctx, j.src, j.st, j.scols, r, src.add); err != nil {
-		return err
-	}
-	if err := j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, tgt.add); err != nil {
+	var src, tgt entries
+	err := j.again(ctx, "the rows"+rangeText(dialect.Query{Table: j.st, Range: r}), func() error {
+		src, tgt = entries{}, entries{}
+		if err := j.scanEntries(ctx, j.src, j.st, j.scols, r, src.add); err != nil {
+			return err
+		}
+		return j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, tgt.add)
+	})
+	if err != nil {
 		return err
 	}
 	return j.settle(ctx, src, tgt)
@@ -95,16 +103,20 @@ func (j *job) settleMatched(ctx context.Context, missing, extra []rowEntry, chan
 	if j.textKey {
 		// Collations may put a text key in another range on the other side: look such rows up
 		// by key before calling them missing or extra.
-		var more [][2]rowEntry
-		var err error
-		if missing, more, err = j.confirm(ctx, missing, j.tgt, j.tt, j.tcols, false); err != nil {
+		var stillMissing, stillExtra []rowEntry
+		var more, more2 [][2]rowEntry
+		err := j.again(ctx, "the lookup of unmatched rows by key", func() (err error) {
+			if stillMissing, more, err = j.confirm(ctx, missing, j.tgt, j.tt, j.tcols, false); err != nil {
+				return err
+			}
+			stillExtra, more2, err = j.confirm(ctx, extra, j.src, j.st, j.scols, true)
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		changed = append(changed, more...)
-		if extra, more, err = j.confirm(ctx, extra, j.src, j.st, j.scols, true); err != nil {
-			return err
-		}
-		changed = append(changed, more...)
+		missing, extra = stillMissing, stillExtra
+		changed = append(append(changed, more...), more2...)
 	}
 	return j.record(ctx, missing, extra, changed)
 }
@@ -307,7 +319,11 @@ func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][
 	for len(changed) > 0 {
 		batch := changed[:min(len(changed), changedBatch)]
 		changed = changed[len(batch):]
-		diffs, err := j.changedDiffs(ctx, batch)
+		var diffs []RowDiff
+		err := j.again(ctx, "the values of changed rows", func() (err error) {
+			diffs, err = j.changedDiffs(ctx, batch)
+			return err
+		})
 		if err != nil {
 			return err
 		}

@@ -59,6 +59,7 @@ type TableReport struct {
 	Changed     int64         `json:"changed"` // rows both have, with different values
 	Diffs       []RowDiff     `json:"diffs"`   // the differing rows listed, sorted by key, when few (see EachDiff)
 	Truncated   bool          `json:"diffs_truncated"`
+	Retries     int64         `json:"retries,omitempty"` // reads tried again after a transient failure
 	Note        string        `json:"note,omitempty"`
 	Tolerances  []string      `json:"tolerances,omitempty"` // opt-in tolerances applied, per column
 	Duration    time.Duration `json:"duration_ns"`
