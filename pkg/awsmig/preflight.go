@@ -64,8 +64,10 @@ func preflightCalls(s *Spec, n Names) []string {
 	} else {
 		calls = append(calls, fmt.Sprintf("rds:DescribeDBInstances DBInstanceIdentifier=%s (%s): it exists, BackupRetentionPeriod > 0", s.Source.Instance, s.Region))
 	}
+	param := map[string]string{"DescribeDBSnapshots": "DBSnapshotIdentifier", "DescribeDBClusterSnapshots": "DBClusterSnapshotIdentifier",
+		"DescribeDBClusters": "DBClusterIdentifier", "DescribeDBInstances": "DBInstanceIdentifier"}
 	for _, c := range createdNames(s, n) {
-		calls = append(calls, fmt.Sprintf("rds:%s %s (%s): the name is free, or tagged %s=%s", c.describe, c.id, c.region, TagMigration, s.Name))
+		calls = append(calls, fmt.Sprintf("rds:%s %s=%s (%s): the name is free, or tagged %s=%s", c.describe, param[c.describe], c.id, c.region, TagMigration, s.Name))
 	}
 	if s.DMS != nil {
 		calls = append(calls,
