@@ -249,6 +249,9 @@ func (s *Spec) validate() error {
 	}
 	if src.Snapshot != "" && !strings.HasPrefix(src.Snapshot, "arn:") && !rdsIDRE.MatchString(strings.TrimPrefix(src.Snapshot, automatedPrefix)) {
 		add("source.snapshot: %q is not a snapshot identifier (manual, or automated: rds:ID) or ARN", src.Snapshot)
+	} else if r, ok := arnRegion(src.Snapshot); ok && strings.HasPrefix(src.Snapshot, "arn:") && r != s.Region && s.Region != "" {
+		// The snapshot step describes it with the source's region's client.
+		add("source.snapshot: the ARN is in %s, but the source is in %s (region): name a snapshot of %s", r, s.Region, s.Region)
 	}
 
 	tgt := &s.Target

@@ -23,6 +23,7 @@ func TestSpecFieldErrors(t *testing.T) {
 		{"misspelt region", strings.Replace(base, "eu-west-1", "eu-wset-1", 1), `region: "eu-wset-1" is not an AWS region: did you mean eu-west-1?`},
 		{"no such region", strings.Replace(base, "eu-west-1", "mars-north-7", 1), `region: "mars-north-7" is not an AWS region name`},
 		{"DMS ARN of another region", base + strings.ReplaceAll(dms, "%s", "us-east-1"), "dms.replication_instance_arn: the ARN is in us-east-1, but the DMS task runs in the target's region eu-west-1"},
+		{"snapshot ARN of another region", strings.Replace(base, "source: {instance: a}", "source: {instance: a, snapshot: 'arn:aws:rds:us-east-1:123456789012:snapshot:s1'}", 1), "source.snapshot: the ARN is in us-east-1, but the source is in eu-west-1"},
 		{"LOB mode", base + strings.ReplaceAll(dms, "%s", "eu-west-1") + "  lob: {mode: huge}\n", `dms.lob.mode: "huge" is not limited, full or inline`},
 		{"LOB size", base + strings.ReplaceAll(dms, "%s", "eu-west-1") + "  lob: {max_size_kb: 200000}\n", "dms.lob.max_size_kb: 200000 is outside 1..102400"},
 	} {
