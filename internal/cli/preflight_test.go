@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,6 +72,21 @@ func TestPreflightMariaDBMisconfigured(t *testing.T) {
 	code, out, _ = run(t, "preflight", "--source", dsn, "--tables", "keyed")
 	if code != 2 || len(lines(out, "keyed.body")) != 0 || len(lines(out, "nokey")) != 0 {
 		t.Errorf("--tables keyed, default limit: exit %d\n%s", code, out)
+	}
+	// A DMS task's mappings that leave the table without a key out, or --exclude.
+	mappings := filepath.Join(t.TempDir(), "mappings.json")
+	os.WriteFile(mappings, []byte(`{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"all","object-locator":{"schema-name":"%","table-name":"%"},"rule-action":"include"},`+
+		`{"rule-type":"selection","rule-id":"2","rule-name":"no-nokey","object-locator":{"schema-name":"%","table-name":"nokey"},"rule-action":"exclude"}]}`), 0o644)
+	for _, args := range [][]string{{"--dms-mappings", mappings}, {"--exclude", "no*"}} {
+		code, out, _ = run(t, append([]string{"preflight", "--source", dsn}, args...)...)
+		if code != 2 || len(lines(out, "nokey")) != 0 || len(lines(out, "binlog_format")) != 1 {
+			t.Errorf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+	// A pattern that matches nothing is a problem too.
+	code, out, _ = run(t, "preflight", "--source", dsn, "--tables", "nosuch*")
+	if code != 2 || len(lines(out, `table nosuch*: no table of schema`)) != 1 {
+		t.Errorf("--tables nosuch*: exit %d\n%s", code, out)
 	}
 }
 
