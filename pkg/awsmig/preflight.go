@@ -371,6 +371,11 @@ func (p *prechecker) dms(ctx context.Context) {
 	d := p.s.DMS
 	api := p.cl.DMS
 	region := p.s.Target.Region
+	if d.ReplicationInstanceARN == "" {
+		// A spec whose run creates the replication instance and the endpoints names no ARN:
+		// there is nothing to describe or test yet.
+		return
+	}
 	instWhere := fmt.Sprintf("DMS replication instance %s", d.ReplicationInstanceARN)
 	available := false
 	ri, err := api.DescribeReplicationInstances(ctx, &dms.DescribeReplicationInstancesInput{
@@ -392,6 +397,9 @@ func (p *prechecker) dms(ctx context.Context) {
 	type endpoint struct{ field, arn, typ string }
 	var toTest []endpoint
 	for _, e := range []endpoint{{"dms.source_endpoint_arn", d.SourceEndpointARN, "source"}, {"dms.target_endpoint_arn", d.TargetEndpointARN, "target"}} {
+		if e.arn == "" {
+			continue // created by the run
+		}
 		where := fmt.Sprintf("DMS %s endpoint %s", e.typ, e.arn)
 		out, err := api.DescribeEndpoints(ctx, &dms.DescribeEndpointsInput{
 			Filters: []dmstypes.Filter{{Name: aws.String("endpoint-arn"), Values: []string{e.arn}}},
