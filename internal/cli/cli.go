@@ -95,7 +95,7 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Commands:        []*cli.Command{compareCommand(), watchCommand(), demoCommand(), migrateCommand()},
+		Commands:        []*cli.Command{compareCommand(), watchCommand(), demoCommand(), migrateCommand(), preflightCommand()},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usage("%v", err)
 		},

@@ -93,10 +93,16 @@ type RDSAPI interface {
 }
 
 // KMSAPI is every KMS call the runbook makes.
-type KMSAPI interface{ keyAPI }
+type KMSAPI interface {
+	keyAPI
+	keyUseAPI // preflight
+}
 
 // DMSAPI is every DMS call the runbook makes.
-type DMSAPI interface{ taskAPI }
+type DMSAPI interface {
+	taskAPI
+	endpointAPI // preflight
+}
 
 // CloudWatchAPI is every CloudWatch call the runbook makes.
 type CloudWatchAPI interface{ metricsAPI }

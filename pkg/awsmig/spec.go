@@ -75,6 +75,17 @@ type DMSSpec struct {
 	// OnRerun says what a re-run does with a task that stopped or failed: resume (default:
 	// resume-processing from its checkpoint) or reload (reload-target: load every table again).
 	OnRerun string `yaml:"on_rerun"`
+	// LOB is how the task moves large objects (TEXT, BLOB, JSON, bytea, ...).
+	LOB LOBSpec `yaml:"lob"`
+}
+
+// LOBSpec is the task's LOB mode, as DMS's TargetMetadata settings have it.
+type LOBSpec struct {
+	// Mode: limited (default: LimitedSizeLobMode, values over MaxSizeKB are truncated), full
+	// (FullLobMode: every value whole, slower) or inline (full mode, values up to MaxSizeKB
+	// sent inline: InlineLobMaxSize).
+	Mode      string `yaml:"mode"`
+	MaxSizeKB int    `yaml:"max_size_kb"` // LobMaxSize (limited) or InlineLobMaxSize (inline); default 32, DMS's own
 }
 
 // DNSSpec names the Route 53 record that applications connect through.
@@ -111,6 +122,8 @@ const (
 	defaultGateSettle      = 2 * time.Minute
 	defaultDNSTimeout      = 15 * time.Minute
 	defaultTTL             = 60
+	defaultLOBMaxKB        = 32     // DMS's default LobMaxSize
+	maxLOBMaxKB            = 102400 // DMS's largest
 )
 
 // LoadSpec reads, expands and validates a spec file.
@@ -130,7 +143,7 @@ func ParseSpec(data []byte, path string) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true) // a misspelt key is an error, not a silently ignored setting
 	if err := dec.Decode(&s); err != nil {
-		return nil, bad(yamlError(err))
+		return nil, bad(yamlError(err, data))
 	}
 	s.path = path
 	if err := s.expand(); err != nil {
@@ -206,11 +219,17 @@ func (s *Spec) validate() error {
 		add("region: required (the source's AWS region, e.g. eu-west-1)")
 	case !regionRE.MatchString(s.Region):
 		add("region: %q is not an AWS region name", s.Region)
+	default:
+		if err := checkRegion(s.Region); err != nil {
+			add("region: %v", err)
+		}
 	}
 	if s.Target.Region == "" {
 		s.Target.Region = s.Region
 	} else if !regionRE.MatchString(s.Target.Region) {
 		add("target.region: %q is not an AWS region name", s.Target.Region)
+	} else if err := checkRegion(s.Target.Region); err != nil {
+		add("target.region: %v", err)
 	}
 
 	src := &s.Source
@@ -230,6 +249,9 @@ func (s *Spec) validate() error {
 	}
 	if src.Snapshot != "" && !strings.HasPrefix(src.Snapshot, "arn:") && !rdsIDRE.MatchString(strings.TrimPrefix(src.Snapshot, automatedPrefix)) {
 		add("source.snapshot: %q is not a snapshot identifier (manual, or automated: rds:ID) or ARN", src.Snapshot)
+	} else if r, ok := arnRegion(src.Snapshot); ok && strings.HasPrefix(src.Snapshot, "arn:") && r != s.Region && s.Region != "" {
+		// The snapshot step describes it with the source's region's client.
+		add("source.snapshot: the ARN is in %s, but the source is in %s (region): name a snapshot of %s", r, s.Region, s.Region)
 	}
 
 	tgt := &s.Target
@@ -278,6 +300,12 @@ func (s *Spec) validate() error {
 				add("%s: required", f.name)
 			case !dmsARNRE.MatchString(f.v):
 				add("%s: %q is not a DMS ARN", f.name, f.v)
+			default:
+				// The task is made where the replication instance runs, in the target's
+				// region, and DMS resources are regional.
+				if r, _ := arnRegion(f.v); r != tgt.Region {
+					add("%s: the ARN is in %s, but the DMS task runs in the target's region %s: use a replication instance and endpoints of %s", f.name, r, tgt.Region, tgt.Region)
+				}
 			}
 		}
 		if d.TableMappings == "" {
@@ -297,6 +325,21 @@ func (s *Spec) validate() error {
 		case "resume", "reload":
 		default:
 			add("dms.on_rerun: %q is not resume or reload", d.OnRerun)
+		}
+		switch d.LOB.Mode = strings.ToLower(d.LOB.Mode); d.LOB.Mode {
+		case "":
+			d.LOB.Mode = "limited"
+		case "limited", "full", "inline":
+		default:
+			add("dms.lob.mode: %q is not limited, full or inline", d.LOB.Mode)
+		}
+		switch {
+		case d.LOB.MaxSizeKB == 0:
+			d.LOB.MaxSizeKB = defaultLOBMaxKB
+		case d.LOB.MaxSizeKB < 0 || d.LOB.MaxSizeKB > maxLOBMaxKB:
+			// The DMS guide (LOB support): "The maximum value for this parameter is 102400 KB
+			// (100 MB)."
+			add("dms.lob.max_size_kb: %d is outside 1..%d", d.LOB.MaxSizeKB, maxLOBMaxKB)
 		}
 	}
 
@@ -371,8 +414,9 @@ func (s *Spec) validate() error {
 	return errors.New(strings.Join(msgs, "; "))
 }
 
-// yamlError rewords the YAML decoder's errors: one line, the spec's section names.
-func yamlError(err error) error {
+// yamlError rewords the YAML decoder's errors: one line, the spec's section names, and a value
+// of the wrong type named by its field's path (spec_errors.go).
+func yamlError(err error, data []byte) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return errors.New(strings.TrimPrefix(oneLine(err.Error()), "yaml: "))
@@ -381,7 +425,12 @@ func yamlError(err error) error {
 		"awsmig.DNSSpec", "dns", "awsmig.WaitSpec", "wait", "awsmig.Spec", "the top level", "field ", "unknown key ",
 		"not found in type", "in", "!!", "", "cannot unmarshal", "cannot read")
 	msgs := make([]string, len(te.Errors))
+	paths := valuePaths(data)
 	for i, m := range te.Errors {
+		if text, ok := typeErrorText(m, paths); ok {
+			msgs[i] = text
+			continue
+		}
 		msgs[i] = sections.Replace(m)
 	}
 	return errors.New(strings.Join(msgs, "; "))

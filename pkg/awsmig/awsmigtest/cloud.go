@@ -63,6 +63,7 @@ type Cloud struct {
 	changes   map[string]*change
 	metricN   int
 	seq       int
+	pre       *preflightState // endpoints, connection tests and the like (preflight.go)
 }
 
 // New returns an empty cloud whose resources settle after two describes.
@@ -76,6 +77,7 @@ func New() *Cloud {
 		snapshots: map[string]*snapshot{},
 		zones:     map[string]*zone{},
 		changes:   map[string]*change{},
+		pre:       newPreflightState(),
 	}
 }
 

@@ -90,7 +90,7 @@ func (d *DMS) DescribeReplicationInstances(_ context.Context, p *dms.DescribeRep
 		out = append(out, dmstypes.ReplicationInstance{
 			ReplicationInstanceArn:        aws.String(r.arn),
 			ReplicationInstanceIdentifier: aws.String(r.id),
-			ReplicationInstanceStatus:     aws.String("available"),
+			ReplicationInstanceStatus:     aws.String(c.repInstanceStatus(r.arn)),
 			ReplicationInstanceClass:      aws.String("dms.r5.large"),
 		})
 	}
