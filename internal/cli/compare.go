@@ -90,7 +90,8 @@ Every wait is bounded: a login by the DSN's timeout (MySQL) or connect_timeout (
 A server that stops answering stops the run with one line naming the side, the table and what
 it waited for (exit 3); a wait past 10s is told on stderr as it happens.
 
-Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
+Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure, 130/143 stopped by
+SIGINT/SIGTERM.`,
 		Flags: append(append(f.flagList(), f.watchFlagList(false)...),
 			&cli.StringFlag{Name: "repair", Usage: "write SQL that makes the target match the source to `FILE` (never run by dbverify)", Destination: &f.repair}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("compare: %v", err) },
