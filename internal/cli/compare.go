@@ -34,6 +34,8 @@ type compareFlags struct {
 	maxRunning        int64
 	maxLag            time.Duration
 	maxRate           int64
+	checkpoint        string
+	resume            bool
 	maxDiffs          int
 	floatDigits       []string
 	timePrecision     []string
@@ -126,6 +128,8 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.Int64Flag{Name: "max-running", Usage: "pause between chunks while the source runs more than `N` statements at once (MySQL Threads_running, PostgreSQL active backends); 0: never", Destination: &f.maxRunning},
 		&cli.DurationFlag{Name: "max-lag", Usage: "pause between chunks while the source's replicas trail it by more than `DURATION`; 0: never", Destination: &f.maxLag},
 		&cli.Int64Flag{Name: "max-rate", Usage: "hash at most `ROWS` source rows a second, on average; 0: no limit", Destination: &f.maxRate},
+		&cli.StringFlag{Name: "checkpoint", Usage: "record each finished chunk in `FILE` (synced as it goes), so that a compare stopped part way can be resumed with --resume", Destination: &f.checkpoint},
+		&cli.BoolFlag{Name: "resume", Usage: "go on from --checkpoint FILE: finished chunks are taken from it (refused if a table's definition or the digest options changed); the report is the one an uninterrupted run gives", Destination: &f.resume},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "a read that fails transiently (connection killed or lost, failover, deadlock, too many connections) is tried again up to `N` times, waiting 0.25s, doubled up to 15s; 0: never", Destination: &f.retries},
 		&cli.DurationFlag{Name: "query-timeout", Usage: "the longest a server may stay silent (`DURATION`): no result of a query, no next row of a stream, no answer to a ping for this long stops the run, exit 3 (default 5m)", Destination: &f.queryTimeout},
 		&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
@@ -214,9 +218,21 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		bar = &barProgress{w: stderr}
 		opt.Progress = bar
 	}
+	if f.checkpoint != "" {
+		cp, err := verify.OpenCheckpoint(f.checkpoint, f.resume)
+		if err != nil {
+			return fail(fmt.Errorf("--checkpoint: %w", err))
+		}
+		defer cp.Close()
+		opt.Checkpoint = cp
+	}
 	rep, err := verify.Compare(ctx, src, tgt, opt)
 	bar.finish()
 	if err != nil {
+		if cp := opt.Checkpoint; cp != nil {
+			run, all := cp.Recorded()
+			fmt.Fprintf(stderr, "dbverify: checkpoint %s: %d chunks recorded by this run, %d in all; go on with --checkpoint %s --resume\n", cp.Path(), run, all, cp.Path())
+		}
 		return failIn(ctx, err)
 	}
 	defer rep.Close()
@@ -280,6 +296,10 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--query-timeout must not be negative")
 	case f.retries < 0:
 		err = usage("--retries must not be negative")
+	case f.checkpoint != "" && f.watch.untilClean:
+		err = usage("--checkpoint resumes one compare; --until-clean reads the tables afresh each pass")
+	case f.resume && f.checkpoint == "":
+		err = usage("--resume needs --checkpoint FILE: the file to resume from")
 	case f.maxRunning < 0 || f.maxLag < 0 || f.maxRate < 0:
 		err = usage("--max-running, --max-lag and --max-rate must not be negative")
 	case f.queryTimeout > 0 && f.chunkLimit > f.queryTimeout:

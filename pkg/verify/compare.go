@@ -154,6 +154,7 @@ type job struct {
 	list                     diffList
 	retried                  atomic.Int64  // reads tried again after a transient failure
 	throttled                time.Duration // paused by the throttle (the planner's pauses: one at a time)
+	resumed                  int           // chunks taken from a checkpoint
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -390,20 +391,31 @@ func (j *job) run(ctx context.Context) error {
 		j.opt.Progress.Table(j.rep.Source, rows)
 	}
 	if j.keyOrderDiffers() {
-		return j.runBuckets(ctx)
+		return j.runBuckets(ctx) // not checkpointed: a resumed run does the table again
 	}
-	strategy, n, err := j.eachChunk(ctx, j.src, j.st, rows, j.chunk)
-	j.rep.Strategy, j.rep.Chunks = string(strategy), n
-	return err
+	gaps, err := j.resume()
+	if err != nil {
+		return err
+	}
+	j.rep.Chunks, j.rep.Strategy = j.resumed, "resumed"
+	fn := j.checkpointed(j.chunk)
+	for _, g := range gaps {
+		strategy, n, err := j.eachChunk(ctx, j.src, j.st, rows, g, fn)
+		j.rep.Strategy, j.rep.Chunks = string(strategy), j.rep.Chunks+n
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eachChunk plans chunks of t (read on e) and runs fn on each in a pool of Workers; it returns
 // the strategy and the number of chunks. g.Go blocks while all workers are busy, which is the
 // back-pressure on the planning of further chunks.
-func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rowsHint int64,
+func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rowsHint int64, r dialect.Range,
 	fn func(context.Context, chunker.Chunk, chunker.Chunker) error) (chunker.Strategy, int, error) {
 	chunks, err := chunker.New(ctx, j.on(e), t, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
-		Where: j.whereFor(e), RowsHint: rowsHint})
+		Where: j.whereFor(e), RowsHint: rowsHint, Range: r})
 	if err != nil {
 		return "", 0, e.tableError(t, err)
 	}
@@ -543,6 +555,7 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		return err
 	}
 	fb.Feedback(max(sd.Rows, td.Rows), time.Since(start))
+	logOf(ctx).digests(sd, td)
 	j.mu.Lock()
 	j.sd.Merge(sd)
 	j.td.Merge(td)

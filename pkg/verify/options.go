@@ -33,6 +33,7 @@ type Options struct {
 	ColumnFloatDigits   map[string]int
 	ColumnTimePrecision map[string]time.Duration
 	Throttle            Throttle     // pauses between chunks for a busy source; zero for none
+	Checkpoint          *Checkpoint  // records finished chunks, and skips those it already holds (OpenCheckpoint); nil for none
 	Progress            Progress     // told of progress; nil for none
 	Logger              *slog.Logger // nil discards
 
