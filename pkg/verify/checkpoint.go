@@ -302,20 +302,54 @@ func (j *job) resume() ([]dialect.Range, error) {
 	if def != j.definition() {
 		return nil, invalid(fmt.Errorf("checkpoint %s: table %s: its definition or the options that shape its digests changed since the checkpoint was written; start afresh without resuming", cp.path, j.rep.Source))
 	}
+	m, err := mergeChunks(j.st.KeyColumns(), chunks)
+	if err != nil {
+		return nil, invalid(fmt.Errorf("checkpoint %s: table %s: %v", cp.path, j.rep.Source, err))
+	}
+	j.sd.Merge(m.sd)
+	j.td.Merge(m.td)
+	j.chunksDone, j.chunksDiffer, j.resumed = j.chunksDone+m.chunks, j.chunksDiffer+m.differ, m.chunks
+	j.rep.Missing += m.missing
+	j.rep.Extra += m.extra
+	j.rep.Changed += m.changed
+	room := max(0, j.opt.MaxDiffs-j.list.n)
+	j.rep.Truncated = j.rep.Truncated || m.truncated || len(m.listed) > room
+	if err := j.list.add(m.listed[:min(len(m.listed), room)]); err != nil {
+		return nil, err
+	}
+	if j.opt.Progress != nil {
+		j.opt.Progress.Rows(m.sd.Rows)
+	}
+	return m.gaps, nil
+}
+
+// merged is what a set of finished chunks of one table add up to.
+type merged struct {
+	sd, td                  checksum.Digest
+	chunks, differ          int
+	missing, extra, changed int64
+	truncated               bool
+	listed                  []RowDiff
+	gaps                    []dialect.Range // the stretches of keys no chunk covers, in key order
+}
+
+// mergeChunks adds up chunks of one table, ordered by the key columns cols, and finds what
+// they leave uncovered. Chunks that overlap are an error.
+func mergeChunks(cols []dialect.Column, chunks []cpChunk) (merged, error) {
 	type done struct {
 		r dialect.Range
 		c cpChunk
 	}
+	var m merged
 	var ds []done
 	for _, c := range chunks {
 		lo, err1 := keyFrom(c.Lo, c.LoNull)
 		hi, err2 := keyFrom(c.Hi, c.HiNull)
 		if err := errors.Join(err1, err2); err != nil {
-			return nil, invalid(fmt.Errorf("checkpoint %s: table %s: a chunk's bounds: %v", cp.path, j.rep.Source, err))
+			return m, fmt.Errorf("a chunk's bounds: %v", err)
 		}
 		ds = append(ds, done{dialect.Range{Lo: lo, Hi: hi}, c})
 	}
-	cols := j.st.KeyColumns()
 	// Chunks in key order: an open lower end first.
 	slices.SortFunc(ds, func(a, b done) int {
 		switch {
@@ -328,57 +362,40 @@ func (j *job) resume() ([]dialect.Range, error) {
 		}
 		return compareKeys(cols, a.r.Lo, b.r.Lo)
 	})
-	var gaps []dialect.Range
+	errOverlap := errors.New("chunks overlap (planned by runs that saw different rows); start afresh")
 	var at dialect.Key // the end of what is covered so far
-	covered := false   // something covers the keys up to at (at nil: nothing yet, or all)
+	covered := false   // something covers the keys up to at
 	for i, d := range ds {
-		if i > 0 && (d.r.Lo == nil || at != nil && compareKeys(cols, d.r.Lo, at) < 0) {
-			return nil, invalid(fmt.Errorf("checkpoint %s: table %s: chunks overlap; start afresh", cp.path, j.rep.Source))
+		if i > 0 && (d.r.Lo == nil || at == nil || compareKeys(cols, d.r.Lo, at) < 0) {
+			return m, errOverlap
 		}
 		switch {
 		case !covered && d.r.Lo != nil:
-			gaps = append(gaps, dialect.Range{Hi: d.r.Lo})
-		case covered && at == nil:
-			return nil, invalid(fmt.Errorf("checkpoint %s: table %s: chunks overlap; start afresh", cp.path, j.rep.Source))
+			m.gaps = append(m.gaps, dialect.Range{Hi: d.r.Lo})
 		case covered && compareKeys(cols, d.r.Lo, at) > 0:
-			gaps = append(gaps, dialect.Range{Lo: at, Hi: d.r.Lo})
+			m.gaps = append(m.gaps, dialect.Range{Lo: at, Hi: d.r.Lo})
 		}
 		covered, at = true, d.r.Hi
-		j.sd.Merge(d.c.Source)
-		j.td.Merge(d.c.Target)
-		j.chunksDone++
+		m.sd.Merge(d.c.Source)
+		m.td.Merge(d.c.Target)
+		m.chunks++
 		if d.c.Source != d.c.Target {
-			j.chunksDiffer++
+			m.differ++
 		}
-		j.rep.Missing += d.c.Missing
-		j.rep.Extra += d.c.Extra
-		j.rep.Changed += d.c.Changed
-		j.rep.Truncated = j.rep.Truncated || d.c.Truncated
-		var listed []RowDiff
+		m.missing += d.c.Missing
+		m.extra += d.c.Extra
+		m.changed += d.c.Changed
+		m.truncated = m.truncated || d.c.Truncated
 		for _, b := range d.c.Diffs {
 			row, err := decodeDiff(b)
 			if err != nil {
-				return nil, invalid(fmt.Errorf("checkpoint %s: table %s: a listed row: %v", cp.path, j.rep.Source, err))
+				return m, fmt.Errorf("a listed row: %v", err)
 			}
-			listed = append(listed, row)
-		}
-		room := max(0, j.opt.MaxDiffs-j.list.n)
-		if len(listed) > room {
-			j.rep.Truncated = true
-		}
-		if err := j.list.add(listed[:min(len(listed), room)]); err != nil {
-			return nil, err
-		}
-		if j.opt.Progress != nil {
-			j.opt.Progress.Rows(d.c.Source.Rows)
-		}
-		if at == nil {
-			break // open above: the rest of the table
+			m.listed = append(m.listed, row)
 		}
 	}
-	if at != nil {
-		gaps = append(gaps, dialect.Range{Lo: at})
+	if covered && at != nil {
+		m.gaps = append(m.gaps, dialect.Range{Lo: at})
 	}
-	j.resumed = len(ds)
-	return gaps, nil
+	return m, nil
 }
