@@ -231,14 +231,18 @@ func (l *chunkLog) listed(ds []RowDiff) {
 	}
 }
 
-// checkpointed runs a chunk and records it once it has finished.
+// checkpointed runs a chunk and records it once it has finished: in the checkpoint, and in
+// the shard's report. A shard skips the chunks of other shards.
 func (j *job) checkpointed(fn func(context.Context, chunker.Chunk, chunker.Chunker) error) func(context.Context, chunker.Chunk, chunker.Chunker) error {
-	cp := j.opt.Checkpoint
-	if cp == nil {
+	cp, sh := j.opt.Checkpoint, j.opt.Shard
+	if cp == nil && !sh.on() {
 		return fn
 	}
 	def := j.definition()
 	return func(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
+		if !sh.owns(j.rep.Source, c.Seq) {
+			return nil
+		}
 		l := &chunkLog{}
 		if err := fn(context.WithValue(ctx, chunkLogKey{}, l), c, fb); err != nil {
 			return err
@@ -247,7 +251,15 @@ func (j *job) checkpointed(fn func(context.Context, chunker.Chunk, chunker.Chunk
 		rec.Table, rec.Def, rec.Source, rec.Target = j.rep.Source, def, l.sd, l.td
 		rec.Lo, rec.LoNull = cpKeyText(c.Range.Lo)
 		rec.Hi, rec.HiNull = cpKeyText(c.Range.Hi)
-		return cp.write(rec)
+		if sh.on() {
+			j.mu.Lock()
+			j.shardChunks = append(j.shardChunks, rec)
+			j.mu.Unlock()
+		}
+		if cp != nil {
+			return cp.write(rec)
+		}
+		return nil
 	}
 }
 

@@ -155,6 +155,7 @@ type job struct {
 	retried                  atomic.Int64  // reads tried again after a transient failure
 	throttled                time.Duration // paused by the throttle (the planner's pauses: one at a time)
 	resumed                  int           // chunks taken from a checkpoint
+	shardChunks              []cpChunk     // the chunks this shard compared
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -391,7 +392,22 @@ func (j *job) run(ctx context.Context) error {
 		j.opt.Progress.Table(j.rep.Source, rows)
 	}
 	if j.keyOrderDiffers() {
-		return j.runBuckets(ctx) // not checkpointed: a resumed run does the table again
+		// Not checkpointed: a resumed run does the table again. Sharded: one shard does it all.
+		sh := j.opt.Shard
+		if !sh.on() {
+			return j.runBuckets(ctx)
+		}
+		if !sh.owns(j.rep.Source, 0) {
+			return nil
+		}
+		l := &chunkLog{}
+		if err := j.runBuckets(context.WithValue(ctx, chunkLogKey{}, l)); err != nil {
+			return err
+		}
+		rec := l.rec
+		rec.Table, rec.Def, rec.Source, rec.Target = j.rep.Source, j.definition(), j.sd, j.td
+		j.shardChunks = append(j.shardChunks, rec)
+		return nil
 	}
 	gaps, err := j.resume()
 	if err != nil {
@@ -457,7 +473,7 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, j.src.tableError(j.st, err)
 	}
-	if est > 100_000 {
+	if est > 100_000 && !j.opt.Shard.on() { // shards plan alike only on an exact count
 		return est, nil
 	}
 	n, err := j.on(j.src).CountRows(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
@@ -784,6 +800,13 @@ func (j *job) finish() error {
 	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()
 	if j.st.KeyKind == dialect.KeyNone && j.sd != j.td {
 		j.rep.Note += "; the digests differ"
+	}
+	if sh := j.opt.Shard; sh.on() {
+		part := &ShardPart{Index: sh.Index, Count: sh.Count, MaxDiffs: j.opt.MaxDiffs, Chunks: j.shardChunks}
+		for _, c := range j.st.KeyColumns() {
+			part.KeyClasses = append(part.KeyClasses, c.Class)
+		}
+		j.rep.Shard, j.rep.Chunks = part, len(j.shardChunks)
 	}
 	inMemory, err := j.list.done()
 	if err != nil {
