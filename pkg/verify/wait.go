@@ -382,47 +382,39 @@ func (b bounded) Ping(ctx context.Context) error {
 
 // Scan implements the request of dialect.DB.
 func (b bounded) Scan(ctx context.Context, q dialect.Query) (dialect.Rows, error) {
-	var out dialect.Rows
-	err := b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), b.name(q.Table), "the rows query"+rangeText(q), func() error {
-		wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), "the rows query"+rangeText(q))
-		rows, err := b.e.DB.Scan(wctx, q)
-		if err != nil {
-			wt.finish()
-			return wt.explain(ctx, err)
-		}
-		out = &waitedRows{Rows: rows, wt: wt, parent: ctx}
-		return nil
-	})
-	return out, err
+	return openStream(ctx, b, b.name(q.Table), "the rows query"+rangeText(q), func(ctx context.Context) (dialect.Rows, error) {
+		return b.e.DB.Scan(ctx, q)
+	}, func(rows dialect.Rows, wt *wait) dialect.Rows { return &waitedRows{Rows: rows, wt: wt, parent: ctx} })
 }
 
 // Lookup implements the request of dialect.DB.
 func (b bounded) Lookup(ctx context.Context, q dialect.Query, keys []dialect.Key) (dialect.Rows, error) {
-	var out dialect.Rows
-	err := b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), b.name(q.Table), fmt.Sprintf("the lookup of %d rows by key", len(keys)), func() error {
-		wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), fmt.Sprintf("the lookup of %d rows by key", len(keys)))
-		rows, err := b.e.DB.Lookup(wctx, q, keys)
-		if err != nil {
-			wt.finish()
-			return wt.explain(ctx, err)
-		}
-		out = &waitedRows{Rows: rows, wt: wt, parent: ctx}
-		return nil
-	})
-	return out, err
+	return openStream(ctx, b, b.name(q.Table), fmt.Sprintf("the lookup of %d rows by key", len(keys)), func(ctx context.Context) (dialect.Rows, error) {
+		return b.e.DB.Lookup(ctx, q, keys)
+	}, func(rows dialect.Rows, wt *wait) dialect.Rows { return &waitedRows{Rows: rows, wt: wt, parent: ctx} })
 }
 
 // RowHashes implements the request of dialect.Pushdown.
 func (b bounded) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) (dialect.HashRows, error) {
-	var out dialect.HashRows
-	err := b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), b.name(q.Table), "the row hashes query"+rangeText(q), func() error {
-		wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), "the row hashes query"+rangeText(q))
-		rows, err := b.e.DB.(dialect.Pushdown).RowHashes(wctx, q, l)
+	return openStream(ctx, b, b.name(q.Table), "the row hashes query"+rangeText(q), func(ctx context.Context) (dialect.HashRows, error) {
+		return b.e.DB.(dialect.Pushdown).RowHashes(ctx, q, l)
+	}, func(rows dialect.HashRows, wt *wait) dialect.HashRows {
+		return &waitedHashRows{HashRows: rows, wt: wt, parent: ctx}
+	})
+}
+
+// openStream opens a stream of rows under the bounds, and again after a transient failure to
+// open it; wrap puts the open stream under its wait, which each row answers.
+func openStream[R any](ctx context.Context, b bounded, table, what string, open func(context.Context) (R, error), wrap func(R, *wait) R) (R, error) {
+	var out R
+	err := b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), table, what, func() error {
+		wctx, wt := b.w.begin(ctx, b.e, table, what)
+		rows, err := open(wctx)
 		if err != nil {
 			wt.finish()
 			return wt.explain(ctx, err)
 		}
-		out = &waitedHashRows{HashRows: rows, wt: wt, parent: ctx}
+		out = wrap(rows, wt)
 		return nil
 	})
 	return out, err

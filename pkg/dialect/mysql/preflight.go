@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	driver "github.com/go-sql-driver/mysql"
@@ -137,28 +136,9 @@ func (d *DB) MaxLengths(ctx context.Context, t *dialect.Table, cols []int) ([]in
 		return nil, fmt.Errorf("mysql: longest values of %s: %w", t, err)
 	}
 	defer rows.Close()
-	vals := make([]*string, len(cols))
-	dest := make([]any, len(cols))
-	for i := range vals {
-		dest[i] = &vals[i]
-	}
-	if !rows.Next() {
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("mysql: longest values of %s: %w", t, err)
-		}
-		return nil, fmt.Errorf("mysql: longest values of %s: no row", t)
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return nil, fmt.Errorf("mysql: longest values of %s: %w", t, err)
-	}
-	out := make([]int64, len(cols))
-	for i, v := range vals {
-		if v == nil {
-			continue
-		}
-		if out[i], err = strconv.ParseInt(*v, 10, 64); err != nil {
-			return nil, fmt.Errorf("mysql: longest value of %s.%s: %q: %v", t, t.Columns[cols[i]].Name, *v, err)
-		}
+	out, err := dialect.ScanLengths("mysql", t, cols, rows)
+	if err != nil {
+		return nil, err
 	}
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("mysql: longest values of %s: %w", t, err)
