@@ -131,6 +131,11 @@ func liveStatus(ctx context.Context, s *Spec, st *State, cl *Clients) []string {
 			}
 			lines = append(lines, line)
 		}
+		if v, _, err := validationText(ctx, cl.DMS, st.Resources.TaskARN); err != nil {
+			add("DMS validation: unavailable: %v", err)
+		} else if s.DMS.Validation || !strings.HasSuffix(v, "no table validated") {
+			lines = append(lines, v)
+		}
 		if cl.CloudWatch != nil && st.Resources.ReplicationInstanceID != "" {
 			src, tgt, ok, err := cdcLag(ctx, cl.CloudWatch, st.Resources.ReplicationInstanceID, st.Resources.TaskARN)
 			switch {
