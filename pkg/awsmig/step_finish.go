@@ -72,6 +72,9 @@ func (r *Runner) Finish(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fail(err)
 	}
+	if a := st.After; a != nil && !a.TaskStopped.IsZero() && (task == nil || aws.ToString(task.Status) == "deleting") {
+		return fmt.Sprintf("task %s stopped at %s; cleanup deletes it", id, a.TaskStopped.Format(time.RFC3339)), nil
+	}
 	if task == nil {
 		return "", fail(errors.New("task not found: nothing to stop"))
 	}
@@ -147,7 +150,7 @@ func (r *Runner) CleanupPlan(ctx context.Context) (items []CleanupItem, kept []s
 		if task, err := describeTask(ctx, api, n.Task); err != nil {
 			return nil, nil, fail(n.Task, err)
 		} else if task != nil {
-			arn := aws.ToString(task.ReplicationTaskArn)
+			arn, deleting := aws.ToString(task.ReplicationTaskArn), aws.ToString(task.Status) == "deleting"
 			switch ok, err := dmsTagged(ctx, api, arn, s.Name); {
 			case err != nil:
 				return nil, nil, fail(n.Task, err)
@@ -155,7 +158,7 @@ func (r *Runner) CleanupPlan(ctx context.Context) (items []CleanupItem, kept []s
 				kept = append(kept, "DMS task "+n.Task+": not tagged by this migration")
 			default:
 				items = append(items, CleanupItem{Kind: "DMS task", ID: n.Task, Region: tgt, del: func(ctx context.Context) error {
-					return r.deleteTask(ctx, arn)
+					return r.deleteTask(ctx, arn, deleting)
 				}})
 			}
 		}
@@ -306,13 +309,15 @@ func (r *Runner) Cleanup(ctx context.Context, items []CleanupItem) error {
 	return nil
 }
 
-// deleteTask deletes the task and waits until it is gone: its endpoints and instance can be
+// deleteTask deletes the task (unless it is being deleted) and waits until it is gone: its endpoints and instance can be
 // deleted only then ("All tasks associated with the endpoint must be deleted before you can
 // delete the endpoint.").
-func (r *Runner) deleteTask(ctx context.Context, arn string) error {
+func (r *Runner) deleteTask(ctx context.Context, arn string, deleting bool) error {
 	id := r.names.Task
-	if _, err := r.cl.DMS.DeleteReplicationTask(ctx, &dms.DeleteReplicationTaskInput{ReplicationTaskArn: aws.String(arn)}); ignoreNotFound(err) != nil {
-		return called("DeleteReplicationTask", err)
+	if !deleting {
+		if _, err := r.cl.DMS.DeleteReplicationTask(ctx, &dms.DeleteReplicationTaskInput{ReplicationTaskArn: aws.String(arn)}); ignoreNotFound(err) != nil {
+			return called("DeleteReplicationTask", err)
+		}
 	}
 	deadline := time.Now().Add(r.spec.Wait.ResourceTimeout)
 	for {

@@ -86,8 +86,9 @@ func (r *RDS) DescribeDBInstances(_ context.Context, p *rds.DescribeDBInstancesI
 			delete(c.instances, r.region+"/"+id)
 			return nil, c.failed("DescribeDBInstances", &types.DBInstanceNotFoundFault{Message: aws.String(fmt.Sprintf("DBInstance %s not found.", id))})
 		}
+	} else {
+		settle(&in.status, &in.settle, "available")
 	}
-	settle(&in.status, &in.settle, "available")
 	return &rds.DescribeDBInstancesOutput{DBInstances: []types.DBInstance{r.instanceOut(in)}}, c.crashed("DescribeDBInstances")
 }
 

@@ -53,9 +53,8 @@ func (k *KMS) DescribeKey(_ context.Context, p *kms.DescribeKeyInput, _ ...func(
 	return nil, c.failed("DescribeKey", &kmstypes.NotFoundException{Message: aws.String(fmt.Sprintf("Key '%s' does not exist", ref))})
 }
 
-// DMS is the cloud's DMS in one region. The runbook never calls ModifyReplicationTask (a task
-// that differs from the spec is refused, not modified), so the fake has none and no modify
-// rules; its start and resume rules are StartReplicationTask's.
+// DMS is the cloud's DMS in one region: tasks (create, start, modify, stop, delete, table
+// statistics), and the replication instances and endpoints dms.create makes (dms_more.go).
 type DMS struct {
 	c      *Cloud
 	region string
