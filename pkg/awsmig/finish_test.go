@@ -311,7 +311,7 @@ func TestWritesNotStopped(t *testing.T) {
 	if _, err := f.apply(t, s, awsmig.Options{Cutover: true, Writes: q, Force: true, Progress: func(step, msg string) { progress = append(progress, msg) }}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(strings.Join(progress, "\n"), "WARNING: writes to the source have not stopped") {
+	if !strings.Contains(strings.Join(progress, "\n"), "WARNING: writes to the source not checked (--force)") || q.calls != 1 {
 		t.Errorf("no warning: %v", progress)
 	}
 	f.checkEnd(t)

@@ -20,13 +20,18 @@ type WriteChecker interface {
 var ErrWritesNotStopped = errors.New("writes to the source have not stopped")
 
 // checkWritesStopped runs before the gate of a run that is to cut over: it refuses to go on
-// while the source still takes writes, unless Options.Force.
+// while the source still takes writes. Options.Force skips it (it may take wait.gate_settle),
+// with a warning.
 func (r *Runner) checkWritesStopped(ctx context.Context) error {
 	if st := r.State(); !r.opt.Cutover || r.spec.DNS == nil || st.done(StepCutover) {
 		return nil
 	}
 	if r.opt.Writes == nil {
 		r.progress(StepGate, "writes to the source not checked (no source.dsn to read the source with)")
+		return nil
+	}
+	if r.opt.Force {
+		r.progress(StepGate, "WARNING: writes to the source not checked (--force): a write the gate does not see is lost to the application after the cutover")
 		return nil
 	}
 	settle := r.spec.Wait.GateSettle
@@ -41,10 +46,6 @@ func (r *Runner) checkWritesStopped(ctx context.Context) error {
 		err = fmt.Errorf("%w (%s)", ErrWritesNotStopped, detail)
 	default:
 		r.progress(StepGate, "writes to the source have stopped: "+detail)
-		return nil
-	}
-	if r.opt.Force {
-		r.progressf(StepGate, "WARNING: %v; going on because of --force: writes the gate does not see are lost to the application after the cutover", err)
 		return nil
 	}
 	return &StepError{StepGate, "source", fmt.Errorf("%w: stop the application's writes (or make the source read-only) before the cutover, or use --force", err)}
