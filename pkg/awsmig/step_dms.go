@@ -363,7 +363,8 @@ func waitSync(ctx context.Context, r *Runner, tasks dms.DescribeReplicationTasks
 		if stats != nil && stats.TablesErrored > 0 {
 			return "", fail(fmt.Errorf("%d tables errored in the full load (see the task's table statistics); fix the cause and re-run with dms.on_rerun: reload", stats.TablesErrored))
 		}
-		loaded := stats != nil && (stats.FullLoadFinishDate != nil ||
+		// A CDC-only task loads nothing: its target already holds the snapshot's data.
+		loaded := s.DMS.CDCOnly || stats != nil && (stats.FullLoadFinishDate != nil ||
 			stats.FullLoadProgressPercent >= 100 && stats.TablesLoading == 0 && stats.TablesQueued == 0)
 		if !loaded {
 			waiting = "full load not finished (" + fullLoadText(stats) + ")"

@@ -164,7 +164,7 @@ func (c *Cloud) advanceTask(t *task) {
 			t.status, t.failure, t.stopReason = "failed", c.taskFailure, "Stop Reason FATAL_ERROR Error Level FATAL"
 			return
 		}
-		if !t.loaded {
+		if !t.loaded && t.migrationType != string(dmstypes.MigrationTypeValueCdc) { // a CDC-only task loads nothing
 			t.percent = min(t.percent+50, 100)
 			t.loaded = t.percent == 100
 		}
