@@ -3,12 +3,10 @@ package awsmig_test
 import (
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dbverify/dbverify/pkg/awsmig"
-	"github.com/dbverify/dbverify/pkg/awsmig/awsmigtest"
 )
 
 // TestTaskSettings: the spec's LOB mode, validation and parallel load become the task's
@@ -293,5 +291,14 @@ func TestPlanDMS(t *testing.T) {
 	}
 }
 
-var _ = filepath.Join
-var _ = awsmigtest.Account
+// TestCreateDMSExample: the README's dms.create example is a valid spec.
+func TestCreateDMSExample(t *testing.T) {
+	t.Setenv("ORDERS_PASSWORD", "s3cret")
+	s, err := awsmig.LoadSpec("../../testdata/awsmig/create-dms.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(awsmig.StepNames(s), ","); got != "kms-key,snapshot,copy,restore,prepare-target,dms-resources,dms-task,wait-sync,gate,cutover" {
+		t.Errorf("steps: %s", got)
+	}
+}

@@ -26,12 +26,13 @@ func writeAfterPlan(b *strings.Builder, s *Spec, n Names) {
 			call("dms:DescribeTableStatistics ReplicationTaskArn=<the task's> (DMS validation; also in status and the gate)")
 		}
 	}
-	if s.DMS != nil && !s.DMS.Validation {
-		call("(status, with dms.validation: dms:DescribeTableStatistics ReplicationTaskArn=<the task's>)")
+	if s.DMS != nil {
+		fmt.Fprintf(b, "    %-15s %s\n", "migrate status", "also reads DMS's own validation of the task's tables")
+		call("dms:DescribeTableStatistics ReplicationTaskArn=<the task's>")
 	}
 	fmt.Fprintf(b, "    %-15s %s\n", "migrate cleanup", "after finish: without --yes list what would go; with --yes delete it: only what carries this migration's tag, and the old source last, with a final snapshot")
 	if s.DMS != nil {
-		call("dms:ListTagsForResource (each DMS resource) ")
+		call("dms:ListTagsForResource (each DMS resource: only what carries the tag is deleted)")
 		call("dms:DeleteReplicationTask " + n.Task + ", then dms:DescribeReplicationTasks until it is gone")
 		if s.DMS.Create != nil {
 			call("dms:DeleteEndpoint " + n.SourceEndpoint + ", " + n.TargetEndpoint)

@@ -108,8 +108,8 @@ type Options struct {
 	// it before the gate and refuses to go on while they have not (see WriteChecker). nil: not
 	// checked (the command line always sets it when the spec has source.dsn).
 	Writes WriteChecker
-	// Force lets the cutover go ahead although writes to the source did not stop, or the DNS
-	// record's old TTL has not expired since it was lowered; each is reported.
+	// Force lets the cutover go ahead without checking that writes to the source stopped, and
+	// before the DNS record's old TTL has expired since it was lowered; each is warned about.
 	Force bool
 }
 

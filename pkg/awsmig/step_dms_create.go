@@ -10,7 +10,8 @@ import (
 	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 )
 
-// StepDMSResources creates the replication instance and the endpoints (only with dms.create).
+// StepDMSResources creates the replication instance and the endpoints (only with dms.create),
+// between StepPrepare and StepTask.
 const StepDMSResources = "dms-resources"
 
 // mysqlTargetInit is the extra connection attribute of a MySQL-family target endpoint: DMS

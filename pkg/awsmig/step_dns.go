@@ -15,7 +15,7 @@ import (
 var cutoverStep = &stepDef{
 	name: StepCutover,
 	summary: func(s *Spec, _ Names) string {
-		return fmt.Sprintf("[needs --cutover] lower the TTL of %s %s to %ds, wait for resolvers to drop the old TTL, then point it at the target and wait for INSYNC", s.DNS.Record, s.DNS.Type, s.DNS.TTL)
+		return fmt.Sprintf("[needs --cutover] lower the TTL of %s %s to %ds (unless migrate ttl did), refuse unless resolvers have dropped the old TTL since (or --force), then point it at the target and wait for INSYNC", s.DNS.Record, s.DNS.Type, s.DNS.TTL)
 	},
 	calls: func(s *Spec, _ Names) []string {
 		rec := fmt.Sprintf("%s %s", s.DNS.Record, s.DNS.Type)
@@ -32,12 +32,13 @@ var cutoverStep = &stepDef{
 	run: func(ctx context.Context, r *Runner) (string, error) { return cutover(ctx, r, r.cl.Route53) },
 }
 
-// drainText says how long the cutover waits after lowering the TTL.
+// drainText says how long after lowering the TTL the cutover may go ahead.
 func drainText(s *Spec) string {
+	wait := "the old TTL"
 	if s.DNS.Drain > 0 {
-		return "wait " + s.DNS.Drain.String() + " (dns.drain) for resolvers to drop the old TTL"
+		wait = s.DNS.Drain.String() + " (dns.drain)"
 	}
-	return "wait the old TTL for resolvers to drop it"
+	return "refuse (unless --force) until " + wait + " has passed since the TTL was lowered (up to one poll is waited)"
 }
 
 // record is a simple (non-alias, non-routing-policy) record's value and TTL.

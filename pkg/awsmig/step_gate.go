@@ -16,7 +16,14 @@ var gateStep = &stepDef{
 			s.Wait.GateInterval, s.Wait.GateSettle, s.Wait.GateTimeout)
 	},
 	calls: func(s *Spec, _ Names) []string {
-		return []string{"(no AWS call: dbverify compare source.dsn target.dsn)"}
+		calls := []string{"(no AWS call: dbverify compare source.dsn target.dsn)"}
+		if s.DNS != nil {
+			calls = append(calls, "(with --cutover, first: no AWS call: the source must be read-only, or its write counters still for wait.gate_settle)")
+		}
+		if s.DMS != nil && s.DMS.Validation {
+			calls = append(calls, "dms:DescribeTableStatistics ReplicationTaskArn=<the task's> (DMS's own validation, shown beside the verdict)")
+		}
+		return calls
 	},
 	run: func(ctx context.Context, r *Runner) (string, error) {
 		w := GateWatch{Interval: r.spec.Wait.GateInterval, Settle: r.spec.Wait.GateSettle,
