@@ -18,16 +18,17 @@ func TestTaskSettings(t *testing.T) {
 		absent     []string // section.key
 	}{
 		{"defaults", "", map[string]map[string]any{
-			"TargetMetadata":   {"SupportLobs": true, "LimitedSizeLobMode": true, "FullLobMode": false, "LobMaxSize": 32.0, "TaskRecoveryTableEnabled": true},
-			"FullLoadSettings": {"TargetTablePrepMode": "TRUNCATE_BEFORE_LOAD"},
-		}, []string{"TargetMetadata.ParallelLoadThreads", "ValidationSettings.EnableValidation"}},
+			"TargetMetadata":     {"SupportLobs": true, "LimitedSizeLobMode": true, "FullLobMode": false, "LobMaxSize": 32.0, "TaskRecoveryTableEnabled": true},
+			"FullLoadSettings":   {"TargetTablePrepMode": "TRUNCATE_BEFORE_LOAD"},
+			"ValidationSettings": {"EnableValidation": false},
+		}, []string{"ValidationSettings.ValidationPartialLobSize"}},
 		{"limited with validation", "  lob: {mode: limited, max_size_kb: 64}\n  validation: true\n  parallel_load_threads: 4", map[string]map[string]any{
 			"TargetMetadata":     {"LimitedSizeLobMode": true, "LobMaxSize": 64.0, "ParallelLoadThreads": 4.0, "TaskRecoveryTableEnabled": true},
 			"ValidationSettings": {"EnableValidation": true, "ValidationPartialLobSize": 64.0},
 		}, nil},
 		{"full", "  lob: {mode: full}", map[string]map[string]any{
-			"TargetMetadata": {"FullLobMode": true, "LimitedSizeLobMode": false, "LobChunkSize": 64.0},
-		}, []string{"TargetMetadata.LobMaxSize", "TargetMetadata.InlineLobMaxSize"}},
+			"TargetMetadata": {"FullLobMode": true, "LimitedSizeLobMode": false, "LobChunkSize": 64.0, "InlineLobMaxSize": 0.0, "ParallelLoadThreads": 0.0},
+		}, []string{"TargetMetadata.LobMaxSize"}},
 		{"inline", "  lob: {mode: inline, max_size_kb: 16}", map[string]map[string]any{
 			"TargetMetadata": {"FullLobMode": true, "InlineLobMaxSize": 16.0, "LobChunkSize": 64.0},
 		}, nil},
@@ -75,6 +76,7 @@ func TestDMSSpecErrors(t *testing.T) {
 		{"  create: {instance_class: dms.r5.large, kms_key_id: 'arn:aws:kms:us-east-1:123456789012:key/x'}", "dms.create.kms_key_id: the key is in us-east-1"},
 		{"  lob: {mode: full}", "dms.replication_instance_arn: required (or dms.create, to create it)"},
 		{arns + "  cdc_only: true\n  on_rerun: reload", "dms.cdc_only: on_rerun: reload"},
+		{arns + "  cdc_only: true\n  target_table_prep_mode: truncate_before_load", "dms.cdc_only: target_table_prep_mode TRUNCATE_BEFORE_LOAD would empty the restored target's tables"},
 	} {
 		_, err := awsmig.ParseSpec([]byte(base+"dms:\n"+tc.dms+"\n"), "x.yaml")
 		if !errors.Is(err, awsmig.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
@@ -127,7 +129,8 @@ func TestCDCOnly(t *testing.T) {
 	}
 	task := f.cloud.Task("dbv-orders-enc")
 	pos := f.state(t).Resources.CDCStartPosition
-	if task.MigrationType != "cdc" || !strings.HasPrefix(task.CDCStartPosition, "mysql-bin-changelog.000024:") || task.CDCStartPosition != pos {
+	if task.MigrationType != "cdc" || !strings.HasPrefix(task.CDCStartPosition, "mysql-bin-changelog.000024:") || task.CDCStartPosition != pos ||
+		!strings.Contains(task.Settings, `"TargetTablePrepMode":"DO_NOTHING"`) {
 		t.Errorf("task %+v, recorded position %q", task, pos)
 	}
 

@@ -266,7 +266,7 @@ func (f *fixture) checkEnd(t *testing.T) {
 
 // defaultSettings are the task settings of a spec that sets none: DMS's own LOB defaults
 // (limited, 32 KB) and the task recovery table.
-const defaultSettings = `{"FullLoadSettings":{"TargetTablePrepMode":"TRUNCATE_BEFORE_LOAD"},"TargetMetadata":{"FullLobMode":false,"LimitedSizeLobMode":true,"LobMaxSize":32,"SupportLobs":true,"TaskRecoveryTableEnabled":true}}`
+const defaultSettings = `{"FullLoadSettings":{"TargetTablePrepMode":"TRUNCATE_BEFORE_LOAD"},"TargetMetadata":{"FullLobMode":false,"InlineLobMaxSize":0,"LimitedSizeLobMode":true,"LobMaxSize":32,"ParallelLoadThreads":0,"SupportLobs":true,"TaskRecoveryTableEnabled":true},"ValidationSettings":{"EnableValidation":false}}`
 
 // TestApply: the whole runbook on the fake cloud, from nothing to a cutover.
 func TestApply(t *testing.T) {

@@ -53,6 +53,14 @@ func (s *Spec) validateDMSSettings() []error {
 		add("dms.parallel_load_threads: %d is outside 0..%d", d.ParallelLoadThreads, maxParallelLoadThreads)
 	}
 	if d.CDCOnly {
+		// Why: the target restored from the snapshot already holds the data; a task that
+		// emptied its tables first would leave them holding only what changed since.
+		switch m := strings.ToUpper(d.TargetTablePrepMode); m {
+		case "", "DO_NOTHING":
+			d.TargetTablePrepMode = "DO_NOTHING"
+		default:
+			add("dms.cdc_only: target_table_prep_mode %s would empty the restored target's tables; a CDC-only task uses DO_NOTHING", m)
+		}
 		if s.targetIsCluster() {
 			// Why: the position comes from a restored DB instance's recovery event; a cluster
 			// restored from a snapshot reports it otherwise.
@@ -101,7 +109,12 @@ func (s *Spec) validateDMSSettings() []error {
 // applied, so a later check can tell where CDC stands). Keys left out keep DMS's defaults.
 func taskSettings(s *Spec) string {
 	d := s.DMS
-	meta := map[string]any{"SupportLobs": true, "TaskRecoveryTableEnabled": true}
+	// Every setting the spec governs is given, its default included, so that a task modified to
+	// match the spec keeps nothing of an earlier one (an InlineLobMaxSize, validation on).
+	meta := map[string]any{"SupportLobs": true, "TaskRecoveryTableEnabled": true, "InlineLobMaxSize": 0,
+		// The user guide lists ParallelLoadThreads among the full-load settings; in the settings
+		// JSON it is a key of TargetMetadata. 0 is DMS's default.
+		"ParallelLoadThreads": d.ParallelLoadThreads}
 	switch d.LOB.Mode {
 	case LOBFull:
 		meta["FullLobMode"], meta["LimitedSizeLobMode"], meta["LobChunkSize"] = true, false, lobChunkKB
@@ -111,23 +124,16 @@ func taskSettings(s *Spec) string {
 	default:
 		meta["FullLobMode"], meta["LimitedSizeLobMode"], meta["LobMaxSize"] = false, true, d.LOB.MaxSizeKB
 	}
-	if d.ParallelLoadThreads > 0 {
-		// The user guide lists ParallelLoadThreads among the full-load settings; in the settings
-		// JSON it is a key of TargetMetadata.
-		meta["ParallelLoadThreads"] = d.ParallelLoadThreads
+	validation := map[string]any{"EnableValidation": d.Validation}
+	if d.Validation && d.LOB.Mode == LOBLimited {
+		// "To validate limited LOB size, you must set ValidationPartialLobSize to the same value
+		// as LobMaxSize (K)."
+		validation["ValidationPartialLobSize"] = d.LOB.MaxSizeKB
 	}
 	settings := map[string]any{
-		"TargetMetadata":   meta,
-		"FullLoadSettings": map[string]any{"TargetTablePrepMode": d.TargetTablePrepMode},
-	}
-	if d.Validation {
-		v := map[string]any{"EnableValidation": true}
-		if d.LOB.Mode == LOBLimited {
-			// "To validate limited LOB size, you must set ValidationPartialLobSize to the same
-			// value as LobMaxSize (K)."
-			v["ValidationPartialLobSize"] = d.LOB.MaxSizeKB
-		}
-		settings["ValidationSettings"] = v
+		"TargetMetadata":     meta,
+		"FullLoadSettings":   map[string]any{"TargetTablePrepMode": d.TargetTablePrepMode},
+		"ValidationSettings": validation,
 	}
 	b, _ := json.Marshal(settings)
 	return string(b)
