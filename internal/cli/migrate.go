@@ -68,8 +68,9 @@ func migrateCommand() *cli.Command {
 		Description: `Turns an RDS or Aurora database into a KMS-encrypted copy (optionally in another
 region) with near-zero downtime, as resumable steps:
 
-  kms-key, snapshot, copy (encrypted), restore, prepare-target, dms-task (full load + CDC),
-  wait-sync (CDC lag under a threshold), gate (dbverify compare until identical), cutover (Route 53)
+  kms-key, snapshot, copy (encrypted), restore, prepare-target, [dms-resources,] dms-task
+  (full load + CDC), wait-sync (CDC lag under a threshold), gate (dbverify compare until
+  identical), cutover (Route 53); apart from apply: ttl, finish, cleanup, failback
 
 An Aurora cluster is encrypted when it is restored (its snapshot is copied only across
 regions, as it is: RDS cannot encrypt a cluster snapshot by copying it).
@@ -126,7 +127,7 @@ Examples:
   dbverify migrate apply --spec orders.yaml                  # up to the gate
   dbverify migrate apply --spec orders.yaml --cutover        # gate, then DNS`,
 				[]cli.Flag{
-					&cli.StringFlag{Name: "until", Usage: "stop after this `STEP` (kms-key, snapshot, copy, restore, prepare-target, dms-task, wait-sync, gate, cutover)", Destination: &f.until},
+					&cli.StringFlag{Name: "until", Usage: "stop after this `STEP` (kms-key, snapshot, copy, restore, prepare-target, dms-resources, dms-task, wait-sync, gate, cutover)", Destination: &f.until},
 					&cli.BoolFlag{Name: "cutover", Usage: "allow the cutover step (points the DNS record at the target)", Destination: &f.cutover},
 					&cli.BoolFlag{Name: "force", Usage: "cut over without checking that writes to the source stopped, or before the old DNS TTL expired", Destination: &f.force},
 					&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log each step's detail to stderr", Destination: &f.verbose},
@@ -135,7 +136,7 @@ Examples:
 				"show each step's state and the live progress of the resources in flight",
 				`Prints each step's state from the state file (it takes no lock, so it works while apply
 runs) and, unless --live=false, reads AWS for what is in flight: snapshot progress, the
-target's status, the DMS task's full load and CDC lag, the DNS record.
+target's status, the DMS task's full load, CDC lag and DMS's own validation, the DNS record.
 
 Example:
   dbverify migrate status --spec orders.yaml`,

@@ -194,12 +194,12 @@ func (f *fixture) checkCreated(t *testing.T) {
 		t.Errorf("replication instance: %s %v", status, tags)
 	}
 	src, tgt := f.cloud.Endpoint(region, "dbv-orders-enc-source"), f.cloud.Endpoint(region, "dbv-orders-enc-target")
-	if src == nil || src.Kind != "source" || src.Engine != "mysql" || src.Server != sourceDNS || src.Port != 3306 || src.User != "dbv" || !src.PasswordSet ||
+	if src == nil || src.Kind != "source" || src.Engine != "mysql" || src.Server != sourceDNS || src.Port != 3306 || src.User != "dbv" || src.Password != "pa:ss@word" ||
 		src.SSL != "require" || src.Extra != "" || src.Tags[awsmig.TagMigration] != "orders-enc" {
-		t.Errorf("source endpoint: %+v", src)
+		t.Errorf("source endpoint: %s %s %s:%d user %s ssl %s extra %q tags %v", src.Kind, src.Engine, src.Server, src.Port, src.User, src.SSL, src.Extra, src.Tags)
 	}
-	if tgt == nil || tgt.Kind != "target" || tgt.Server != targetDNS || tgt.Database != "shop" || tgt.Extra != "initstmt=SET FOREIGN_KEY_CHECKS=0" {
-		t.Errorf("target endpoint: %+v", tgt)
+	if tgt == nil || tgt.Kind != "target" || tgt.Server != targetDNS || tgt.Port != 3306 || tgt.Database != "shop" || tgt.Password != "pa:ss@word" || tgt.Extra != "initstmt=SET FOREIGN_KEY_CHECKS=0" {
+		t.Errorf("target endpoint: %s %s:%d db %s extra %q (password as given: %t)", tgt.Kind, tgt.Server, tgt.Port, tgt.Database, tgt.Extra, tgt.Password == "pa:ss@word")
 	}
 	res := f.state(t).Resources
 	if res.ReplicationInstanceARN == "" || res.SourceEndpointARN == "" || res.TargetEndpointARN == "" {

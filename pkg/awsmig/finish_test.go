@@ -322,3 +322,48 @@ func TestWritesNotStopped(t *testing.T) {
 		t.Fatalf("read-only source: %v, %d checks", err, q.calls)
 	}
 }
+
+// TestKillTTL: migrate ttl killed right after any AWS call took effect resumes without
+// changing the record twice, with the original TTL recorded.
+func TestKillTTL(t *testing.T) {
+	f0 := newFixture(t)
+	s0 := f0.spec(t)
+	r0, st0 := f0.runner(t, s0, awsmig.Options{})
+	if _, err := r0.LowerTTL(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st0.Close()
+	for op, n := range f0.cloud.AllCalls() {
+		for i := 1; i <= n; i++ {
+			t.Run(fmt.Sprintf("%s#%d", op, i), func(t *testing.T) {
+				f := newFixture(t)
+				s := f.spec(t)
+				var saved []byte
+				f.cloud.OnCrash(func() { saved, _ = os.ReadFile(f.statePath()) })
+				f.cloud.CrashAfter(op, i)
+				r, st := f.runner(t, s, awsmig.Options{})
+				if _, err := r.LowerTTL(t.Context()); !errors.Is(err, awsmigtest.ErrCrash) {
+					t.Fatalf("first run: %v", err)
+				}
+				st.Close()
+				if saved == nil {
+					os.Remove(f.statePath())
+				} else if err := os.WriteFile(f.statePath(), saved, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				r, st = f.runner(t, s, awsmig.Options{})
+				defer st.Close()
+				if _, err := r.LowerTTL(t.Context()); err != nil {
+					t.Fatalf("resume: %v", err)
+				}
+				ds := f.state(t).DNS
+				if v, ttl := f.cloud.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != sourceDNS || ttl != 60 || ds == nil || !ds.TTLLowered || ds.OriginalTTL != 300 || ds.OriginalValue != sourceDNS {
+					t.Errorf("record %s TTL %d, state %+v", v, ttl, ds)
+				}
+				if n := f.cloud.Calls("ChangeResourceRecordSets"); n != 1 {
+					t.Errorf("%d record changes", n)
+				}
+			})
+		}
+	}
+}

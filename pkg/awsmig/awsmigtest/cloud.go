@@ -525,7 +525,7 @@ type endpoint struct {
 	server, user, database, ssl   string
 	extra                         string
 	port                          int32
-	passwordSet                   bool
+	password                      string // kept for assertions; never printed
 	tags                          []tagKV
 }
 

@@ -66,7 +66,7 @@ func (d *DMS) CreateReplicationInstance(_ context.Context, p *dms.CreateReplicat
 	return &dms.CreateReplicationInstanceOutput{ReplicationInstance: ptr(repOut(r))}, c.crashed("CreateReplicationInstance")
 }
 
-// CreateEndpoint creates an endpoint. The password is kept only as "set".
+// CreateEndpoint creates an endpoint.
 func (d *DMS) CreateEndpoint(_ context.Context, p *dms.CreateEndpointInput, _ ...func(*dms.Options)) (*dms.CreateEndpointOutput, error) {
 	c := d.c
 	c.mu.Lock()
@@ -97,7 +97,7 @@ func (d *DMS) CreateEndpoint(_ context.Context, p *dms.CreateEndpointInput, _ ..
 	e := &endpoint{region: d.region, id: id, arn: fmt.Sprintf("arn:aws:dms:%s:%s:endpoint:%s", d.region, Account, resourceID("endpoint", id+fmt.Sprint(c.next()))),
 		kind: string(p.EndpointType), engine: aws.ToString(p.EngineName), server: aws.ToString(p.ServerName), port: aws.ToInt32(p.Port),
 		user: aws.ToString(p.Username), database: aws.ToString(p.DatabaseName), ssl: string(p.SslMode), extra: aws.ToString(p.ExtraConnectionAttributes),
-		passwordSet: aws.ToString(p.Password) != "", tags: dmsTagsIn(p.Tags)}
+		password: aws.ToString(p.Password), tags: dmsTagsIn(p.Tags)}
 	c.endpoints = append(c.endpoints, e)
 	return &dms.CreateEndpointOutput{Endpoint: ptr(endpointOut(e))}, c.crashed("CreateEndpoint")
 }
@@ -323,7 +323,7 @@ func (d *DMS) DeleteReplicationInstance(_ context.Context, p *dms.DeleteReplicat
 type EndpointInfo struct {
 	Kind, Engine, Server, User, Database, SSL, Extra string
 	Port                                             int32
-	PasswordSet                                      bool
+	Password                                         string // as DMS received it (never printed by the tests)
 	Tags                                             map[string]string
 }
 
@@ -333,7 +333,7 @@ func (c *Cloud) Endpoint(region, id string) *EndpointInfo {
 	defer c.mu.Unlock()
 	for _, e := range c.endpoints {
 		if e.region == region && e.id == id {
-			return &EndpointInfo{e.kind, e.engine, e.server, e.user, e.database, e.ssl, e.extra, e.port, e.passwordSet, tagMap(e.tags)}
+			return &EndpointInfo{e.kind, e.engine, e.server, e.user, e.database, e.ssl, e.extra, e.port, e.password, tagMap(e.tags)}
 		}
 	}
 	return nil
