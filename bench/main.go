@@ -69,6 +69,7 @@ func main() {
 	rows := flag.String("rows", "1000000", "rows per table; a comma-separated list runs each size in turn (1000000,10000000)")
 	runs := flag.Int("runs", 3, "timed runs of each contestant (the median is reported)")
 	diffs := flag.Int("diffs", 0, "scattered rows changed in the target")
+	flag.IntVar(&maxDiffs, "max-diffs", 0, "dbverify --max-diffs: with -diffs, how many differing rows the report must list (0: dbverify's default)")
 	pairs := flag.String("pairs", "mariadb,postgres,mariadb-postgres", "engine pairs: mariadb, postgres, mariadb-postgres")
 	workers := flag.Int("workers", 4, "dbverify --workers")
 	modes := flag.String("modes", "stream,auto", "dbverify runs to time, comma-separated: a --mode (auto, pushdown, stream), optionally /HASH for --hash (pushdown/md5)")
@@ -232,6 +233,10 @@ func contestants(src, tgt server, sh shape, bin string, workers, diffs int, mode
 	return cs
 }
 
+// maxDiffs is -max-diffs: dbverify lists up to this many differing rows, and the report must
+// list min(diffs, maxDiffs) of them (a measure of what a long listing costs).
+var maxDiffs int
+
 // dbverify is a timed dbverify compare of the source's bench table with tgtDB's on tgt, in mode
 // m ("mode" or "mode/hash"), which must find exactly diffs differing rows.
 func dbverify(bin string, src, tgt server, sh shape, tgtDB, m string, workers, diffs int, note string) contestant {
@@ -241,11 +246,22 @@ func dbverify(bin string, src, tgt server, sh shape, tgtDB, m string, workers, d
 	if hash != "" {
 		args = append(args, "--hash", hash)
 	}
+	if maxDiffs > 0 {
+		args = append(args, "--max-diffs", fmt.Sprint(maxDiffs))
+	}
 	return contestant{fmt.Sprintf("dbverify compare (%s, %d workers%s)", m, workers, note), func(ctx context.Context) (sample, error) {
-		var out strings.Builder
-		s, err := command(ctx, &out, bin, []int{0, 1}, args...)
+		out, err := os.CreateTemp("", "dbverify-bench-report-*.json")
+		if err != nil {
+			return sample{}, err
+		}
+		defer os.Remove(out.Name())
+		defer out.Close()
+		s, err := command(ctx, out, bin, []int{0, 1}, args...)
 		if err == nil {
-			err = checkFound(out.String(), diffs, mode)
+			_, err = out.Seek(0, io.SeekStart)
+		}
+		if err == nil {
+			err = checkFound(out, diffs, mode)
 		}
 		return s, err
 	}}
@@ -288,14 +304,15 @@ func command(ctx context.Context, stdout io.Writer, name string, okCodes []int, 
 
 // checkFound fails unless dbverify's JSON report found exactly the differences seeded, in the
 // mode asked for, so that a benchmark never times a verifier that is fast because it is wrong.
-func checkFound(report string, diffs int, mode string) error {
+func checkFound(report io.Reader, diffs int, mode string) error {
 	var rep struct {
 		Tables []struct {
 			Missing, Extra, Changed int
 			Mode, Hash              string
+			Diffs                   []struct{ Kind string }
 		}
 	}
-	if err := json.Unmarshal([]byte(report), &rep); err != nil || len(rep.Tables) != 1 {
+	if err := json.NewDecoder(report).Decode(&rep); err != nil || len(rep.Tables) != 1 {
 		return fmt.Errorf("dbverify report: %v", err)
 	}
 	t := rep.Tables[0]
@@ -307,6 +324,13 @@ func checkFound(report string, diffs int, mode string) error {
 	}
 	if t.Missing+t.Extra+t.Changed != diffs {
 		return fmt.Errorf("dbverify found %d missing, %d extra, %d changed rows; %d were seeded", t.Missing, t.Extra, t.Changed, diffs)
+	}
+	listed := min(diffs, 1000)
+	if maxDiffs > 0 {
+		listed = min(diffs, maxDiffs)
+	}
+	if len(t.Diffs) != listed {
+		return fmt.Errorf("dbverify listed %d differing rows; want %d", len(t.Diffs), listed)
 	}
 	return nil
 }

@@ -25,8 +25,17 @@ func main() {
 		// five times what is live. GOMEMLIMIT in the environment still wins.
 		debug.SetMemoryLimit(160 << 20)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM stops the run (exit 130 or 143); a second one ends the process
+	// at once, the default way.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		signal.Stop(sigs)
+		cancel(cli.Interrupted{Signal: s.(syscall.Signal)})
+	}()
 	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr)
-	stop()
+	cancel(nil)
 	os.Exit(code)
 }

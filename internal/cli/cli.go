@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -91,17 +92,25 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 Aurora MySQL, PostgreSQL) chunk by chunk with order-independent digests, and lists
 every row that is missing on the target, extra on the target, or changed.
 
-Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
+Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure, 130/143 stopped by
+SIGINT/SIGTERM.`,
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Commands:        []*cli.Command{compareCommand(), watchCommand(), demoCommand(), migrateCommand()},
+		Commands:        []*cli.Command{compareCommand(), watchCommand(), demoCommand(), migrateCommand(), preflightCommand()},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usage("%v", err)
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // exit codes are ours to map, below
 	}
 	err := app.RunContext(ctx, args)
+	var intr Interrupted
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &intr) {
+		// Whatever the run was doing when the signal came, it stopped for it: say so, and exit
+		// as a shell reports a command a signal ended.
+		fmt.Fprintf(stderr, "dbverify: %s; stopped\n", intr)
+		return intr.ExitCode()
+	}
 	if err == nil {
 		return ExitIdentical
 	}
@@ -118,6 +127,24 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
 	}
 	return ee.code
 }
+
+// Interrupted is the cause a run's context ends with when the process gets a signal (SIGINT,
+// SIGTERM): Main stops the run and returns 128 plus the signal's number, 130 and 143, as shells
+// report a command that a signal ended.
+type Interrupted struct{ Signal syscall.Signal }
+
+func (i Interrupted) Error() string {
+	switch i.Signal {
+	case syscall.SIGINT:
+		return "interrupted (SIGINT)"
+	case syscall.SIGTERM:
+		return "terminated (SIGTERM)"
+	}
+	return "stopped by " + i.Signal.String()
+}
+
+// ExitCode is 128 plus the signal's number.
+func (i Interrupted) ExitCode() int { return 128 + int(i.Signal) }
 
 // logger logs to stderr at debug level with --verbose, else only warnings, one line each
 // ("dbverify: ..."): a server that keeps a query waiting, replication lag that cannot be read.

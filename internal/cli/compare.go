@@ -30,6 +30,7 @@ type compareFlags struct {
 	chunkTime         time.Duration
 	chunkLimit        time.Duration
 	queryTimeout      time.Duration
+	retries           int
 	maxDiffs          int
 	floatDigits       []string
 	timePrecision     []string
@@ -89,7 +90,8 @@ Every wait is bounded: a login by the DSN's timeout (MySQL) or connect_timeout (
 A server that stops answering stops the run with one line naming the side, the table and what
 it waited for (exit 3); a wait past 10s is told on stderr as it happens.
 
-Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure.`,
+Exit codes: 0 identical, 1 differences found, 2 bad usage, 3 failure, 130/143 stopped by
+SIGINT/SIGTERM.`,
 		Flags: append(append(f.flagList(), f.watchFlagList(false)...),
 			&cli.StringFlag{Name: "repair", Usage: "write SQL that makes the target match the source to `FILE` (never run by dbverify)", Destination: &f.repair}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("compare: %v", err) },
@@ -118,6 +120,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 		&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
 		&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and, once both servers answer a ping, cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},
+		&cli.IntFlag{Name: "retries", Value: 8, Usage: "a read that fails transiently (connection killed or lost, failover, deadlock, too many connections) is tried again up to `N` times, waiting 0.25s, doubled up to 15s; 0: never", Destination: &f.retries},
 		&cli.DurationFlag{Name: "query-timeout", Usage: "the longest a server may stay silent (`DURATION`): no result of a query, no next row of a stream, no answer to a ping for this long stops the run, exit 3 (default 5m)", Destination: &f.queryTimeout},
 		&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
 		&cli.StringFlag{Name: "map", Usage: "target names from source names: identity, lower, upper or snake_case (OrderId -> order_id)", Destination: &f.mapCase},
@@ -210,6 +213,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return failIn(ctx, err)
 	}
+	defer rep.Close()
 	if f.output == "json" {
 		err = rep.WriteJSON(stdout)
 	} else {
@@ -268,6 +272,8 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--chunk-limit must be at least twice --chunk-time (%s)", f.chunkTime)
 	case f.queryTimeout < 0:
 		err = usage("--query-timeout must not be negative")
+	case f.retries < 0:
+		err = usage("--retries must not be negative")
 	case f.queryTimeout > 0 && f.chunkLimit > f.queryTimeout:
 		err = usage("--chunk-limit (%s) must not exceed --query-timeout (%s)", f.chunkLimit, f.queryTimeout)
 	case f.maxDiffs < 1:
@@ -294,6 +300,10 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
 	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
+	opt.Retries = f.retries
+	if f.retries == 0 {
+		opt.Retries = -1 // none
+	}
 	opt.Logger = logger(f.verbose, stderr)
 	return src, tgt, opt, nil
 }

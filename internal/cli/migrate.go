@@ -35,6 +35,7 @@ type migrateFlags struct {
 	yes         bool
 	live        bool
 	verbose     bool
+	check       bool // plan --check: run the preflight
 }
 
 func migrateCommand() *cli.Command {
@@ -85,6 +86,7 @@ instance roles). Database passwords belong in the environment: write ${VAR} in t
 
 Examples:
   dbverify migrate plan   --spec orders.yaml
+  dbverify migrate plan   --spec orders.yaml --check   # the preflight alone
   dbverify migrate apply  --spec orders.yaml --until gate
   dbverify migrate status --spec orders.yaml
   dbverify migrate ttl    --spec orders.yaml                # hours before the window
@@ -96,19 +98,33 @@ Examples:
 Exit codes: 0 done, 1 the gate found differences until its timeout, 2 bad usage or spec,
 3 failure (a step failed: the message names the step, the resource and the cause).`,
 		Subcommands: append([]*cli.Command{
-			sub("plan", "dbverify migrate plan --spec FILE [--state FILE]",
+			sub("plan", "dbverify migrate plan --spec FILE [--state FILE] [--check]",
 				"print every step and the AWS calls it would make; touches nothing",
 				`Prints the steps of the migration in order, the AWS API calls each may make (with the
 resource names it will use and the tags it puts on what it creates), and, when a state
 file exists, where each step stands. It calls no AWS API and connects to no database.
 
-Example:
-  dbverify migrate plan --spec orders.yaml`,
-				nil, func(c *cli.Context) error { return runMigratePlan(f, c.App.Writer) }),
+With --check it then runs the preflight that apply runs first, and lists every problem at
+once, one line each: the KMS key (enabled, symmetric, in the target's region, usable by
+you: a dry-run data key), the source instance (automated backups on), the names the run
+will create (free, or this migration's), the DMS replication instance (available) and
+endpoints (their last connection test succeeded; one is run where there is none), the
+DSNs the gate needs, and the source database as 'dbverify preflight' checks it (binary
+log or WAL settings, primary keys, LOBs over dms.lob.max_size_kb). It creates nothing.
+Exit 2 when a problem is found, 3 when a check could not run.
+
+Examples:
+  dbverify migrate plan --spec orders.yaml
+  dbverify migrate plan --spec orders.yaml --check`,
+				[]cli.Flag{
+					&cli.BoolFlag{Name: "check", Usage: "run the preflight: read AWS and the source database, list every problem (exit 2), create nothing", Destination: &f.check},
+				}, func(c *cli.Context) error { return runMigratePlan(c.Context, f, c.App.Writer, c.App.ErrWriter) }),
 			sub("apply", "dbverify migrate apply --spec FILE [--state FILE] [--until STEP] [--cutover]",
 				"run the steps from where the last run stopped, until --until or the end",
-				`Runs the steps in order, skipping those done earlier (the DMS task, the lag wait and the
-gate are checked again on every run until the cutover). Progress goes to stderr.
+				`Runs the preflight first (see plan --check): when it finds a problem, apply lists them
+all and exits 2 having created nothing. Then it runs the steps in order, skipping those
+done earlier (the DMS task, the lag wait and the gate are checked again on every run until
+the cutover). Progress goes to stderr.
 
 The cutover changes DNS and so runs only with --cutover; without it, apply stops before
 it. Stop writes to the source first: before the gate, apply --cutover checks that the source
@@ -210,7 +226,7 @@ func readState(f migrateFlags, s *awsmig.Spec) (*awsmig.State, error) {
 	return st, nil
 }
 
-func runMigratePlan(f migrateFlags, stdout io.Writer) error {
+func runMigratePlan(ctx context.Context, f migrateFlags, stdout, stderr io.Writer) error {
 	s, err := loadSpec(f.spec)
 	if err != nil {
 		return err
@@ -222,7 +238,15 @@ func runMigratePlan(f migrateFlags, stdout io.Writer) error {
 	if err := awsmig.WritePlan(stdout, s, st, masked); err != nil {
 		return &exitError{ExitFailure, err}
 	}
-	return nil
+	if !f.check {
+		return nil
+	}
+	cl, err := newClients(ctx, s)
+	if err != nil {
+		return fail(err)
+	}
+	fmt.Fprintln(stdout)
+	return migratePreflight(ctx, s, cl, st, "", stdout, stderr)
 }
 
 // progressPrinter prints the runbook's progress lines, one per message, with the time.
@@ -273,6 +297,13 @@ func runMigrateApply(ctx context.Context, f migrateFlags, stdout, stderr io.Writ
 	}
 	if r, err = awsmig.NewRunner(s, cl, st, opt); err != nil {
 		return migrateFail(err)
+	}
+	// The preflight first, so that nothing is created when something is wrong; not once the
+	// cutover is under way, which must finish whatever the checks would say now.
+	if state := st.State(); state.Steps[awsmig.StepCutover] == nil {
+		if err := migratePreflight(ctx, s, cl, &state, f.until, stderr, stderr); err != nil {
+			return err
+		}
 	}
 	res, err := r.Apply(ctx)
 	if err != nil {
@@ -409,6 +440,7 @@ func (g *verifyGate) Check(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
+	defer rep.Close()
 	return rep.Identical(), rep.Summary(), nil
 }
 
@@ -436,6 +468,7 @@ func (g *verifyGate) Watch(ctx context.Context, w awsmig.GateWatch) (awsmig.Gate
 	if res == nil {
 		return awsmig.GateResult{}, err
 	}
+	defer res.Close()
 	out := awsmig.GateResult{Clean: res.Clean, Passes: res.Passes, Resolved: res.Resolved}
 	if res.Last != nil {
 		out.Last = res.Last.Summary()

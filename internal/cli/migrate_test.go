@@ -73,7 +73,7 @@ func newMigrateWorld(t *testing.T, source, target string) *migrateWorld {
 	c.AddKey(region, "alias/shop")
 	w := &migrateWorld{cloud: c, vars: map[string]string{
 		"Source": source, "Target": target, "Rep": c.AddReplicationInstance(region, "rep"),
-		"SrcEP": awsmigtest.EndpointARN(region, "src"), "TgtEP": awsmigtest.EndpointARN(region, "tgt"),
+		"SrcEP": c.AddEndpoint(region, "src", "source", "mysql"), "TgtEP": c.AddEndpoint(region, "tgt", "target", "mysql"),
 		"GateTimeout": "10s", "GateSettle": "2m", "Mappings": mappingsTo(target),
 	}}
 	w.zone = c.AddZone("example.com")
@@ -89,6 +89,11 @@ func newMigrateWorld(t *testing.T, source, target string) *migrateWorld {
 	prevWrites := newWriteChecker
 	newWriteChecker = func(*awsmig.Spec) awsmig.WriteChecker { return stoppedWrites{} }
 	t.Cleanup(func() { newClients, newWriteChecker = prev, prevWrites })
+	// The shared test servers are not set up as CDC sources (no binary log); the source checks
+	// have their own tests (preflight_test.go, migrate_preflight_test.go).
+	prevCheck := newSourceCheck
+	newSourceCheck = func(*awsmig.Spec, func(string)) awsmig.SourceCheck { return nil }
+	t.Cleanup(func() { newSourceCheck = prevCheck })
 	w.spec = filepath.Join(t.TempDir(), "shop.yaml")
 	w.write(t)
 	return w
@@ -113,10 +118,13 @@ func mappingsTo(target string) string {
 	return `{"rules":[` + all + `,{"rule-type":"transformation","rule-id":"2","rule-name":"to-target","rule-target":"schema","object-locator":{"schema-name":"%"},"rule-action":"rename","value":"` + strings.TrimPrefix(u.Path, "/") + `"}]}`
 }
 
-func (w *migrateWorld) write(t *testing.T) {
+func (w *migrateWorld) write(t *testing.T) { w.writeWith(t, migrateSpec) }
+
+// writeWith writes the spec from another template.
+func (w *migrateWorld) writeWith(t *testing.T, spec string) {
 	t.Helper()
 	var b bytes.Buffer
-	if err := template.Must(template.New("").Parse(migrateSpec)).Execute(&b, w.vars); err != nil {
+	if err := template.Must(template.New("").Parse(spec)).Execute(&b, w.vars); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(w.spec, b.Bytes(), 0o644); err != nil {
@@ -353,12 +361,15 @@ func TestMigrateLifecycle(t *testing.T) {
 	w.vars["Source"], w.vars["Target"] = "", ""
 	w.write(t)
 	code, out, errw := runMain(t, "migrate", "apply", "--spec", w.spec)
-	// No DSNs: the gate cannot run.
-	if code != ExitFailure || !strings.Contains(errw, "dbverify: gate: no gate: set source.dsn and target.dsn in the spec") {
+	// No DSNs: the gate cannot run, and the preflight says so before anything is created.
+	if code != ExitUsage || !strings.Contains(errw, "source.dsn: is not set") || !strings.Contains(errw, "target.dsn: is not set") ||
+		!strings.Contains(errw, "nothing was created") || w.cloud.Calls("CreateDBSnapshot") != 0 {
 		t.Fatalf("apply without DSNs: exit %d\n%s\n%s", code, out, errw)
 	}
-	if !strings.Contains(errw, "prepare-target  done: no target.dsn: nothing to check; DMS prepares the tables (TargetTablePrepMode TRUNCATE_BEFORE_LOAD)") {
-		t.Errorf("prepare note:\n%s", errw)
+	// Up to a step before the gate, the DSNs are not needed.
+	code, out, errw = runMain(t, "migrate", "apply", "--spec", w.spec, "--until", "prepare-target")
+	if code != 0 || !strings.Contains(errw, "prepare-target  done: no target.dsn: nothing to check; DMS prepares the tables (TargetTablePrepMode TRUNCATE_BEFORE_LOAD)") {
+		t.Errorf("apply --until prepare-target without DSNs: exit %d\n%s\n%s", code, out, errw)
 	}
 
 	w.vars["Source"], w.vars["Target"] = src.DSN, tgt.DSN

@@ -171,6 +171,7 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 		wo.Events = func(ev verify.Event) { m.observe(ev); p.print(ev) }
 	}
 	res, err := verify.Watch(ctx, src, tgt, wo)
+	defer res.Close()
 	if p.err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("write events: %w", p.err)}
 	}
@@ -195,6 +196,7 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 	p := &eventPrinter{w: stderr}
 	wo.Events = p.print
 	res, err := verify.Watch(ctx, src, tgt, wo)
+	defer res.Close()
 	stopped := err != nil && ctx.Err() != nil // interrupted, or --timeout
 	if err != nil && !stopped {
 		return failIn(ctx, err)

@@ -137,7 +137,10 @@ type RDSAPI interface {
 }
 
 // KMSAPI is every KMS call the runbook makes.
-type KMSAPI interface{ keyAPI }
+type KMSAPI interface {
+	keyAPI
+	keyUseAPI // preflight
+}
 
 // DMSAPI is every DMS call the runbook makes.
 type DMSAPI interface {
@@ -145,6 +148,7 @@ type DMSAPI interface {
 	tableStatsAPI
 	dmsResourcesAPI
 	dmsCleanupAPI
+	endpointAPI // preflight
 }
 
 // CloudWatchAPI is every CloudWatch call the runbook makes.

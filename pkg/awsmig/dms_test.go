@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dbverify/dbverify/pkg/awsmig"
+	"github.com/dbverify/dbverify/pkg/preflight"
 )
 
 // TestTaskSettings: the spec's LOB mode, validation and parallel load become the task's
@@ -303,5 +304,25 @@ func TestCreateDMSExample(t *testing.T) {
 	}
 	if got := strings.Join(awsmig.StepNames(s), ","); got != "kms-key,snapshot,copy,restore,prepare-target,dms-resources,dms-task,wait-sync,gate,cutover" {
 		t.Errorf("steps: %s", got)
+	}
+}
+
+// TestPreflightCreate: with dms.create there is no replication instance or endpoint to check
+// before the run creates them, and the preflight finds nothing wrong with the spec's names;
+// after a complete run, the task of the created resources is the spec's.
+func TestPreflightCreate(t *testing.T) {
+	f := newFixture(t)
+	s := f.createSpec(t)
+	found, err := awsmig.Preflight(t.Context(), s, f.cloud.Clients(region, region), nil, awsmig.PreflightOptions{})
+	if err != nil || found.Count(preflight.Error) != 0 {
+		t.Fatalf("before the run: %v, %v", found, err)
+	}
+	if _, err := f.apply(t, s, awsmig.Options{Until: awsmig.StepTask}); err != nil {
+		t.Fatal(err)
+	}
+	st := f.state(t)
+	found, err = awsmig.Preflight(t.Context(), s, f.cloud.Clients(region, region), st, awsmig.PreflightOptions{})
+	if err != nil || found.Count(preflight.Error) != 0 {
+		t.Fatalf("after the run: %v, %v", found, err)
 	}
 }

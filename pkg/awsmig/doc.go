@@ -2,6 +2,12 @@
 // runbook that turns an unencrypted RDS or Aurora database into a KMS-encrypted one with
 // near-zero downtime, or moves one to another region.
 //
+// Preflight comes first: it checks, creating nothing, everything a run needs (the key usable
+// by the caller, the source's backups, free names, the DMS replication instance and endpoints
+// and their connection tests, the gate's DSNs, and the source database through an injected
+// SourceCheck) and lists every problem at once. The command line runs it before apply and for
+// plan --check; a library caller runs it before Runner.Apply.
+//
 // The steps, in order (see StepNames):
 //
 //	kms-key         the KMS key is enabled, symmetric, and in the target's region

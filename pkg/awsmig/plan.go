@@ -37,6 +37,10 @@ func WritePlan(w io.Writer, s *Spec, st *State, redact func(string) string) erro
 	if redact != nil {
 		fmt.Fprintf(&b, "Gate: %s vs %s\n", dsnText(s.Source.DSN, redact), dsnText(s.Target.DSN, redact))
 	}
+	b.WriteString("\nPreflight (run first by apply, and alone by plan --check; creates nothing, lists every problem):\n")
+	for _, c := range preflightCalls(s, n) {
+		fmt.Fprintf(&b, "    %-15s   %s\n", "", c)
+	}
 	b.WriteString("\n")
 	for i, sd := range stepsFor(s) {
 		status := "pending"
@@ -57,7 +61,7 @@ func WritePlan(w io.Writer, s *Spec, st *State, redact func(string) string) erro
 	if st != nil && st.Steps[StepCutover] != nil && !st.done(StepCutover) {
 		b.WriteString("\nThe cutover was under way when the last run stopped. If the record already points at the target, apply only finishes it (records it, waits for INSYNC): nothing before it runs again, the gate included. `dbverify migrate status` reads the record.\n")
 	}
-	b.WriteString("\nNothing was called or changed. Run `dbverify migrate apply` to start; the cutover runs only with --cutover.\n")
+	b.WriteString("\nNothing was called or changed. Run `dbverify migrate plan --check` to run the preflight, `dbverify migrate apply` to start; the cutover runs only with --cutover.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -75,7 +75,7 @@ type DMSSpec struct {
 	// OnRerun says what a re-run does with a task that stopped or failed: resume (default:
 	// resume-processing from its checkpoint) or reload (reload-target: load every table again).
 	OnRerun string `yaml:"on_rerun"`
-	// LOB is how the task moves large objects (TargetMetadata's LOB settings).
+	// LOB is how the task moves large objects (TEXT, BLOB, JSON, bytea, ...).
 	LOB LOBSpec `yaml:"lob"`
 	// Validation turns on DMS's own data validation (ValidationSettings.EnableValidation); its
 	// per-table state is shown beside dbverify's verdict.
@@ -95,12 +95,13 @@ type DMSSpec struct {
 	Create *DMSCreateSpec `yaml:"create"`
 }
 
-// LOBSpec is the task's LOB mode: limited (default: LOBs up to MaxSizeKB, longer ones are
-// truncated), full (every LOB whole, in chunks; slow) or inline (LOBs up to MaxSizeKB inline,
-// longer ones as in full mode). These are DMS's own modes and defaults (limited, 32 KB).
+// LOBSpec is the task's LOB mode, as DMS's TargetMetadata settings have it.
 type LOBSpec struct {
+	// Mode: limited (default: LimitedSizeLobMode, values over MaxSizeKB are truncated), full
+	// (FullLobMode: every value whole, slower) or inline (full mode, values up to MaxSizeKB
+	// sent inline: InlineLobMaxSize).
 	Mode      string `yaml:"mode"`
-	MaxSizeKB int    `yaml:"max_size_kb"`
+	MaxSizeKB int    `yaml:"max_size_kb"` // LobMaxSize (limited) or InlineLobMaxSize (inline); default 32, DMS's own
 }
 
 // DMSCreateSpec is the replication instance the dms-resources step creates, and the settings
@@ -153,6 +154,8 @@ const (
 	defaultGateSettle      = 2 * time.Minute
 	defaultDNSTimeout      = 15 * time.Minute
 	defaultTTL             = 60
+	defaultLOBMaxKB        = 32     // DMS's default LobMaxSize
+	maxLOBMaxKB            = 102400 // DMS's largest
 )
 
 // LoadSpec reads, expands and validates a spec file.
@@ -172,7 +175,7 @@ func ParseSpec(data []byte, path string) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true) // a misspelt key is an error, not a silently ignored setting
 	if err := dec.Decode(&s); err != nil {
-		return nil, bad(yamlError(err))
+		return nil, bad(yamlError(err, data))
 	}
 	s.path = path
 	if err := s.expand(); err != nil {
@@ -248,11 +251,17 @@ func (s *Spec) validate() error {
 		add("region: required (the source's AWS region, e.g. eu-west-1)")
 	case !regionRE.MatchString(s.Region):
 		add("region: %q is not an AWS region name", s.Region)
+	default:
+		if err := checkRegion(s.Region); err != nil {
+			add("region: %v", err)
+		}
 	}
 	if s.Target.Region == "" {
 		s.Target.Region = s.Region
 	} else if !regionRE.MatchString(s.Target.Region) {
 		add("target.region: %q is not an AWS region name", s.Target.Region)
+	} else if err := checkRegion(s.Target.Region); err != nil {
+		add("target.region: %v", err)
 	}
 
 	src := &s.Source
@@ -272,6 +281,9 @@ func (s *Spec) validate() error {
 	}
 	if src.Snapshot != "" && !strings.HasPrefix(src.Snapshot, "arn:") && !rdsIDRE.MatchString(strings.TrimPrefix(src.Snapshot, automatedPrefix)) {
 		add("source.snapshot: %q is not a snapshot identifier (manual, or automated: rds:ID) or ARN", src.Snapshot)
+	} else if r, ok := arnRegion(src.Snapshot); ok && strings.HasPrefix(src.Snapshot, "arn:") && r != s.Region && s.Region != "" {
+		// The snapshot step describes it with the source's region's client.
+		add("source.snapshot: the ARN is in %s, but the source is in %s (region): name a snapshot of %s", r, s.Region, s.Region)
 	}
 
 	tgt := &s.Target
@@ -320,8 +332,15 @@ func (s *Spec) validate() error {
 				add("%s: required (or dms.create, to create it)", f.name)
 			case f.v != "" && d.Create != nil:
 				add("%s: dms.create creates it; leave the ARN out", f.name)
-			case f.v != "" && !dmsARNRE.MatchString(f.v):
+			case f.v == "": // dms.create makes it
+			case !dmsARNRE.MatchString(f.v):
 				add("%s: %q is not a DMS ARN", f.name, f.v)
+			default:
+				// The task is made where the replication instance runs, in the target's
+				// region, and DMS resources are regional.
+				if r, _ := arnRegion(f.v); r != tgt.Region {
+					add("%s: the ARN is in %s, but the DMS task runs in the target's region %s: use a replication instance and endpoints of %s", f.name, r, tgt.Region, tgt.Region)
+				}
 			}
 		}
 		errs = append(errs, s.validateDMSSettings()...)
@@ -342,6 +361,21 @@ func (s *Spec) validate() error {
 		case "resume", "reload":
 		default:
 			add("dms.on_rerun: %q is not resume or reload", d.OnRerun)
+		}
+		switch d.LOB.Mode = strings.ToLower(d.LOB.Mode); d.LOB.Mode {
+		case "":
+			d.LOB.Mode = "limited"
+		case "limited", "full", "inline":
+		default:
+			add("dms.lob.mode: %q is not limited, full or inline", d.LOB.Mode)
+		}
+		switch {
+		case d.LOB.MaxSizeKB == 0:
+			d.LOB.MaxSizeKB = defaultLOBMaxKB
+		case d.LOB.MaxSizeKB < 0 || d.LOB.MaxSizeKB > maxLOBMaxKB:
+			// The DMS guide (LOB support): "The maximum value for this parameter is 102400 KB
+			// (100 MB)."
+			add("dms.lob.max_size_kb: %d is outside 1..%d", d.LOB.MaxSizeKB, maxLOBMaxKB)
 		}
 	}
 
@@ -416,8 +450,9 @@ func (s *Spec) validate() error {
 	return errors.New(strings.Join(msgs, "; "))
 }
 
-// yamlError rewords the YAML decoder's errors: one line, the spec's section names.
-func yamlError(err error) error {
+// yamlError rewords the YAML decoder's errors: one line, the spec's section names, and a value
+// of the wrong type named by its field's path (spec_errors.go).
+func yamlError(err error, data []byte) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return errors.New(strings.TrimPrefix(oneLine(err.Error()), "yaml: "))
@@ -426,7 +461,12 @@ func yamlError(err error) error {
 		"awsmig.DNSSpec", "dns", "awsmig.LOBSpec", "dms.lob", "awsmig.DMSCreateSpec", "dms.create", "awsmig.WaitSpec", "wait", "awsmig.Spec", "the top level", "field ", "unknown key ",
 		"not found in type", "in", "!!", "", "cannot unmarshal", "cannot read")
 	msgs := make([]string, len(te.Errors))
+	paths := valuePaths(data)
 	for i, m := range te.Errors {
+		if text, ok := typeErrorText(m, paths); ok {
+			msgs[i] = text
+			continue
+		}
 		msgs[i] = sections.Replace(m)
 	}
 	return errors.New(strings.Join(msgs, "; "))

@@ -18,9 +18,7 @@ const (
 )
 
 const (
-	defaultLOBMaxKB = 32     // DMS's own default LobMaxSize
-	maxLOBKB        = 102400 // "The maximum value for LobMaxSize is 102400 KB (100 MB)."
-	lobChunkKB      = 64     // "The recommended value for LobChunkSize is 64 kilobytes."
+	lobChunkKB = 64 // "The recommended value for LobChunkSize is 64 kilobytes."
 	// maxParallelLoadThreads bounds dms.parallel_load_threads; DMS's per-target limits are lower
 	// for some targets (it refuses the task then, naming the limit).
 	maxParallelLoadThreads = 32
@@ -31,24 +29,12 @@ var (
 	dmsClassRE = regexp.MustCompile(`^dms\.[a-z0-9]+\.[a-z0-9]+$`)
 )
 
-// validateDMSSettings checks the task settings and the create section, and fills in defaults.
+// validateDMSSettings checks the task settings other than the LOB mode (validate does that)
+// and the create section, and fills in defaults.
 func (s *Spec) validateDMSSettings() []error {
 	d := s.DMS
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch d.LOB.Mode = strings.ToLower(d.LOB.Mode); d.LOB.Mode {
-	case "":
-		d.LOB.Mode = LOBLimited
-	case LOBLimited, LOBFull, LOBInline:
-	default:
-		add("dms.lob.mode: %q is not limited, full or inline", d.LOB.Mode)
-	}
-	switch {
-	case d.LOB.MaxSizeKB == 0:
-		d.LOB.MaxSizeKB = defaultLOBMaxKB
-	case d.LOB.MaxSizeKB < 0 || d.LOB.MaxSizeKB > maxLOBKB:
-		add("dms.lob.max_size_kb: %d is outside 1..%d (DMS's limit, 100 MB)", d.LOB.MaxSizeKB, maxLOBKB)
-	}
 	if d.ParallelLoadThreads < 0 || d.ParallelLoadThreads > maxParallelLoadThreads {
 		add("dms.parallel_load_threads: %d is outside 0..%d", d.ParallelLoadThreads, maxParallelLoadThreads)
 	}

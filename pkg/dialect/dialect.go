@@ -1,6 +1,12 @@
 package dialect
 
-import "context"
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+)
 
 // DB is an open connection pool to one database (MySQL: a schema; PostgreSQL: a database and its
 // search path) that only reads: each statement in a read-only transaction of its own, one
@@ -57,6 +63,28 @@ type Rows interface {
 	Err() error
 	// Close releases the stream; it is safe to call more than once.
 	Close()
+}
+
+// Retrier is implemented by a DB that can tell a transient failure of a read (its connection
+// killed, reset or timed out by the network, the server gone away, shutting down or not yet
+// accepting connections, a deadlock, a lock wait or serialization failure, too many
+// connections), after which the same read on another connection may well succeed, from a
+// failure that would come back (a syntax error, a missing table, access denied). The verifier
+// retries a transient failure, a bounded number of times.
+type Retrier interface {
+	Transient(err error) bool
+}
+
+// NetTransient reports whether err is a network failure that a new connection may not meet: the
+// peer closed or reset the connection, or refused a new one (a server restarting). The
+// caller's own cancellation is not one.
+func NetTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) ||
+		errors.Is(err, net.ErrClosed)
 }
 
 // Pinger is implemented by a DB that can check that its server still answers, without reading

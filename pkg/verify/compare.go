@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -42,6 +43,7 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	for _, p := range pairs {
 		tr, err := compareTable(ctx, src, tgt, p, opt)
 		if err != nil {
+			rep.Close()
 			return nil, err
 		}
 		rep.Tables = append(rep.Tables, tr)
@@ -148,6 +150,8 @@ type job struct {
 	sd, td                   checksum.Digest
 	chunksDone, chunksDiffer int    // chunks hashed so far, and of them those that differed
 	unhashedRanges           [2]int // ranges a side's server could not hash in SQL, streamed instead
+	list                     diffList
+	retried                  atomic.Int64 // reads tried again after a transient failure
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -157,9 +161,13 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 		return nil, err
 	}
 	if err := j.run(ctx); err != nil {
+		j.list.close()
 		return nil, err
 	}
-	j.finish()
+	if err := j.finish(); err != nil {
+		j.list.close()
+		return nil, err
+	}
 	j.rep.Duration, j.rep.pair = time.Since(started), p
 	return j.rep, nil
 }
@@ -167,6 +175,7 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 // newJob introspects both sides and lines their columns up.
 func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*job, error) {
 	j := &job{src: src, tgt: tgt, opt: opt, waits: opt.waits()}
+	j.waits.retried = &j.retried
 	// Both sides at once, neither cancelling the other: when both fail (a table missing on
 	// both), the error names the source, whichever answered first.
 	var wg sync.WaitGroup
@@ -201,6 +210,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols)}
+	j.list.cols = st.KeyColumns()
 	j.tol = j.newTolerance()
 	fam, err := hashFamily(src.DB, tgt.DB, opt.Hash)
 	if err != nil {
@@ -478,8 +488,19 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		sd, td, err = j.digests(ctx, c.Range, kept, manyDiffer)
 		return err
 	}
+	// Hashed again on both sides after a transient failure, the kept rows forgotten.
+	hashAgain := func(ctx context.Context) error {
+		return j.again(ctx, "the chunk's digests"+rangeText(dialect.Query{Table: j.st, Range: c.Range}), func() error {
+			for _, k := range kept {
+				if k != nil {
+					k.reset()
+				}
+			}
+			return hash(ctx)
+		})
+	}
 	lctx, cancel := context.WithTimeoutCause(ctx, j.opt.ChunkLimit, errChunkLimit)
-	err := hash(lctx)
+	err := hashAgain(lctx)
 	cancel()
 	var stall *StallError
 	if err != nil && ctx.Err() == nil && !errors.As(err, &stall) && errors.Is(context.Cause(lctx), errChunkLimit) {
@@ -504,12 +525,7 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 			}
 			return nil
 		}
-		for _, k := range kept { // cannot be cut: hash it whole, under the query timeout
-			if k != nil {
-				k.reset()
-			}
-		}
-		err = hash(ctx)
+		err = hashAgain(ctx) // cannot be cut: hash it whole, under the query timeout
 	}
 	if err != nil {
 		return err
@@ -543,13 +559,16 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		return j.diffGroups(ctx, c.Range, groups, width, kept)
 	}
 	if max(sd.Rows, td.Rows) <= int64(keepRows) {
-		g, gctx := errgroup.WithContext(ctx)
-		for side := range 2 {
-			if j.push[side] && !kept[side].complete() {
-				g.Go(func() error { return j.listHashes(gctx, side, c.Range, kept[side]) })
+		err := j.again(ctx, "the chunk's row hashes"+rangeText(dialect.Query{Table: j.st, Range: c.Range}), func() error {
+			g, gctx := errgroup.WithContext(ctx)
+			for side := range 2 {
+				if j.push[side] && !kept[side].complete() {
+					g.Go(func() error { return j.listHashes(gctx, side, c.Range, kept[side]) })
+				}
 			}
-		}
-		if err := g.Wait(); err != nil {
+			return g.Wait()
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -715,8 +734,8 @@ func (j *job) unhashed(side int, err error) {
 	j.mu.Unlock()
 }
 
-// finish fills in the table's totals.
-func (j *job) finish() {
+// finish fills in the table's totals and hands the listed rows to the report.
+func (j *job) finish() error {
 	for side, n := range j.unhashedRanges {
 		if n > 0 {
 			ranges := "1 range"
@@ -727,10 +746,23 @@ func (j *job) finish() {
 				[]string{"source", "target"}[side], ranges))
 		}
 	}
+	if n := j.retried.Load(); n > 0 {
+		j.rep.Retries = n
+		j.rep.Note = and2(j.rep.Note, fmt.Sprintf("%d reads tried again after a transient failure (a connection lost or killed, a deadlock); each retried step was read again in full", n))
+	}
 	j.rep.SourceRows, j.rep.TargetRows = j.sd.Rows, j.td.Rows
 	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()
-	slices.SortFunc(j.rep.Diffs, func(a, b RowDiff) int { return compareKeys(j.st.KeyColumns(), a.key, b.key) })
 	if j.st.KeyKind == dialect.KeyNone && j.sd != j.td {
 		j.rep.Note += "; the digests differ"
 	}
+	inMemory, err := j.list.done()
+	if err != nil {
+		return err
+	}
+	if inMemory {
+		j.rep.Diffs = j.list.mem
+	} else {
+		j.rep.list = &j.list
+	}
+	return nil
 }

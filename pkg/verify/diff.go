@@ -51,7 +51,11 @@ func (j *job) narrow(ctx context.Context, r dialect.Range, srows, trows int64, d
 		return j.rowDiff(ctx, r) // cannot cut further (the rows changed meanwhile): match as is
 	}
 	for _, p := range parts {
-		sd, td, err := j.digests(ctx, p, [2]*keptRows{}, false)
+		var sd, td checksum.Digest
+		err := j.again(ctx, "the digests"+rangeText(dialect.Query{Table: j.st, Range: p}), func() (err error) {
+			sd, td, err = j.digests(ctx, p, [2]*keptRows{}, false)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -73,11 +77,15 @@ type rowEntry struct {
 
 // rowDiff matches the rows of a small range by key.
 func (j *job) rowDiff(ctx context.Context, r dialect.Range) error {
-	src, tgt := entries{}, entries{}
-	if err := j.scanEntries(ctx, j.src, j.st, j.scols, r, src.add); err != nil {
-		return err
-	}
-	if err := j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, tgt.add); err != nil {
+	var src, tgt entries
+	err := j.again(ctx, "the rows"+rangeText(dialect.Query{Table: j.st, Range: r}), func() error {
+		src, tgt = entries{}, entries{}
+		if err := j.scanEntries(ctx, j.src, j.st, j.scols, r, src.add); err != nil {
+			return err
+		}
+		return j.scanEntries(ctx, j.tgt, j.tt, j.tcols, r, tgt.add)
+	})
+	if err != nil {
 		return err
 	}
 	return j.settle(ctx, src, tgt)
@@ -95,16 +103,20 @@ func (j *job) settleMatched(ctx context.Context, missing, extra []rowEntry, chan
 	if j.textKey {
 		// Collations may put a text key in another range on the other side: look such rows up
 		// by key before calling them missing or extra.
-		var more [][2]rowEntry
-		var err error
-		if missing, more, err = j.confirm(ctx, missing, j.tgt, j.tt, j.tcols, false); err != nil {
+		var stillMissing, stillExtra []rowEntry
+		var more, more2 [][2]rowEntry
+		err := j.again(ctx, "the lookup of unmatched rows by key", func() (err error) {
+			if stillMissing, more, err = j.confirm(ctx, missing, j.tgt, j.tt, j.tcols, false); err != nil {
+				return err
+			}
+			stillExtra, more2, err = j.confirm(ctx, extra, j.src, j.st, j.scols, true)
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		changed = append(changed, more...)
-		if extra, more, err = j.confirm(ctx, extra, j.src, j.st, j.scols, true); err != nil {
-			return err
-		}
-		changed = append(changed, more...)
+		missing, extra = stillMissing, stillExtra
+		changed = append(append(changed, more...), more2...)
 	}
 	return j.record(ctx, missing, extra, changed)
 }
@@ -271,42 +283,59 @@ func (j *job) lookup(ctx context.Context, e *Endpoint, t *dialect.Table, cols []
 	return nil
 }
 
-// record counts a range's differences and keeps a sample of them, with values, in the report.
+// record counts a range's differences and lists them, with values, in the report, up to
+// MaxDiffs. Changed rows are read again a batch at a time, so that a range where every row
+// differs holds one batch's values, not the range's.
 func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][2]rowEntry) error {
 	j.mu.Lock()
 	j.rep.Missing += int64(len(missing))
 	j.rep.Extra += int64(len(extra))
 	j.rep.Changed += int64(len(changed))
-	room := j.opt.MaxDiffs - len(j.rep.Diffs)
-	total := len(missing) + len(extra) + len(changed)
-	if total > room {
+	room := j.opt.MaxDiffs - j.list.n
+	if len(missing)+len(extra)+len(changed) > room {
 		j.rep.Truncated = true
 	}
 	j.mu.Unlock()
-	if room <= 0 || total == 0 {
-		return nil
+	// list adds what still fits: other ranges list theirs meanwhile.
+	list := func(diffs []RowDiff) (bool, error) {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		room := max(0, j.opt.MaxDiffs-j.list.n)
+		return len(diffs) < room, j.list.add(diffs[:min(len(diffs), room)])
 	}
 	var diffs []RowDiff
-	for _, m := range missing {
+	for _, m := range missing[:min(len(missing), max(0, room))] {
 		diffs = append(diffs, j.newDiff(Missing, m.key))
 	}
-	for _, x := range extra {
+	for _, x := range extra[:min(len(extra), max(0, room-len(diffs)))] {
 		diffs = append(diffs, j.newDiff(Extra, x.key))
 	}
+	if len(diffs) > 0 {
+		if more, err := list(diffs); !more || err != nil {
+			return err
+		}
+	}
 	changed = changed[:min(len(changed), max(0, room-len(diffs)))]
-	if len(changed) > 0 {
-		more, err := j.changedDiffs(ctx, changed)
+	for len(changed) > 0 {
+		batch := changed[:min(len(changed), changedBatch)]
+		changed = changed[len(batch):]
+		var diffs []RowDiff
+		err := j.again(ctx, "the values of changed rows", func() (err error) {
+			diffs, err = j.changedDiffs(ctx, batch)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		diffs = append(diffs, more...)
+		if more, err := list(diffs); !more || err != nil {
+			return err
+		}
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	room = j.opt.MaxDiffs - len(j.rep.Diffs)
-	j.rep.Diffs = append(j.rep.Diffs, diffs[:min(len(diffs), max(0, room))]...)
 	return nil
 }
+
+// changedBatch is how many changed rows record reads again at a time.
+const changedBatch = 1000
 
 func (j *job) newDiff(kind DiffKind, key dialect.Key) RowDiff {
 	d := RowDiff{Kind: kind, key: key, Key: make([]Value, len(key))}

@@ -9,15 +9,17 @@
 //	...
 //	rep, err := verify.Compare(ctx, src, tgt, verify.Options{Workers: 8})
 //	if err != nil { ... }           // could not compare: names side, table and cause
-//	if !rep.Identical() { ... }     // rep.Tables[i].Diffs lists the differing rows
+//	defer rep.Close()               // long listings of differing rows are in temporary files
+//	if !rep.Identical() { ... }     // rep.Tables[i].EachDiff hands out the differing rows
 //
 // How it works: each table is split into key ranges (package chunker), planned once on the
 // source and applied to both sides. Bounded pools of workers hash each range on both sides at
 // once into an order-independent digest (package checksum); a range whose digests differ is split
 // further until it is small, then its rows are matched by key: missing on target, extra on
 // target, or changed (which columns, both values). Memory stays bounded whatever the table size
-// and the number of differences: ranges are split before rows are held, and the report keeps a
-// capped sample of differing rows beside exact counts.
+// and the number of differences: ranges are split before rows are held, and the report lists up
+// to MaxDiffs differing rows beside exact counts, past a few MiB a table in sorted blocks of a
+// temporary file that EachDiff, WriteJSON, WriteText and Repair read a row at a time.
 //
 // A difference is a result, not an error: Compare returns an error only when it could not
 // compare (a connection, a missing table, a column set that differs). It never writes to either

@@ -29,11 +29,17 @@ func Example() {
 	}
 	for _, t := range rep.Tables {
 		fmt.Printf("%s: %d rows, fingerprint %s, %d differences\n", t.Source, t.SourceRows, t.SourcePrint, t.Differences())
-		for _, d := range t.Diffs {
-			fmt.Println("  ", d.Kind, d.Key, d.Columns)
+		err := t.EachDiff(func(d verify.RowDiff) error { // in key order, however many
+			_, err := fmt.Println("  ", d.Kind, d.Key, d.Columns)
+			return err
+		})
+		if err != nil {
+			log.Fatal(err)
 		}
 	}
-	if !rep.Identical() {
+	identical := rep.Identical()
+	rep.Close() // its long listings' temporary files
+	if !identical {
 		os.Exit(1) // do not cut over
 	}
 }

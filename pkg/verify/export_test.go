@@ -23,3 +23,15 @@ func SetGroupRows(n int) func() {
 	groupRows = n
 	return func() { groupRows = old }
 }
+
+// SetDiffMemory sets how many bytes of listed rows (and of repair SQL) a table holds in memory
+// before writing them to a temporary file, so that tests reach the file with few rows; it
+// returns a function restoring the old bound.
+func SetDiffMemory(n int) func() {
+	old := diffMemory
+	diffMemory = n
+	return func() { diffMemory = old }
+}
+
+// Spilled reports whether a table's listed rows live in a temporary file.
+func (t *TableReport) Spilled() bool { return t.list != nil && t.Diffs == nil }

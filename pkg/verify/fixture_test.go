@@ -153,7 +153,7 @@ func table(t testing.TB, rep *verify.Report, name string) *verify.TableReport {
 // diffString renders a table's diffs compactly: "changed id=7 note:NULL->\"\"".
 func diffString(tr *verify.TableReport) []string {
 	var out []string
-	for _, d := range tr.Diffs {
+	tr.EachDiff(func(d verify.RowDiff) error {
 		parts := []string{string(d.Kind)}
 		for i, k := range d.Key {
 			parts = append(parts, tr.Key[i]+"="+k.String())
@@ -162,6 +162,7 @@ func diffString(tr *verify.TableReport) []string {
 			parts = append(parts, c.Column+":"+c.Source.String()+"->"+c.Target.String())
 		}
 		out = append(out, strings.Join(parts, " "))
-	}
+		return nil
+	})
 	return out
 }

@@ -192,11 +192,14 @@ func (j *job) diffGroups(ctx context.Context, r dialect.Range, groups [2][]diale
 	for _, run := range runs {
 		rr := runRange(r, run, w)
 		if max(run.rows[0], run.rows[1]) <= int64(keepRows) {
-			g, gctx := errgroup.WithContext(ctx)
-			for side := range 2 {
-				g.Go(func() error { return j.listHashes(gctx, side, rr, kept[side]) })
-			}
-			if err := g.Wait(); err != nil {
+			err := j.again(ctx, "the row hashes"+rangeText(dialect.Query{Table: j.st, Range: rr}), func() error {
+				g, gctx := errgroup.WithContext(ctx)
+				for side := range 2 {
+					g.Go(func() error { return j.listHashes(gctx, side, rr, kept[side]) })
+				}
+				return g.Wait()
+			})
+			if err != nil {
 				return err
 			}
 			if kept[0].complete() && kept[1].complete() {

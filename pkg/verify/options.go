@@ -23,6 +23,7 @@ type Options struct {
 	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
 	ChunkLimit    time.Duration   // a chunk hashing longer is cancelled and cut in two (integer keys); 0 means 10x ChunkTime, at least 5s (at most QueryTimeout)
 	QueryTimeout  time.Duration   // the longest a server may stay silent: a query's result, a stream's next row, a ping; 0 means 5m (at least ChunkLimit)
+	Retries       int             // a read that fails transiently (connection killed or lost, failover, deadlock, too many connections) is tried again this often, with backoff; 0 means 8, -1 none
 	DiffRows      int             // a differing range is split until it holds at most this many rows; 0 means 2000
 	MaxDiffs      int             // differing rows kept per table in the report (counts are always exact); 0 means 1000
 	FloatDigits   int             // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
@@ -88,6 +89,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Workers == 0 {
 		o.Workers = 4
+	}
+	switch {
+	case o.Retries == 0:
+		o.Retries = defaultRetries
+	case o.Retries < -1:
+		return o, invalid(fmt.Errorf("options: retries %d: want a count, 0 for the default (%d) or -1 for none", o.Retries, defaultRetries))
 	}
 	if o.DiffRows == 0 {
 		o.DiffRows = 2000

@@ -47,6 +47,9 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 		}
 		t, err := repairTable(ctx, src, tgt, r, tr, opt)
 		if err != nil {
+			for _, t := range tables {
+				t.close()
+			}
 			return res, err
 		}
 		tables = append(tables, t)
@@ -59,12 +62,11 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 	// so that foreign keys hold at every statement (PostgreSQL checks a non-deferrable one
 	// there, not at the commit).
 	tables = parentsFirst(tables)
-	var phases [3][]string // deletes, updates, inserts; comments included
-	for i := range tables {
-		phases[0] = append(phases[0], tables[len(tables)-1-i].phases[0]...)
-		phases[1] = append(phases[1], tables[i].phases[1]...)
-		phases[2] = append(phases[2], tables[i].phases[2]...)
-	}
+	defer func() {
+		for _, t := range tables {
+			t.close()
+		}
+	}()
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, dialect.Comment("dbverify repair SQL, written "+time.Now().UTC().Format(time.RFC3339)+"."))
 	fmt.Fprintln(bw, dialect.Comment("Run it on the target only: "+tgt.DSN()))
@@ -77,19 +79,24 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 	for _, h := range r.RepairHeader() { // in the transaction: PostgreSQL defers constraints only there
 		fmt.Fprintln(bw, h)
 	}
+	// Deletes go children first (the tables in reverse), updates and inserts parents first.
 	for i, title := range []string{"Rows extra on the target", "Changed rows", "Rows missing on the target"} {
 		n := 0
-		for _, line := range phases[i] {
-			if !strings.HasPrefix(line, "--") {
-				n++
-			}
+		for _, t := range tables {
+			n += t.phases[i].statements
 		}
 		if n == 0 {
 			continue
 		}
 		fmt.Fprintf(bw, "\n-- %s (%d)\n", title, n)
-		for _, line := range phases[i] {
-			fmt.Fprintln(bw, line)
+		for k := range tables {
+			t := tables[k]
+			if i == 0 {
+				t = tables[len(tables)-1-k]
+			}
+			if err := t.phases[i].writeTo(bw); err != nil {
+				return res, fmt.Errorf("write repair SQL: %w", err)
+			}
 		}
 		res.Statements += n
 	}
@@ -105,8 +112,14 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 type tableRepair struct {
 	name    string      // the target table, as Table.String() names it
 	refs    []string    // the tables its foreign keys point at, by the same names
-	phases  [3][]string // deletes, updates, inserts; comments included
+	phases  [3]sqlLines // deletes, updates, inserts; comments included
 	skipped []string
+}
+
+func (t *tableRepair) close() {
+	for i := range t.phases {
+		t.phases[i].close()
+	}
 }
 
 // parentsFirst orders tables so that each comes after the tables it references, keeping the
@@ -149,7 +162,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		t.skipped = []string{name + ": no key: rows cannot be told apart, so no statement can target one"}
 		return t, nil
 	case tr.Truncated:
-		t.skipped = []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", name, len(tr.Diffs), tr.Differences(), tr.Differences())}
+		t.skipped = []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", name, tr.Listed(), tr.Differences(), tr.Differences())}
 		return t, nil
 	}
 	j, err := newJob(ctx, src, tgt, tr.pair, opt)
@@ -167,23 +180,57 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		}
 	}
 	if len(j.tcols) < len(j.tt.Columns) {
-		t.phases[2] = append(t.phases[2], dialect.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols))))
+		t.phases[2].add(dialect.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols)))) // in memory: the first line
 	}
 
-	// The source's values now, of every row to insert or update.
+	// The source's values now, of every row to insert or update, read a batch at a time.
+	inserted := false
+	batch := make([]RowDiff, 0, lookupBatch)
+	flush := func() error {
+		ins, err := t.repairRows(ctx, j, src, r, tr, name, batch)
+		inserted = inserted || ins
+		batch = batch[:0]
+		return err
+	}
+	err = tr.EachDiff(func(d RowDiff) error {
+		batch = append(batch, d)
+		if len(batch) < lookupBatch {
+			return nil
+		}
+		return flush()
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		t.close()
+		return nil, err
+	}
+	if inserted {
+		for _, line := range r.AfterInserts(j.tt) {
+			if err := t.phases[2].add(line); err != nil {
+				t.close()
+				return nil, err
+			}
+		}
+	}
+	return t, nil
+}
+
+// repairRows writes the statements of a batch of a table's differing rows, with the source's
+// values read again now, and reports whether it inserted any.
+func (t *tableRepair) repairRows(ctx context.Context, j *job, src *Endpoint, r dialect.Repairer, tr *TableReport, name string, diffs []RowDiff) (bool, error) {
 	var keys []dialect.Key
-	for _, d := range tr.Diffs {
+	for _, d := range diffs {
 		if d.Kind != Extra {
 			keys = append(keys, d.key)
 		}
 	}
 	now := map[string][][]byte{}
-	for len(keys) > 0 {
-		batch := keys[:min(len(keys), lookupBatch)]
-		keys = keys[len(batch):]
-		rows, err := j.on(src).Lookup(ctx, dialect.Query{Table: j.st, Columns: j.scols, Where: j.whereFor(src)}, batch)
+	if len(keys) > 0 {
+		rows, err := j.on(src).Lookup(ctx, dialect.Query{Table: j.st, Columns: j.scols, Where: j.whereFor(src)}, keys)
 		if err != nil {
-			return nil, src.tableError(j.st, err)
+			return false, src.tableError(j.st, err)
 		}
 		for rows.Next() {
 			vals := dialect.CloneKey(rows.Values())
@@ -192,12 +239,11 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, src.tableError(j.st, err)
+			return false, src.tableError(j.st, err)
 		}
 	}
-
 	inserted := false
-	for _, d := range tr.Diffs {
+	for _, d := range diffs {
 		var stmt string
 		var err error
 		kind := d.Kind
@@ -238,11 +284,10 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 			t.skipped = append(t.skipped, fmt.Sprintf("%s: %s row %s: %v", name, d.Kind, keyText(tr.Key, d.Key), err))
 			continue
 		}
-		t.phases[phase] = append(t.phases[phase], stmt)
+		if err := t.phases[phase].add(stmt); err != nil {
+			return inserted, err
+		}
 		inserted = inserted || kind == Missing
 	}
-	if inserted {
-		t.phases[2] = append(t.phases[2], r.AfterInserts(j.tt)...)
-	}
-	return t, nil
+	return inserted, nil
 }

@@ -1,7 +1,7 @@
 package verify
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -57,12 +57,50 @@ type TableReport struct {
 	Missing     int64         `json:"missing"` // rows only the source has
 	Extra       int64         `json:"extra"`   // rows only the target has
 	Changed     int64         `json:"changed"` // rows both have, with different values
-	Diffs       []RowDiff     `json:"diffs"`   // a sample of differing rows, sorted by key
+	Diffs       []RowDiff     `json:"diffs"`   // the differing rows listed, sorted by key, when few (see EachDiff)
 	Truncated   bool          `json:"diffs_truncated"`
+	Retries     int64         `json:"retries,omitempty"` // reads tried again after a transient failure
 	Note        string        `json:"note,omitempty"`
 	Tolerances  []string      `json:"tolerances,omitempty"` // opt-in tolerances applied, per column
 	Duration    time.Duration `json:"duration_ns"`
 	pair        tablePair     // the names Compare resolved, for Watch's rechecks
+	list        *diffList     // a long listing, in a temporary file; Diffs is nil then
+}
+
+// EachDiff hands each differing row the report lists to fn, in key order, and stops at fn's
+// first error. A short listing is Diffs itself; a long one (many thousands of rows, as a large
+// MaxDiffs allows) stays in a temporary file until the report is closed, and only EachDiff
+// reads it.
+func (t *TableReport) EachDiff(fn func(RowDiff) error) error {
+	if t.list != nil && t.Diffs == nil {
+		return t.list.each(fn)
+	}
+	for _, d := range t.Diffs {
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Listed is how many differing rows the report lists: fewer than Differences when Truncated.
+func (t *TableReport) Listed() int {
+	if t.list != nil && t.Diffs == nil {
+		return t.list.n
+	}
+	return len(t.Diffs)
+}
+
+// Close releases the temporary files that hold long listings of differing rows; EachDiff
+// finds no rows of those tables after it.
+func (r *Report) Close() error {
+	for _, t := range r.Tables {
+		if t.list != nil {
+			t.list.close()
+			t.list = nil
+		}
+	}
+	return nil
 }
 
 // Identical reports whether both sides hold the same rows.
@@ -155,23 +193,72 @@ func (v Value) String() string {
 	return s
 }
 
-// WriteJSON writes the report as one JSON document.
+// WriteJSON writes the report as one JSON document. Listed rows are written one at a time, so a
+// listing of millions of rows costs no more memory than it did to collect.
 func (r *Report) WriteJSON(w io.Writer) error {
-	type out struct {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	// Each object is marshalled without its long list (an empty field of the outer struct
+	// hides the embedded one), which is then written after its last field.
+	head, err := json.MarshalIndent(struct {
 		*Report
-		Identical bool `json:"identical"`
+		Tables    []*TableReport `json:"tables,omitempty"`
+		Identical bool           `json:"identical"`
+	}{Report: r, Identical: r.Identical()}, "", "  ")
+	if err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out{r, r.Identical()})
+	bw.Write(head[:len(head)-len("\n}")])
+	bw.WriteString(",\n  \"tables\": [")
+	for i, t := range r.Tables {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		const in = "    "
+		tb, err := json.MarshalIndent(struct {
+			*TableReport
+			Diffs []RowDiff `json:"diffs,omitempty"`
+		}{TableReport: t}, in, "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("\n" + in)
+		bw.Write(tb[:len(tb)-len("\n"+in+"}")])
+		bw.WriteString(",\n" + in + "  \"diffs\": [")
+		n := 0
+		err = t.EachDiff(func(d RowDiff) error {
+			b, err := json.MarshalIndent(d, in+"    ", "  ")
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				bw.WriteString(",")
+			}
+			n++
+			bw.WriteString("\n" + in + "    ")
+			_, err = bw.Write(b)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteString("\n" + in + "  ")
+		}
+		bw.WriteString("]\n" + in + "}")
+	}
+	if len(r.Tables) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
 }
 
 // WriteText writes the report for people: a table of tables, then each differing row.
 func (r *Report) WriteText(w io.Writer) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "source  %s  (%s %s)\n", r.Source.DSN, r.Source.Engine, r.Source.Version)
-	fmt.Fprintf(&b, "target  %s  (%s %s)\n\n", r.Target.DSN, r.Target.Engine, r.Target.Version)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	b := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(b, "source  %s  (%s %s)\n", r.Source.DSN, r.Source.Engine, r.Source.Version)
+	fmt.Fprintf(b, "target  %s  (%s %s)\n\n", r.Target.DSN, r.Target.Engine, r.Target.Version)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TABLE\tKEY\tSTRATEGY\tMODE\tCHUNKS\tSOURCE ROWS\tTARGET ROWS\tMISSING\tEXTRA\tCHANGED\tFINGERPRINT\tTIME\tRESULT")
 	for _, t := range r.Tables {
 		name := t.Source
@@ -196,39 +283,42 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw.Flush()
 	for _, t := range r.Tables {
 		if t.Note != "" {
-			fmt.Fprintf(&b, "\n%s: %s\n", t.Source, t.Note)
+			fmt.Fprintf(b, "\n%s: %s\n", t.Source, t.Note)
 		}
 		for _, tol := range t.Tolerances {
-			fmt.Fprintf(&b, "\n%s: tolerance: %s\n", t.Source, tol)
+			fmt.Fprintf(b, "\n%s: tolerance: %s\n", t.Source, tol)
 		}
-		if len(t.Diffs) == 0 {
+		if t.Listed() == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s: %d differing rows", t.Source, t.Differences())
+		fmt.Fprintf(b, "\n%s: %d differing rows", t.Source, t.Differences())
 		if t.Truncated {
-			fmt.Fprintf(&b, " (showing %d)", len(t.Diffs))
+			fmt.Fprintf(b, " (showing %d)", t.Listed())
 		}
 		b.WriteString("\n")
-		for _, d := range t.Diffs {
-			fmt.Fprintf(&b, "  %-8s %s", d.Kind, keyText(t.Key, d.Key))
+		err := t.EachDiff(func(d RowDiff) error {
+			fmt.Fprintf(b, "  %-8s %s", d.Kind, keyText(t.Key, d.Key))
 			for i, c := range d.Columns {
 				sep := "  "
 				if i > 0 {
 					sep = ", "
 				}
-				fmt.Fprintf(&b, "%s%s: %s -> %s", sep, c.Column, c.Source, c.Target)
+				fmt.Fprintf(b, "%s%s: %s -> %s", sep, c.Column, c.Source, c.Target)
 				if c.Cause != "" {
-					fmt.Fprintf(&b, " (%s)", c.Cause)
+					fmt.Fprintf(b, " (%s)", c.Cause)
 				}
 			}
-			b.WriteString("\n")
+			_, err := b.WriteString("\n")
+			return err
+		})
+		if err != nil {
+			return err
 		}
 	}
 	b.WriteString("\n")
 	b.WriteString(r.Summary())
 	b.WriteString("\n")
-	_, err := w.Write(b.Bytes())
-	return err
+	return b.Flush()
 }
 
 func keyText(names []string, vals []Value) string {

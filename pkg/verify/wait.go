@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,15 +37,20 @@ const noticeAfter = 10 * time.Second
 
 // waits are the bounds of one compare's waits for its servers.
 type waits struct {
-	limit  time.Duration // the longest silence of a server (Options.QueryTimeout)
-	notice time.Duration // a silence this long is logged
-	log    *slog.Logger
+	limit   time.Duration // the longest silence of a server (Options.QueryTimeout)
+	notice  time.Duration // a silence this long is logged
+	log     *slog.Logger
+	retries int           // transient failures a read is tried again after (Options.Retries)
+	retried *atomic.Int64 // counts those retries; nil for none
 }
 
 // waits are the options' bounds; options not through withDefaults (Repair's, say) get the
 // defaults.
 func (o Options) waits() waits {
-	w := waits{limit: o.QueryTimeout, log: o.Logger}
+	w := waits{limit: o.QueryTimeout, log: o.Logger, retries: max(0, o.Retries)}
+	if o.Retries == 0 {
+		w.retries = defaultRetries
+	}
 	if w.limit <= 0 {
 		w.limit = max(defaultQueryTimeout, o.ChunkLimit)
 	}
@@ -165,6 +171,78 @@ func (wt *wait) explain(parent context.Context, err error) error {
 	return err
 }
 
+// defaultRetries is Options.Retries's default: with the backoff, about a minute of tries, what
+// a failover of a managed database takes.
+const defaultRetries = 8
+
+// retry runs fn, a read of db (named where, about table, asking what) that starts afresh each
+// time, and again after each transient failure, up to w.retries times, waiting longer each time:
+// 250ms, doubled up to 15s, with jitter. A failure the retries did not cure is returned wrapped
+// in a retriedError, which no enclosing retry tries again.
+func (w waits) retry(ctx context.Context, dbs []dialect.DB, where, table, what string, fn func() error) error {
+	if table != "" {
+		where += " table " + table
+	}
+	if where != "" {
+		where += ": "
+	}
+	if what != "" {
+		what = " (" + what + ")"
+	}
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		if err == nil || !transient(ctx, dbs, err) {
+			return err
+		}
+		if attempt >= w.retries {
+			if attempt == 0 {
+				return err
+			}
+			return &retriedError{err: err, tries: attempt + 1}
+		}
+		if w.retried != nil {
+			w.retried.Add(1)
+		}
+		pause := min(250*time.Millisecond<<attempt, 15*time.Second)
+		pause += time.Duration(rand.Int64N(int64(pause / 4)))
+		w.log.Warn(fmt.Sprintf("%s%v%s; trying again in %s (%d of %d)", where, err, what, pause.Round(time.Millisecond), attempt+1, w.retries),
+			"table", table, "attempt", attempt+1)
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// transient reports whether err, from a read of one of dbs, is worth trying again: the server
+// or the network failed it, not the caller's context, not a stall, not a failure already
+// retried.
+func transient(ctx context.Context, dbs []dialect.DB, err error) bool {
+	var stall *StallError
+	var retried *retriedError
+	if ctx.Err() != nil || errors.As(err, &stall) || errors.As(err, &retried) {
+		return false
+	}
+	for _, db := range dbs {
+		if r, ok := db.(dialect.Retrier); ok && r.Transient(err) {
+			return true
+		}
+	}
+	return false
+}
+
+// retriedError is a transient failure that came back on every try.
+type retriedError struct {
+	err   error
+	tries int
+}
+
+func (e *retriedError) Error() string { return fmt.Sprintf("%v (failed %d times)", e.err, e.tries) }
+func (e *retriedError) Unwrap() error { return e.err }
+
 // errChunkLimit is the cause of a chunk's hashing context ending at Options.ChunkLimit.
 var errChunkLimit = errors.New("the chunk ran past --chunk-limit")
 
@@ -175,15 +253,26 @@ type bounded struct {
 	w waits
 }
 
+// again runs fn, a step of the work on a table that starts afresh each time and records nothing
+// before it succeeds (hashing a chunk on both sides, reading a range's rows), and again after a
+// transient failure of either side that the request's own retries did not see (a stream
+// broken after its first rows).
+func (j *job) again(ctx context.Context, what string, fn func() error) error {
+	return j.waits.retry(ctx, []dialect.DB{j.src.DB, j.tgt.DB}, "", "", what, fn) // the error names its side and table
+}
+
 // on is side e's database under the job's bounds.
 func (j *job) on(e *Endpoint) bounded { return bounded{e: e, w: j.waits} }
 
-// do runs fn, one request to the server about table, under the bounds.
+// do runs fn, one request to the server about table, under the bounds, and again after a
+// transient failure.
 func (b bounded) do(ctx context.Context, table, what string, fn func(context.Context) error) error {
-	wctx, wt := b.w.begin(ctx, b.e, table, what)
-	err := fn(wctx)
-	wt.finish()
-	return wt.explain(ctx, err)
+	return b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), table, what, func() error {
+		wctx, wt := b.w.begin(ctx, b.e, table, what)
+		err := fn(wctx)
+		wt.finish()
+		return wt.explain(ctx, err)
+	})
 }
 
 // name is t as messages name it on this side.
@@ -284,35 +373,50 @@ func (b bounded) Ping(ctx context.Context) error {
 
 // Scan implements the request of dialect.DB.
 func (b bounded) Scan(ctx context.Context, q dialect.Query) (dialect.Rows, error) {
-	wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), "the rows query"+rangeText(q))
-	rows, err := b.e.DB.Scan(wctx, q)
-	if err != nil {
-		wt.finish()
-		return nil, wt.explain(ctx, err)
-	}
-	return &waitedRows{Rows: rows, wt: wt, parent: ctx}, nil
+	var out dialect.Rows
+	err := b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), b.name(q.Table), "the rows query"+rangeText(q), func() error {
+		wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), "the rows query"+rangeText(q))
+		rows, err := b.e.DB.Scan(wctx, q)
+		if err != nil {
+			wt.finish()
+			return wt.explain(ctx, err)
+		}
+		out = &waitedRows{Rows: rows, wt: wt, parent: ctx}
+		return nil
+	})
+	return out, err
 }
 
 // Lookup implements the request of dialect.DB.
 func (b bounded) Lookup(ctx context.Context, q dialect.Query, keys []dialect.Key) (dialect.Rows, error) {
-	wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), fmt.Sprintf("the lookup of %d rows by key", len(keys)))
-	rows, err := b.e.DB.Lookup(wctx, q, keys)
-	if err != nil {
-		wt.finish()
-		return nil, wt.explain(ctx, err)
-	}
-	return &waitedRows{Rows: rows, wt: wt, parent: ctx}, nil
+	var out dialect.Rows
+	err := b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), b.name(q.Table), fmt.Sprintf("the lookup of %d rows by key", len(keys)), func() error {
+		wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), fmt.Sprintf("the lookup of %d rows by key", len(keys)))
+		rows, err := b.e.DB.Lookup(wctx, q, keys)
+		if err != nil {
+			wt.finish()
+			return wt.explain(ctx, err)
+		}
+		out = &waitedRows{Rows: rows, wt: wt, parent: ctx}
+		return nil
+	})
+	return out, err
 }
 
 // RowHashes implements the request of dialect.Pushdown.
 func (b bounded) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) (dialect.HashRows, error) {
-	wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), "the row hashes query"+rangeText(q))
-	rows, err := b.e.DB.(dialect.Pushdown).RowHashes(wctx, q, l)
-	if err != nil {
-		wt.finish()
-		return nil, wt.explain(ctx, err)
-	}
-	return &waitedHashRows{HashRows: rows, wt: wt, parent: ctx}, nil
+	var out dialect.HashRows
+	err := b.w.retry(ctx, []dialect.DB{b.e.DB}, b.e.String(), b.name(q.Table), "the row hashes query"+rangeText(q), func() error {
+		wctx, wt := b.w.begin(ctx, b.e, b.name(q.Table), "the row hashes query"+rangeText(q))
+		rows, err := b.e.DB.(dialect.Pushdown).RowHashes(wctx, q, l)
+		if err != nil {
+			wt.finish()
+			return wt.explain(ctx, err)
+		}
+		out = &waitedHashRows{HashRows: rows, wt: wt, parent: ctx}
+		return nil
+	})
+	return out, err
 }
 
 // waitedRows are a stream whose every row is an answer to its wait.

@@ -96,6 +96,15 @@ type WatchResult struct {
 	Resolved  int // rows seen differing that converged
 }
 
+// Close releases the last pass's report's temporary files (see Report.Close); a nil result is
+// fine.
+func (r *WatchResult) Close() error {
+	if r == nil || r.Last == nil {
+		return nil
+	}
+	return r.Last.Close()
+}
+
 // DriftReport is the last full pass's report narrowed to the rows confirmed as drift: what
 // Repair needs to write the SQL that fixes them and nothing else (rows that were in flight
 // have converged by themselves). It lists no table when there is no drift.
@@ -116,6 +125,7 @@ func (r *WatchResult) DriftReport() *Report {
 			continue
 		}
 		t := *tr
+		t.list = nil
 		t.Diffs, t.Truncated, t.Missing, t.Extra, t.Changed = rows, false, 0, 0, 0
 		for _, d := range rows {
 			switch d.Kind {
@@ -240,6 +250,9 @@ func (w *watcher) pass(ctx context.Context) error {
 		return err
 	}
 	w.res.Passes++
+	if w.res.Last != nil {
+		w.res.Last.Close() // its long listings: the watched rows keep what they need
+	}
 	w.res.Last = rep
 	w.res.Clean = rep.Identical()
 	now := time.Now()
@@ -253,7 +266,7 @@ func (w *watcher) pass(ctx context.Context) error {
 			delete(w.tables, tr.Source)
 			continue
 		}
-		if tr.Truncated || len(tr.Key) == 0 || int64(len(tr.Diffs)) < tr.Differences() || tr.Differences() == 0 {
+		if tr.Truncated || len(tr.Key) == 0 || int64(tr.Listed()) < tr.Differences() || tr.Differences() == 0 {
 			untracked = append(untracked, tr.Source)
 			continue // rows known to be tracked stay as they are until a pass lists them all
 		}
@@ -267,7 +280,7 @@ func (w *watcher) pass(ctx context.Context) error {
 		}
 		now := now
 		current := map[string]bool{}
-		for _, d := range tr.Diffs {
+		err := tr.EachDiff(func(d RowDiff) error {
 			k := string(checksum.AppendRow(nil, d.key))
 			current[k] = true
 			if r := wt.rows[k]; r != nil {
@@ -275,9 +288,13 @@ func (w *watcher) pass(ctx context.Context) error {
 				if r.state == Unsettled {
 					r.state, r.first, r.seen = Pending, now, false // watched afresh
 				}
-				continue
+				return nil
 			}
 			wt.rows[k] = &watchedRow{diff: d, state: Pending, first: now}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		for k, r := range wt.rows {
 			if !current[k] {

@@ -58,7 +58,6 @@ type Cloud struct {
 	snapshots map[string]*snapshot // DB and DB cluster snapshots, by region/id (ids do not clash in practice)
 	keys      []*key
 	reps      []*repInstance
-	endpoints []*endpoint
 	tasks     []*task
 	events    []event
 	stats     map[string][]tableStat // by task id
@@ -66,6 +65,7 @@ type Cloud struct {
 	changes   map[string]*change
 	metricN   int
 	seq       int
+	pre       *preflightState // endpoints, connection tests and the like (preflight.go)
 }
 
 // New returns an empty cloud whose resources settle after two describes.
@@ -80,6 +80,7 @@ func New() *Cloud {
 		zones:     map[string]*zone{},
 		changes:   map[string]*change{},
 		stats:     map[string][]tableStat{},
+		pre:       newPreflightState(),
 	}
 }
 
@@ -518,15 +519,6 @@ type repInstance struct {
 	multiAZ                        bool
 	tags                           []tagKV
 	settle                         int
-}
-
-type endpoint struct {
-	region, id, arn, kind, engine string
-	server, user, database, ssl   string
-	extra                         string
-	port                          int32
-	password                      string // kept for assertions; never printed
-	tags                          []tagKV
 }
 
 // tableStat is a table's validation as DescribeTableStatistics reports it.

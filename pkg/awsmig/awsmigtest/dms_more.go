@@ -14,19 +14,25 @@ import (
 // endpoints (created, found, tagged, deleted), a task's table statistics, and the task's
 // modify, stop and delete.
 
-func repOut(r *repInstance) dmstypes.ReplicationInstance {
+// repOut describes a replication instance: its status, or the one a test set
+// (SetReplicationInstanceStatus); the caller holds mu.
+func (c *Cloud) repOut(r *repInstance) dmstypes.ReplicationInstance {
+	status := r.status
+	if s, ok := c.pre.repStatus[r.arn]; ok {
+		status = s
+	}
 	return dmstypes.ReplicationInstance{
 		ReplicationInstanceArn:        aws.String(r.arn),
 		ReplicationInstanceIdentifier: aws.String(r.id),
-		ReplicationInstanceStatus:     aws.String(r.status),
+		ReplicationInstanceStatus:     aws.String(status),
 		ReplicationInstanceClass:      aws.String(r.class),
 		MultiAZ:                       r.multiAZ,
 	}
 }
 
-func endpointOut(e *endpoint) dmstypes.Endpoint {
+func endpointOut(e *dmsEndpoint) dmstypes.Endpoint {
 	return dmstypes.Endpoint{
-		EndpointArn: aws.String(e.arn), EndpointIdentifier: aws.String(e.id), EndpointType: dmstypes.ReplicationEndpointTypeValue(e.kind),
+		EndpointArn: aws.String(e.arn), EndpointIdentifier: aws.String(e.id), EndpointType: dmstypes.ReplicationEndpointTypeValue(e.typ),
 		EngineName: aws.String(e.engine), ServerName: aws.String(e.server), Port: aws.Int32(e.port), Username: aws.String(e.user),
 		DatabaseName: aws.String(e.database), SslMode: dmstypes.DmsSslModeValue(e.ssl), ExtraConnectionAttributes: aws.String(e.extra),
 		Status: aws.String("active"),
@@ -63,7 +69,7 @@ func (d *DMS) CreateReplicationInstance(_ context.Context, p *dms.CreateReplicat
 	r := &repInstance{region: d.region, id: id, arn: fmt.Sprintf("arn:aws:dms:%s:%s:rep:%s", d.region, Account, resourceID("rep", id+fmt.Sprint(c.next()))),
 		status: "creating", class: aws.ToString(p.ReplicationInstanceClass), multiAZ: aws.ToBool(p.MultiAZ), tags: dmsTagsIn(p.Tags), settle: c.settle}
 	c.reps = append(c.reps, r)
-	return &dms.CreateReplicationInstanceOutput{ReplicationInstance: ptr(repOut(r))}, c.crashed("CreateReplicationInstance")
+	return &dms.CreateReplicationInstanceOutput{ReplicationInstance: ptr(c.repOut(r))}, c.crashed("CreateReplicationInstance")
 }
 
 // CreateEndpoint creates an endpoint.
@@ -89,37 +95,17 @@ func (d *DMS) CreateEndpoint(_ context.Context, p *dms.CreateEndpointInput, _ ..
 		// EngineName: "This member is required."
 		return nil, apiErr("InvalidParameterValueException", "EngineName is required")
 	}
-	for _, e := range c.endpoints {
+	for _, e := range c.pre.endpoints {
 		if e.region == d.region && e.id == id {
 			return nil, &dmstypes.ResourceAlreadyExistsFault{Message: aws.String("EndpointIdentifier " + id + " already in use")}
 		}
 	}
-	e := &endpoint{region: d.region, id: id, arn: fmt.Sprintf("arn:aws:dms:%s:%s:endpoint:%s", d.region, Account, resourceID("endpoint", id+fmt.Sprint(c.next()))),
-		kind: string(p.EndpointType), engine: aws.ToString(p.EngineName), server: aws.ToString(p.ServerName), port: aws.ToInt32(p.Port),
+	e := &dmsEndpoint{region: d.region, id: id, arn: fmt.Sprintf("arn:aws:dms:%s:%s:endpoint:%s", d.region, Account, resourceID("endpoint", id+fmt.Sprint(c.next()))),
+		typ: string(p.EndpointType), engine: aws.ToString(p.EngineName), server: aws.ToString(p.ServerName), port: aws.ToInt32(p.Port),
 		user: aws.ToString(p.Username), database: aws.ToString(p.DatabaseName), ssl: string(p.SslMode), extra: aws.ToString(p.ExtraConnectionAttributes),
 		password: aws.ToString(p.Password), tags: dmsTagsIn(p.Tags)}
-	c.endpoints = append(c.endpoints, e)
+	c.pre.endpoints = append(c.pre.endpoints, e)
 	return &dms.CreateEndpointOutput{Endpoint: ptr(endpointOut(e))}, c.crashed("CreateEndpoint")
-}
-
-// DescribeEndpoints describes endpoints by the endpoint-id or endpoint-arn filter; none
-// matching is ResourceNotFoundFault.
-func (d *DMS) DescribeEndpoints(_ context.Context, p *dms.DescribeEndpointsInput, _ ...func(*dms.Options)) (*dms.DescribeEndpointsOutput, error) {
-	c := d.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.call("DescribeEndpoints")
-	ids, arns := filter(p.Filters, "endpoint-id"), filter(p.Filters, "endpoint-arn")
-	var out []dmstypes.Endpoint
-	for _, e := range c.endpoints {
-		if e.region == d.region && (len(ids) == 0 || contains(ids, e.id)) && (len(arns) == 0 || contains(arns, e.arn)) {
-			out = append(out, endpointOut(e))
-		}
-	}
-	if len(out) == 0 {
-		return nil, c.failed("DescribeEndpoints", &dmstypes.ResourceNotFoundFault{Message: aws.String("No Endpoints found matching provided filters")})
-	}
-	return &dms.DescribeEndpointsOutput{Endpoints: out}, c.crashed("DescribeEndpoints")
 }
 
 // ListTagsForResource lists the tags of a task, replication instance or endpoint by ARN.
@@ -141,7 +127,7 @@ func (d *DMS) ListTagsForResource(_ context.Context, p *dms.ListTagsForResourceI
 			tags, found = r.tags, true
 		}
 	}
-	for _, e := range c.endpoints {
+	for _, e := range c.pre.endpoints {
 		if e.arn == arn {
 			tags, found = e.tags, true
 		}
@@ -284,9 +270,9 @@ func (d *DMS) DeleteEndpoint(_ context.Context, p *dms.DeleteEndpointInput, _ ..
 			return nil, &dmstypes.InvalidResourceStateFault{Message: aws.String("Endpoint is used by replication task " + t.id)}
 		}
 	}
-	for i, e := range c.endpoints {
+	for i, e := range c.pre.endpoints {
 		if e.arn == arn {
-			c.endpoints = append(c.endpoints[:i], c.endpoints[i+1:]...)
+			c.pre.endpoints = append(c.pre.endpoints[:i], c.pre.endpoints[i+1:]...)
 			return &dms.DeleteEndpointOutput{Endpoint: ptr(endpointOut(e))}, c.crashed("DeleteEndpoint")
 		}
 	}
@@ -313,7 +299,7 @@ func (d *DMS) DeleteReplicationInstance(_ context.Context, p *dms.DeleteReplicat
 				return nil, &dmstypes.InvalidResourceStateFault{Message: aws.String("Replication instance is already being deleted")}
 			}
 			r.status, r.settle = "deleting", c.settle
-			return &dms.DeleteReplicationInstanceOutput{ReplicationInstance: ptr(repOut(r))}, c.crashed("DeleteReplicationInstance")
+			return &dms.DeleteReplicationInstanceOutput{ReplicationInstance: ptr(c.repOut(r))}, c.crashed("DeleteReplicationInstance")
 		}
 	}
 	return nil, &dmstypes.ResourceNotFoundFault{Message: aws.String("Replication instance not found")}
@@ -331,9 +317,9 @@ type EndpointInfo struct {
 func (c *Cloud) Endpoint(region, id string) *EndpointInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, e := range c.endpoints {
+	for _, e := range c.pre.endpoints {
 		if e.region == region && e.id == id {
-			return &EndpointInfo{e.kind, e.engine, e.server, e.user, e.database, e.ssl, e.extra, e.port, e.password, tagMap(e.tags)}
+			return &EndpointInfo{e.typ, e.engine, e.server, e.user, e.database, e.ssl, e.extra, e.port, e.password, tagMap(e.tags)}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package awsmigtest
 
 import (
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"math"
@@ -33,6 +34,10 @@ type list struct {
 	member string
 	items  []any
 }
+
+// blob is a []byte member (a KMS ciphertext): base64 text in JSON and XML, a byte string in
+// CBOR.
+type blob []byte
 
 var timeType = reflect.TypeOf(time.Time{})
 
@@ -68,6 +73,9 @@ func nodeOf(v reflect.Value) (any, bool) {
 	case reflect.Slice:
 		if v.IsNil() {
 			return nil, false
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return blob(v.Bytes()), true
 		}
 		et := v.Type().Elem()
 		for et.Kind() == reflect.Pointer {
@@ -126,6 +134,8 @@ func jsonValue(n any) any {
 		return l
 	case time.Time:
 		return float64(n.UnixMilli()) / 1000
+	case blob:
+		return base64.StdEncoding.EncodeToString(n)
 	}
 	return n
 }
@@ -159,6 +169,8 @@ func cborValue(n any) cbor.Value {
 		return cbor.Uint(uint64(n))
 	case float64:
 		return cbor.Float64(n)
+	case blob:
+		return cbor.Slice(n)
 	}
 	return &cbor.Nil{}
 }
@@ -185,6 +197,8 @@ func writeXML(b *strings.Builder, name string, n any) {
 		b.WriteString(n.UTC().Format("2006-01-02T15:04:05.000Z"))
 	case float64:
 		b.WriteString(strconv.FormatFloat(n, 'g', -1, 64))
+	case blob:
+		b.WriteString(base64.StdEncoding.EncodeToString(n))
 	default:
 		b.WriteString(xmlText(fmt.Sprint(n)))
 	}

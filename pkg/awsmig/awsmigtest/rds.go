@@ -50,13 +50,14 @@ func settle(status *string, left *int, final string) {
 
 func (r *RDS) instanceOut(in *instance) types.DBInstance {
 	out := types.DBInstance{
-		DBInstanceIdentifier: aws.String(in.id),
-		DBInstanceArn:        aws.String(in.arn()),
-		DBInstanceStatus:     aws.String(in.status),
-		Engine:               aws.String(in.engine),
-		DBInstanceClass:      aws.String(in.class),
-		StorageEncrypted:     aws.Bool(in.encrypted),
-		TagList:              rdsTagsOut(in.tags),
+		DBInstanceIdentifier:  aws.String(in.id),
+		DBInstanceArn:         aws.String(in.arn()),
+		DBInstanceStatus:      aws.String(in.status),
+		Engine:                aws.String(in.engine),
+		DBInstanceClass:       aws.String(in.class),
+		StorageEncrypted:      aws.Bool(in.encrypted),
+		TagList:               rdsTagsOut(in.tags),
+		BackupRetentionPeriod: aws.Int32(r.c.backupDays(in.region, in.id)),
 	}
 	if in.key != "" {
 		out.KmsKeyId = aws.String(in.key)
@@ -381,6 +382,8 @@ func (r *RDS) clusterOut(cl *cluster) types.DBCluster {
 		Endpoint:            aws.String(cl.endpoint),
 		Port:                aws.Int32(cl.port),
 		TagList:             rdsTagsOut(cl.tags),
+		// An Aurora cluster's automated backups cannot be turned off: at least one day.
+		BackupRetentionPeriod: aws.Int32(1),
 	}
 	if cl.key != "" {
 		out.KmsKeyId = aws.String(cl.key)

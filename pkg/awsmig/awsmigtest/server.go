@@ -120,6 +120,10 @@ func (s *Server) jsonOps() map[string]func(region string, body []byte) (any, err
 	c := s.Cloud
 	return map[string]func(string, []byte) (any, error){
 		"TrentService.DescribeKey":                        jsonOp(c.KMS, (*KMS).DescribeKey),
+		"TrentService.GenerateDataKeyWithoutPlaintext":    jsonOp(c.KMS, (*KMS).GenerateDataKeyWithoutPlaintext),
+		"AmazonDMSv20160101.DescribeEndpoints":            jsonOp(c.DMS, (*DMS).DescribeEndpoints),
+		"AmazonDMSv20160101.DescribeConnections":          jsonOp(c.DMS, (*DMS).DescribeConnections),
+		"AmazonDMSv20160101.TestConnection":               jsonOp(c.DMS, (*DMS).TestConnection),
 		"AmazonDMSv20160101.DescribeReplicationInstances": jsonOp(c.DMS, (*DMS).DescribeReplicationInstances),
 		"AmazonDMSv20160101.DescribeReplicationTasks":     jsonOp(c.DMS, (*DMS).DescribeReplicationTasks),
 		"AmazonDMSv20160101.CreateReplicationTask":        jsonOp(c.DMS, (*DMS).CreateReplicationTask),
@@ -131,7 +135,6 @@ func (s *Server) jsonOps() map[string]func(region string, body []byte) (any, err
 		"AmazonDMSv20160101.CreateReplicationInstance":    jsonOp(c.DMS, (*DMS).CreateReplicationInstance),
 		"AmazonDMSv20160101.DeleteReplicationInstance":    jsonOp(c.DMS, (*DMS).DeleteReplicationInstance),
 		"AmazonDMSv20160101.CreateEndpoint":               jsonOp(c.DMS, (*DMS).CreateEndpoint),
-		"AmazonDMSv20160101.DescribeEndpoints":            jsonOp(c.DMS, (*DMS).DescribeEndpoints),
 		"AmazonDMSv20160101.DeleteEndpoint":               jsonOp(c.DMS, (*DMS).DeleteEndpoint),
 		"AmazonDMSv20160101.ListTagsForResource":          jsonOp(c.DMS, (*DMS).ListTagsForResource),
 	}

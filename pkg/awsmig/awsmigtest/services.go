@@ -95,7 +95,7 @@ func (d *DMS) DescribeReplicationInstances(_ context.Context, p *dms.DescribeRep
 				continue
 			}
 		}
-		out = append(out, repOut(r))
+		out = append(out, c.repOut(r))
 	}
 	if len(out) == 0 {
 		return nil, c.failed("DescribeReplicationInstances", &dmstypes.ResourceNotFoundFault{Message: aws.String("No replication instance found matching provided filters")})

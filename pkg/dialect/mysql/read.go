@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	sqldriver "database/sql/driver"
 	"fmt"
@@ -156,3 +157,24 @@ var _ dialect.Pinger = (*DB)(nil)
 
 // Ping implements dialect.Pinger: COM_PING on a connection of the pool.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// Transient implements dialect.Retrier: the connection lost (the driver's invalid or bad
+// connection, a network error) and the server errors the reference manual's error list gives
+// for a connection killed or a server going away, and for lock conflicts: 1040 too many
+// connections, 1053 server shutdown in progress, 1205 lock wait timeout, 1213 deadlock, 1317
+// query execution interrupted (KILL QUERY), 1927 connection killed (MariaDB), 4031 client
+// disconnected by the server for inactivity (MySQL 8). A statement stopped by the server-side
+// time limit this dialect sets (MariaDB 1969, MySQL 3024) is not one: the verifier cuts such a
+// chunk instead.
+func (d *DB) Transient(err error) bool {
+	var me *driver.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, 1053, 1205, 1213, 1317, 1927, 4031:
+			return true
+		}
+		return false
+	}
+	return errors.Is(err, driver.ErrInvalidConn) || errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, driver.ErrPktSync) ||
+		errors.Is(err, driver.ErrPktSyncMul) || dialect.NetTransient(err)
+}

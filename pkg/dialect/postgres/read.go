@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -163,3 +164,26 @@ var _ dialect.Pinger = (*DB)(nil)
 
 // Ping implements dialect.Pinger: an empty query (a comment) on a connection of the pool.
 func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
+
+var _ dialect.Retrier = (*DB)(nil)
+
+// Transient implements dialect.Retrier: the connection lost (a network error, or pgx's word that
+// nothing was sent and the call is safe to retry) and the SQLSTATEs of the server's error codes
+// appendix for a lost connection or a server going away, and for conflicts: class 08
+// (connection exception), 40001 serialization_failure, 40P01 deadlock_detected, 55P03
+// lock_not_available, 53300 too_many_connections, 57P01 admin_shutdown (pg_terminate_backend
+// too), 57P02 crash_shutdown, 57P03 cannot_connect_now, 57P05 idle_session_timeout, 25P03
+// idle_in_transaction_session_timeout. 57014 query_canceled is not one: the verifier's own
+// time limits cancel that way.
+func (d *DB) Transient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "40001", "40P01", "55P03", "53300", "57P01", "57P02", "57P03", "57P05", "25P03":
+			return true
+		}
+		return strings.HasPrefix(pe.Code, "08")
+	}
+	var ce *pgconn.ConnectError
+	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || dialect.NetTransient(err)
+}
