@@ -31,6 +31,9 @@ type compareFlags struct {
 	chunkLimit        time.Duration
 	queryTimeout      time.Duration
 	retries           int
+	maxRunning        int64
+	maxLag            time.Duration
+	maxRate           int64
 	maxDiffs          int
 	floatDigits       []string
 	timePrecision     []string
@@ -120,6 +123,9 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.IntFlag{Name: "chunk-rows", Usage: "fixed rows per chunk (`N`); default: sized by --chunk-time", Destination: &f.chunkRows},
 		&cli.DurationFlag{Name: "chunk-time", Usage: "target time per chunk (`DURATION`)", Value: 500 * time.Millisecond, Destination: &f.chunkTime},
 		&cli.DurationFlag{Name: "chunk-limit", Usage: "a chunk hashing longer than `DURATION` is stopped (server-side too) and, once both servers answer a ping, cut in two, integer keys only (default: 10x --chunk-time, at least 5s)", Destination: &f.chunkLimit},
+		&cli.Int64Flag{Name: "max-running", Usage: "pause between chunks while the source runs more than `N` statements at once (MySQL Threads_running, PostgreSQL active backends); 0: never", Destination: &f.maxRunning},
+		&cli.DurationFlag{Name: "max-lag", Usage: "pause between chunks while the source's replicas trail it by more than `DURATION`; 0: never", Destination: &f.maxLag},
+		&cli.Int64Flag{Name: "max-rate", Usage: "hash at most `ROWS` source rows a second, on average; 0: no limit", Destination: &f.maxRate},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "a read that fails transiently (connection killed or lost, failover, deadlock, too many connections) is tried again up to `N` times, waiting 0.25s, doubled up to 15s; 0: never", Destination: &f.retries},
 		&cli.DurationFlag{Name: "query-timeout", Usage: "the longest a server may stay silent (`DURATION`): no result of a query, no next row of a stream, no answer to a ping for this long stops the run, exit 3 (default 5m)", Destination: &f.queryTimeout},
 		&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
@@ -274,6 +280,8 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--query-timeout must not be negative")
 	case f.retries < 0:
 		err = usage("--retries must not be negative")
+	case f.maxRunning < 0 || f.maxLag < 0 || f.maxRate < 0:
+		err = usage("--max-running, --max-lag and --max-rate must not be negative")
 	case f.queryTimeout > 0 && f.chunkLimit > f.queryTimeout:
 		err = usage("--chunk-limit (%s) must not exceed --query-timeout (%s)", f.chunkLimit, f.queryTimeout)
 	case f.maxDiffs < 1:
@@ -301,6 +309,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
 	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
 	opt.Retries = f.retries
+	opt.Throttle = verify.Throttle{MaxRunning: f.maxRunning, MaxLag: f.maxLag, RowsPerSecond: f.maxRate}
 	if f.retries == 0 {
 		opt.Retries = -1 // none
 	}
@@ -416,9 +425,24 @@ func openBoth(ctx context.Context, source, target string, conns int) (src, tgt *
 
 // barProgress draws one progress bar per table: rows hashed, rate, time left.
 type barProgress struct {
-	mu  sync.Mutex
-	w   io.Writer
-	bar *progressbar.ProgressBar
+	mu   sync.Mutex
+	w    io.Writer
+	bar  *progressbar.ProgressBar
+	name string
+}
+
+// Paused shows why the throttle pauses the compare beside the table's name.
+func (p *barProgress) Paused(reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar == nil {
+		return
+	}
+	if reason == "" {
+		p.bar.Describe(p.name)
+	} else {
+		p.bar.Describe(p.name + " (paused: " + reason + ")")
+	}
 }
 
 func (p *barProgress) Table(name string, rows int64) {
@@ -427,6 +451,7 @@ func (p *barProgress) Table(name string, rows int64) {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+	p.name = name
 	p.bar = progressbar.NewOptions64(max(rows, 1),
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetDescription(name),

@@ -87,6 +87,12 @@ func NetTransient(err error) bool {
 		errors.Is(err, net.ErrClosed)
 }
 
+// LoadReader is implemented by a DB that can tell how busy its server is: how many statements
+// it runs at this moment (MySQL Threads_running, PostgreSQL active backends), for throttling.
+type LoadReader interface {
+	Running(ctx context.Context) (int64, error)
+}
+
 // Pinger is implemented by a DB that can check that its server still answers, without reading
 // any table: the verifier asks it when a query runs past its limit, to tell a query that ran
 // long from a server that stopped answering.

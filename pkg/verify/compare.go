@@ -31,6 +31,7 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	if err := checkWhere(src, tgt, opt.Where); err != nil {
 		return nil, err
 	}
+	opt.throttler = newThrottler(src, opt)
 	rep := &Report{
 		Source:  EndpointInfo{DSN: src.DSN(), Engine: src.DB.Engine(), Version: src.DB.Version()},
 		Target:  EndpointInfo{DSN: tgt.DSN(), Engine: tgt.DB.Engine(), Version: tgt.DB.Version()},
@@ -151,7 +152,8 @@ type job struct {
 	chunksDone, chunksDiffer int    // chunks hashed so far, and of them those that differed
 	unhashedRanges           [2]int // ranges a side's server could not hash in SQL, streamed instead
 	list                     diffList
-	retried                  atomic.Int64 // reads tried again after a transient failure
+	retried                  atomic.Int64  // reads tried again after a transient failure
+	throttled                time.Duration // paused by the throttle (the planner's pauses: one at a time)
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -419,6 +421,16 @@ func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rows
 			}
 			return chunks.Strategy(), n, e.tableError(t, err)
 		}
+		paused, err := j.opt.throttler.wait(gctx, j.rep.Source)
+		j.mu.Lock()
+		j.throttled += paused
+		j.mu.Unlock()
+		if err != nil {
+			if werr := g.Wait(); werr != nil {
+				return chunks.Strategy(), n, werr
+			}
+			return chunks.Strategy(), n, e.tableError(t, err)
+		}
 		n++
 		g.Go(func() error { return fn(gctx, c, chunks) })
 	}
@@ -539,6 +551,7 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		j.chunksDiffer++
 	}
 	j.mu.Unlock()
+	j.opt.throttler.hashed(sd.Rows)
 	if j.opt.Progress != nil {
 		j.opt.Progress.Rows(sd.Rows)
 	}
@@ -745,6 +758,10 @@ func (j *job) finish() error {
 			j.rep.Note = and2(j.rep.Note, fmt.Sprintf("%s streamed %s: rows too large for the server to hash in SQL (max_allowed_packet)",
 				[]string{"source", "target"}[side], ranges))
 		}
+	}
+	if j.throttled > 0 {
+		j.rep.Throttled = j.throttled
+		j.rep.Note = and2(j.rep.Note, fmt.Sprintf("paused %s in all by the throttle", j.throttled.Round(time.Millisecond)))
 	}
 	if n := j.retried.Load(); n > 0 {
 		j.rep.Retries = n

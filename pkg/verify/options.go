@@ -32,8 +32,11 @@ type Options struct {
 	// 0 compares that column exactly.
 	ColumnFloatDigits   map[string]int
 	ColumnTimePrecision map[string]time.Duration
+	Throttle            Throttle     // pauses between chunks for a busy source; zero for none
 	Progress            Progress     // told of progress; nil for none
 	Logger              *slog.Logger // nil discards
+
+	throttler *throttler // Throttle at work, shared by a compare's tables
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.
@@ -45,6 +48,9 @@ type Progress interface {
 }
 
 func (o Options) withDefaults() (Options, error) {
+	if o.Throttle.MaxRunning < 0 || o.Throttle.MaxLag < 0 || o.Throttle.RowsPerSecond < 0 {
+		return o, invalid(fmt.Errorf("options: throttle limits must not be negative"))
+	}
 	if o.Workers < 0 || o.ChunkRows < 0 || o.ChunkTime < 0 || o.DiffRows < 0 || o.MaxDiffs < 0 || o.QueryTimeout < 0 || o.ChunkLimit < 0 {
 		return o, invalid(fmt.Errorf("options: workers, chunk rows, chunk time, chunk limit, query timeout, diff rows and max diffs must not be negative"))
 	}

@@ -59,7 +59,8 @@ type TableReport struct {
 	Changed     int64         `json:"changed"` // rows both have, with different values
 	Diffs       []RowDiff     `json:"diffs"`   // the differing rows listed, sorted by key, when few (see EachDiff)
 	Truncated   bool          `json:"diffs_truncated"`
-	Retries     int64         `json:"retries,omitempty"` // reads tried again after a transient failure
+	Retries     int64         `json:"retries,omitempty"`      // reads tried again after a transient failure
+	Throttled   time.Duration `json:"throttled_ns,omitempty"` // how long the throttle paused the table
 	Note        string        `json:"note,omitempty"`
 	Tolerances  []string      `json:"tolerances,omitempty"` // opt-in tolerances applied, per column
 	Duration    time.Duration `json:"duration_ns"`

@@ -178,3 +178,16 @@ func (d *DB) Transient(err error) bool {
 	return errors.Is(err, driver.ErrInvalidConn) || errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, driver.ErrPktSync) ||
 		errors.Is(err, driver.ErrPktSyncMul) || dialect.NetTransient(err)
 }
+
+var _ dialect.LoadReader = (*DB)(nil)
+
+// Running implements dialect.LoadReader: the server's Threads_running, the threads executing a
+// statement now (this one among them).
+func (d *DB) Running(ctx context.Context) (int64, error) {
+	var name string
+	var n int64
+	if err := d.readRow(ctx, "SHOW GLOBAL STATUS LIKE 'Threads_running'").Scan(&name, &n); err != nil {
+		return 0, fmt.Errorf("mysql: read Threads_running: %w", err)
+	}
+	return n, nil
+}

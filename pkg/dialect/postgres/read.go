@@ -187,3 +187,15 @@ func (d *DB) Transient(err error) bool {
 	var ce *pgconn.ConnectError
 	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || dialect.NetTransient(err)
 }
+
+var _ dialect.LoadReader = (*DB)(nil)
+
+// Running implements dialect.LoadReader: the client backends running a statement now (this one
+// among them), as pg_stat_activity shows them.
+func (d *DB) Running(ctx context.Context) (int64, error) {
+	var n int64
+	if err := d.readRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend'").Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count active backends: %w", err)
+	}
+	return n, nil
+}
