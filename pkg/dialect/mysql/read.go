@@ -2,9 +2,9 @@ package mysql
 
 import (
 	"context"
-	"errors"
 	"database/sql"
 	sqldriver "database/sql/driver"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
