@@ -72,7 +72,7 @@ func main() {
 	flag.IntVar(&maxDiffs, "max-diffs", 0, "dbverify --max-diffs: with -diffs, how many differing rows the report must list (0: dbverify's default)")
 	pairs := flag.String("pairs", "mariadb,postgres,mariadb-postgres", "engine pairs: mariadb, postgres, mariadb-postgres")
 	workers := flag.Int("workers", 4, "dbverify --workers")
-	modes := flag.String("modes", "stream,auto", "dbverify runs to time, comma-separated: a --mode (auto, pushdown, stream), optionally /HASH for --hash (pushdown/md5)")
+	modes := flag.String("modes", "stream,auto", "dbverify runs to time, comma-separated: a --mode (auto, pushdown, stream), optionally /HASH for --hash (pushdown/md5), optionally +checkpoint for a run with --checkpoint (pushdown+checkpoint)")
 	bin := flag.String("dbverify", "bin/dbverify", "the dbverify binary")
 	tableShape := flag.String("table", "wide", "the bench table: wide (six columns with a 64-byte text) or narrow (seven short columns)")
 	myURL := flag.String("mysql", env("DBVERIFY_TEST_MYSQL", "mysql://root@127.0.0.1:3306/"), "MariaDB/MySQL server URL")
@@ -240,6 +240,7 @@ var maxDiffs int
 // dbverify is a timed dbverify compare of the source's bench table with tgtDB's on tgt, in mode
 // m ("mode" or "mode/hash"), which must find exactly diffs differing rows.
 func dbverify(bin string, src, tgt server, sh shape, tgtDB, m string, workers, diffs int, note string) contestant {
+	m, checkpoint := strings.CutSuffix(m, "+checkpoint")
 	mode, hash, _ := strings.Cut(m, "/")
 	args := []string{"compare", "--source", src.dsn(srcDB), "--target", tgt.dsn(tgtDB),
 		"--tables", sh.name, "--workers", fmt.Sprint(workers), "--mode", mode, "--output", "json"}
@@ -249,7 +250,19 @@ func dbverify(bin string, src, tgt server, sh shape, tgtDB, m string, workers, d
 	if maxDiffs > 0 {
 		args = append(args, "--max-diffs", fmt.Sprint(maxDiffs))
 	}
+	if checkpoint {
+		note += ", --checkpoint"
+	}
 	return contestant{fmt.Sprintf("dbverify compare (%s, %d workers%s)", m, workers, note), func(ctx context.Context) (sample, error) {
+		args := args
+		if checkpoint {
+			dir, err := os.MkdirTemp("", "dbverify-bench-checkpoint-")
+			if err != nil {
+				return sample{}, err
+			}
+			defer os.RemoveAll(dir)
+			args = append(slices.Clone(args), "--checkpoint", filepath.Join(dir, "cp.jsonl"))
+		}
 		out, err := os.CreateTemp("", "dbverify-bench-report-*.json")
 		if err != nil {
 			return sample{}, err

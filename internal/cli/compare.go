@@ -34,6 +34,10 @@ type compareFlags struct {
 	maxRunning        int64
 	maxLag            time.Duration
 	maxRate           int64
+	checkpoint        string
+	resume            bool
+	shard             string
+	shards            int
 	maxDiffs          int
 	floatDigits       []string
 	timePrecision     []string
@@ -72,6 +76,9 @@ Examples:
   dbverify compare --source $SRC --target $TGT --mode stream
   dbverify compare --source $SRC --target $TGT --repair fix-target.sql
   dbverify compare --source $SRC --target $TGT --timeout 2h --query-timeout 10m
+  dbverify compare --source $SRC --target $TGT --checkpoint run.cp   (then, after a stop: ... --resume)
+  dbverify compare --source $SRC --target $TGT --shard 0/4 -o json > part0.json   (and 1/4, 2/4, 3/4;
+      then: dbverify merge part*.json)
 
 Modes: pushdown has each database hash its rows in SQL, so one row per chunk crosses the
 network; stream reads the rows and hashes them here. auto (the default) pushes down each side
@@ -126,6 +133,10 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.Int64Flag{Name: "max-running", Usage: "pause between chunks while the source runs more than `N` statements at once (MySQL Threads_running, PostgreSQL active backends); 0: never", Destination: &f.maxRunning},
 		&cli.DurationFlag{Name: "max-lag", Usage: "pause between chunks while the source's replicas trail it by more than `DURATION`; 0: never", Destination: &f.maxLag},
 		&cli.Int64Flag{Name: "max-rate", Usage: "hash at most `ROWS` source rows a second, on average; 0: no limit", Destination: &f.maxRate},
+		&cli.StringFlag{Name: "checkpoint", Usage: "record each finished chunk in `FILE` (synced as it goes), so that a compare stopped part way can be resumed with --resume", Destination: &f.checkpoint},
+		&cli.BoolFlag{Name: "resume", Usage: "go on from --checkpoint FILE: finished chunks are taken from it (refused if a table's definition or the digest options changed); the report is the one an uninterrupted run gives", Destination: &f.resume},
+		&cli.StringFlag{Name: "shard", Usage: "compare only shard `I/N` of every table's chunks (I from 0), for one of N processes; dbverify merge adds their JSON reports up. Needs --output json", Destination: &f.shard},
+		&cli.IntFlag{Name: "shards", Usage: "as --shard, for one of `N` processes of a job array: the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), AWS_BATCH_JOB_ARRAY_INDEX or CLOUD_RUN_TASK_INDEX", Destination: &f.shards},
 		&cli.IntFlag{Name: "retries", Value: 8, Usage: "a read that fails transiently (connection killed or lost, failover, deadlock, too many connections) is tried again up to `N` times, waiting 0.25s, doubled up to 15s; 0: never", Destination: &f.retries},
 		&cli.DurationFlag{Name: "query-timeout", Usage: "the longest a server may stay silent (`DURATION`): no result of a query, no next row of a stream, no answer to a ping for this long stops the run, exit 3 (default 5m)", Destination: &f.queryTimeout},
 		&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
@@ -214,9 +225,21 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		bar = &barProgress{w: stderr}
 		opt.Progress = bar
 	}
+	if f.checkpoint != "" {
+		cp, err := verify.OpenCheckpoint(f.checkpoint, f.resume)
+		if err != nil {
+			return fail(fmt.Errorf("--checkpoint: %w", err))
+		}
+		defer cp.Close()
+		opt.Checkpoint = cp
+	}
 	rep, err := verify.Compare(ctx, src, tgt, opt)
 	bar.finish()
 	if err != nil {
+		if cp := opt.Checkpoint; cp != nil {
+			run, all := cp.Recorded()
+			fmt.Fprintf(stderr, "dbverify: checkpoint %s: %d chunks recorded by this run, %d in all; go on with --checkpoint %s --resume\n", cp.Path(), run, all, cp.Path())
+		}
 		return failIn(ctx, err)
 	}
 	defer rep.Close()
@@ -280,6 +303,16 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--query-timeout must not be negative")
 	case f.retries < 0:
 		err = usage("--retries must not be negative")
+	case f.shard != "" && f.shards != 0:
+		err = usage("--shard and --shards: give one")
+	case (f.shard != "" || f.shards != 0) && f.output != "json":
+		err = usage("--shard writes a partial report for dbverify merge: add --output json")
+	case (f.shard != "" || f.shards != 0) && (f.checkpoint != "" || f.watch.untilClean || f.repair != ""):
+		err = usage("--shard compares a share of the chunks: it cannot go with --checkpoint, --until-clean or --repair (run repair on the merged report's compare)")
+	case f.checkpoint != "" && f.watch.untilClean:
+		err = usage("--checkpoint resumes one compare; --until-clean reads the tables afresh each pass")
+	case f.resume && f.checkpoint == "":
+		err = usage("--resume needs --checkpoint FILE: the file to resume from")
 	case f.maxRunning < 0 || f.maxLag < 0 || f.maxRate < 0:
 		err = usage("--max-running, --max-lag and --max-rate must not be negative")
 	case f.queryTimeout > 0 && f.chunkLimit > f.queryTimeout:
@@ -300,6 +333,19 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	if err != nil {
 		return nil, nil, opt, err
 	}
+	var shard verify.Shard
+	switch {
+	case f.shard != "":
+		if shard, err = verify.ParseShard(f.shard); err != nil {
+			return nil, nil, opt, usage("--shard: %v", err)
+		}
+	case f.shards < 0:
+		return nil, nil, opt, usage("--shards must not be negative")
+	case f.shards > 0:
+		if shard, err = verify.ShardFromEnv(f.shards); err != nil {
+			return nil, nil, opt, usage("--shards %d: %v", f.shards, err)
+		}
+	}
 	src, tgt, err = openBoth(ctx, f.source, f.target, f.workers+2)
 	if err != nil {
 		return nil, nil, opt, failIn(ctx, err)
@@ -309,10 +355,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
 	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
 	opt.Retries = f.retries
-	opt.Throttle = verify.Throttle{MaxRunning: f.maxRunning, MaxLag: f.maxLag, RowsPerSecond: f.maxRate}
-	if f.retries == 0 {
-		opt.Retries = -1 // none
-	}
+	opt.Shard = shard
 	opt.Logger = logger(f.verbose, stderr)
 	return src, tgt, opt, nil
 }

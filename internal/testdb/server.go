@@ -25,7 +25,8 @@ type Server struct {
 	cmd    *exec.Cmd
 
 	mu     sync.Mutex
-	frozen []int // the processes Freeze stopped
+	frozen []int         // the processes Freeze stopped
+	exited chan struct{} // closed when cmd has exited
 }
 
 // StartMariaDB starts a throwaway MariaDB server. Without MariaDB's server binaries the test
@@ -175,7 +176,7 @@ func startProcess(t testing.TB, cmd *exec.Cmd, log string, cred *syscall.Credent
 	done := make(chan struct{})
 	go func() { cmd.Wait(); f.Close(); close(done) }()
 	var once sync.Once
-	srv := &Server{cmd: cmd}
+	srv := &Server{cmd: cmd, exited: done}
 	t.Cleanup(func() {
 		once.Do(func() {
 			srv.Thaw()
@@ -189,4 +190,36 @@ func startProcess(t testing.TB, cmd *exec.Cmd, log string, cred *syscall.Credent
 		})
 	})
 	return srv
+}
+
+// Crash kills a throwaway MariaDB server with SIGKILL, as a failover or a host failure does,
+// keeps it down for down, and starts it again on the same port and data (InnoDB recovers what
+// was committed). Connections open at the kill are lost; new ones are refused while it is down.
+func (s *Server) Crash(t testing.TB, down time.Duration) {
+	t.Helper()
+	if s.engine != "mysql" {
+		t.Fatalf("testdb: Crash restarts MariaDB servers only")
+	}
+	s.mu.Lock()
+	old, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	old.Process.Kill()
+	<-exited
+	time.Sleep(down)
+	log := ""
+	if f, ok := old.Stdout.(*os.File); ok {
+		log = f.Name() + ".restarted"
+	}
+	next := startProcess(t, exec.Command(old.Path, old.Args[1:]...), log, nil, syscall.SIGTERM)
+	s.mu.Lock()
+	s.cmd, s.exited = next.cmd, next.exited
+	s.mu.Unlock()
+	waitFor(t, "MariaDB restarted on port "+strconv.Itoa(s.port), func() (bool, error) {
+		db, err := openPing("mysql", fmt.Sprintf("root@tcp(127.0.0.1:%d)/", s.port))
+		if err != nil {
+			return false, nil
+		}
+		db.Close()
+		return true, nil
+	}, func() string { return tail(log) })
 }

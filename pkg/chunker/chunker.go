@@ -57,6 +57,10 @@ type Config struct {
 	MaxRows  int           // largest time-sized chunk; 0 means DefaultMaxRows
 	Where    string        // the user's row filter, applied when walking keys
 	RowsHint int64         // the table's row count (or estimate); 0 if unknown
+	// Range restricts the chunks to the keys after Range.Lo and up to Range.Hi (a resumed
+	// compare's unfinished stretch): the first chunk starts at Lo, the last ends at Hi. The
+	// zero Range is the whole table, open at both ends.
+	Range dialect.Range
 }
 
 const initialRows = 2000
@@ -79,28 +83,29 @@ type Chunker interface {
 func New(ctx context.Context, kr KeyReader, t *dialect.Table, cfg Config) (Chunker, error) {
 	s := newSizer(cfg)
 	if t.KeyKind == dialect.KeyNone || len(t.Key) == 0 {
-		return &whole{sizer: s}, nil
+		return &whole{sizer: s, r: cfg.Range}, nil
 	}
 	if len(t.Key) == 1 && cfg.RowsHint > 0 {
 		c := t.Columns[t.Key[0]]
 		if c.Class == dialect.ClassInt || c.Class == dialect.ClassUint {
-			lo, hi, ok, err := kr.KeyBounds(ctx, dialect.Query{Table: t, Columns: t.Key, Where: cfg.Where})
+			lo, hi, ok, err := kr.KeyBounds(ctx, dialect.Query{Table: t, Columns: t.Key, Where: cfg.Where, Range: cfg.Range})
 			if err != nil {
 				return nil, fmt.Errorf("chunker: key bounds of %s: %w", t, err)
 			}
 			if !ok {
-				return &whole{sizer: s}, nil // empty: one open chunk catches whatever the other side has
+				return &whole{sizer: s, r: cfg.Range}, nil // empty: one chunk catches whatever the other side has
 			}
 			r, err := newRanges(lo[0], hi[0], cfg.RowsHint, s)
 			if err != nil {
 				return nil, fmt.Errorf("chunker: %s: %w", t, err)
 			}
 			if r != nil {
+				r.from, r.to = cfg.Range.Lo, cfg.Range.Hi
 				return r, nil
 			}
 		}
 	}
-	return &keyset{kr: kr, t: t, where: cfg.Where, sizer: s}, nil
+	return &keyset{kr: kr, t: t, where: cfg.Where, sizer: s, after: cfg.Range.Lo, to: cfg.Range.Hi}, nil
 }
 
 // sizer holds the current chunk size and adapts it to the time target.
@@ -157,6 +162,7 @@ func (s *sizer) Feedback(rows int64, took time.Duration) {
 // whole is the single chunk of a table without a usable key (or an empty one).
 type whole struct {
 	*sizer
+	r    dialect.Range
 	done bool
 }
 
@@ -167,13 +173,14 @@ func (w *whole) Next(context.Context) (Chunk, error) {
 		return Chunk{}, ErrDone
 	}
 	w.done = true
-	return Chunk{}, nil
+	return Chunk{Range: w.r}, nil
 }
 
 // ranges computes boundaries of a dense integer key.
 type ranges struct {
 	*sizer
 	next, hi *big.Int
+	from, to dialect.Key // the ends of the first and last chunks: nil for open
 	seq      int
 	done     bool
 }
@@ -199,7 +206,7 @@ func (r *ranges) Next(context.Context) (Chunk, error) {
 	if r.done {
 		return Chunk{}, ErrDone
 	}
-	c := Chunk{Seq: r.seq}
+	c := Chunk{Seq: r.seq, Range: dialect.Range{Lo: r.from}}
 	r.seq++
 	if c.Seq > 0 {
 		c.Range.Lo = dialect.Key{[]byte(r.next.String())}
@@ -210,7 +217,8 @@ func (r *ranges) Next(context.Context) (Chunk, error) {
 		end.Sub(end, big.NewInt(1))
 	}
 	if end.Cmp(r.hi) >= 0 {
-		r.done = true // the last chunk is open above
+		r.done = true // the last chunk is open above, or ends where the range does
+		c.Range.Hi = r.to
 		return c, nil
 	}
 	c.Range.Hi = dialect.Key{[]byte(end.String())}
@@ -225,6 +233,7 @@ type keyset struct {
 	t     *dialect.Table
 	where string
 	after dialect.Key
+	to    dialect.Key // where the last chunk ends: nil for open
 	seq   int
 	done  bool
 }
@@ -237,13 +246,14 @@ func (k *keyset) Next(ctx context.Context) (Chunk, error) {
 	}
 	c := Chunk{Seq: k.seq, Range: dialect.Range{Lo: k.after}}
 	k.seq++
-	q := dialect.Query{Table: k.t, Columns: k.t.Key, Range: dialect.Range{Lo: k.after}, Where: k.where}
+	q := dialect.Query{Table: k.t, Columns: k.t.Key, Range: dialect.Range{Lo: k.after, Hi: k.to}, Where: k.where}
 	hi, ok, err := k.kr.KeyAfter(ctx, q, k.size())
 	if err != nil {
 		return Chunk{}, fmt.Errorf("chunker: next boundary of %s after %s: %w", k.t, q.Range, err)
 	}
 	if !ok {
-		k.done = true // the last chunk is open above
+		k.done = true // the last chunk is open above, or ends where the range does
+		c.Range.Hi = k.to
 		return c, nil
 	}
 	c.Range.Hi = hi

@@ -325,7 +325,7 @@ func (j *job) scanSide(ctx context.Context, e *Endpoint, t *dialect.Table, cols 
 		whole.KeyKind, whole.Key = dialect.KeyNone, nil
 		plan = &whole
 	}
-	_, n, err := j.eachChunk(ctx, e, plan, 0, func(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
+	_, n, err := j.eachChunk(ctx, e, plan, 0, dialect.Range{}, func(ctx context.Context, c chunker.Chunk, fb chunker.Chunker) error {
 		start := time.Now()
 		rows, err := j.scan(ctx, e, dialect.Query{Table: t, Columns: cols, Range: c.Range, Where: j.whereFor(e)})
 		if err != nil {

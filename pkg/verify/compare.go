@@ -154,6 +154,8 @@ type job struct {
 	list                     diffList
 	retried                  atomic.Int64  // reads tried again after a transient failure
 	throttled                time.Duration // paused by the throttle (the planner's pauses: one at a time)
+	resumed                  int           // chunks taken from a checkpoint
+	shardChunks              []cpChunk     // the chunks this shard compared
 }
 
 func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (*TableReport, error) {
@@ -390,20 +392,46 @@ func (j *job) run(ctx context.Context) error {
 		j.opt.Progress.Table(j.rep.Source, rows)
 	}
 	if j.keyOrderDiffers() {
-		return j.runBuckets(ctx)
+		// Not checkpointed: a resumed run does the table again. Sharded: one shard does it all.
+		sh := j.opt.Shard
+		if !sh.on() {
+			return j.runBuckets(ctx)
+		}
+		if !sh.owns(j.rep.Source, 0) {
+			return nil
+		}
+		l := &chunkLog{}
+		if err := j.runBuckets(context.WithValue(ctx, chunkLogKey{}, l)); err != nil {
+			return err
+		}
+		rec := l.rec
+		rec.Table, rec.Def, rec.Source, rec.Target = j.rep.Source, j.definition(), j.sd, j.td
+		j.shardChunks = append(j.shardChunks, rec)
+		return nil
 	}
-	strategy, n, err := j.eachChunk(ctx, j.src, j.st, rows, j.chunk)
-	j.rep.Strategy, j.rep.Chunks = string(strategy), n
-	return err
+	gaps, err := j.resume()
+	if err != nil {
+		return err
+	}
+	j.rep.Chunks, j.rep.Strategy = j.resumed, "resumed"
+	fn := j.checkpointed(j.chunk)
+	for _, g := range gaps {
+		strategy, n, err := j.eachChunk(ctx, j.src, j.st, rows, g, fn)
+		j.rep.Strategy, j.rep.Chunks = string(strategy), j.rep.Chunks+n
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eachChunk plans chunks of t (read on e) and runs fn on each in a pool of Workers; it returns
 // the strategy and the number of chunks. g.Go blocks while all workers are busy, which is the
 // back-pressure on the planning of further chunks.
-func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rowsHint int64,
+func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rowsHint int64, r dialect.Range,
 	fn func(context.Context, chunker.Chunk, chunker.Chunker) error) (chunker.Strategy, int, error) {
 	chunks, err := chunker.New(ctx, j.on(e), t, chunker.Config{Rows: j.opt.ChunkRows, Time: j.opt.ChunkTime,
-		Where: j.whereFor(e), RowsHint: rowsHint})
+		Where: j.whereFor(e), RowsHint: rowsHint, Range: r})
 	if err != nil {
 		return "", 0, e.tableError(t, err)
 	}
@@ -445,7 +473,7 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, j.src.tableError(j.st, err)
 	}
-	if est > 100_000 {
+	if est > 100_000 && !j.opt.Shard.on() { // shards plan alike only on an exact count
 		return est, nil
 	}
 	n, err := j.on(j.src).CountRows(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
@@ -543,6 +571,7 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		return err
 	}
 	fb.Feedback(max(sd.Rows, td.Rows), time.Since(start))
+	logOf(ctx).digests(sd, td)
 	j.mu.Lock()
 	j.sd.Merge(sd)
 	j.td.Merge(td)
@@ -771,6 +800,13 @@ func (j *job) finish() error {
 	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()
 	if j.st.KeyKind == dialect.KeyNone && j.sd != j.td {
 		j.rep.Note += "; the digests differ"
+	}
+	if sh := j.opt.Shard; sh.on() {
+		part := &ShardPart{Index: sh.Index, Count: sh.Count, MaxDiffs: j.opt.MaxDiffs, Chunks: j.shardChunks}
+		for _, c := range j.st.KeyColumns() {
+			part.KeyClasses = append(part.KeyClasses, c.Class)
+		}
+		j.rep.Shard, j.rep.Chunks = part, len(j.shardChunks)
 	}
 	inMemory, err := j.list.done()
 	if err != nil {

@@ -292,16 +292,22 @@ func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][
 	j.rep.Extra += int64(len(extra))
 	j.rep.Changed += int64(len(changed))
 	room := j.opt.MaxDiffs - j.list.n
-	if len(missing)+len(extra)+len(changed) > room {
-		j.rep.Truncated = true
-	}
+	truncated := len(missing)+len(extra)+len(changed) > room
+	j.rep.Truncated = j.rep.Truncated || truncated
 	j.mu.Unlock()
+	log := logOf(ctx)
+	log.counts(int64(len(missing)), int64(len(extra)), int64(len(changed)), truncated)
 	// list adds what still fits: other ranges list theirs meanwhile.
 	list := func(diffs []RowDiff) (bool, error) {
 		j.mu.Lock()
 		defer j.mu.Unlock()
 		room := max(0, j.opt.MaxDiffs-j.list.n)
-		return len(diffs) < room, j.list.add(diffs[:min(len(diffs), room)])
+		n := min(len(diffs), room)
+		if n < len(diffs) {
+			log.counts(0, 0, 0, true)
+		}
+		log.listed(diffs[:n])
+		return len(diffs) < room, j.list.add(diffs[:n])
 	}
 	var diffs []RowDiff
 	for _, m := range missing[:min(len(missing), max(0, room))] {

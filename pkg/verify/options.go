@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -33,6 +34,8 @@ type Options struct {
 	ColumnFloatDigits   map[string]int
 	ColumnTimePrecision map[string]time.Duration
 	Throttle            Throttle     // pauses between chunks for a busy source; zero for none
+	Checkpoint          *Checkpoint  // records finished chunks, and skips those it already holds (OpenCheckpoint); nil for none
+	Shard               Shard        // compare only this shard's share of the chunks (see Merge); zero for all
 	Progress            Progress     // told of progress; nil for none
 	Logger              *slog.Logger // nil discards
 
@@ -46,6 +49,10 @@ type Progress interface {
 	// Rows says n more source rows were hashed.
 	Rows(n int64)
 }
+
+// shardChunkRows is the chunk size of a sharded compare that sets none: every shard must plan
+// the same chunks, which a time target does not.
+const shardChunkRows = 10_000
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Throttle.MaxRunning < 0 || o.Throttle.MaxLag < 0 || o.Throttle.RowsPerSecond < 0 {
@@ -95,6 +102,17 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Workers == 0 {
 		o.Workers = 4
+	}
+	if o.Shard.Count < 0 || o.Shard.Count > 0 && (o.Shard.Index < 0 || o.Shard.Index >= o.Shard.Count) {
+		return o, invalid(fmt.Errorf("options: shard %s: want a shard from 0 to N-1 of N", o.Shard))
+	}
+	if o.Shard.on() {
+		if o.Checkpoint != nil {
+			return o, invalid(errors.New("options: a shard cannot resume from a checkpoint: shards plan their chunks afresh, alike"))
+		}
+		if o.ChunkRows == 0 {
+			o.ChunkRows = shardChunkRows // time-sized chunks differ from process to process
+		}
 	}
 	switch {
 	case o.Retries == 0:

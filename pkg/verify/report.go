@@ -64,6 +64,7 @@ type TableReport struct {
 	Note        string        `json:"note,omitempty"`
 	Tolerances  []string      `json:"tolerances,omitempty"` // opt-in tolerances applied, per column
 	Duration    time.Duration `json:"duration_ns"`
+	Shard       *ShardPart    `json:"shard,omitempty"` // a shard's share, for Merge (Options.Shard)
 	pair        tablePair     // the names Compare resolved, for Watch's rechecks
 	list        *diffList     // a long listing, in a temporary file; Diffs is nil then
 }

@@ -164,7 +164,16 @@ func (wt *wait) explain(parent context.Context, err error) error {
 		return stall
 	}
 	if parent.Err() != nil {
-		if cause := context.Cause(parent); !errors.Is(cause, context.Canceled) && !errors.Is(cause, errChunkLimit) {
+		cause := context.Cause(parent)
+		switch {
+		case errors.Is(cause, errChunkLimit):
+		case errors.Is(cause, context.Canceled):
+			if !errors.Is(err, context.Canceled) {
+				// The driver says how the cancel reached it (a connection closed under the
+				// query, "bad connection"); the cause is the caller's cancel.
+				return fmt.Errorf("%w (%v)", context.Canceled, err)
+			}
+		default:
 			return fmt.Errorf("%w while waiting %s for %s; stopped", cause, time.Since(wt.started).Round(time.Millisecond), wt.what)
 		}
 	}

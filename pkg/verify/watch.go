@@ -184,6 +184,9 @@ func Watch(ctx context.Context, src, tgt *Endpoint, opt WatchOptions) (*WatchRes
 	if _, err := opt.Options.withDefaults(); err != nil {
 		return nil, err
 	}
+	if opt.Checkpoint != nil {
+		return nil, invalid(errors.New("watch: a checkpoint resumes one compare; every pass of a watch reads the tables afresh"))
+	}
 	w := &watcher{src: src, tgt: tgt, opt: opt, tables: map[string]*watchedTable{}}
 	for {
 		err := w.pass(ctx)
