@@ -31,6 +31,7 @@ type migrateFlags struct {
 	spec, state string
 	until       string
 	cutover     bool
+	force       bool
 	yes         bool
 	live        bool
 	verbose     bool
@@ -64,12 +65,13 @@ func migrateCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "migrate",
 		Usage:     "run the AWS encrypt-at-rest / cross-region migration runbook, gated by dbverify",
-		UsageText: "dbverify migrate plan|apply|status|failback --spec FILE [--state FILE] [options]",
+		UsageText: "dbverify migrate plan|apply|status|ttl|finish|cleanup|failback --spec FILE [--state FILE] [options]",
 		Description: `Turns an RDS or Aurora database into a KMS-encrypted copy (optionally in another
 region) with near-zero downtime, as resumable steps:
 
-  kms-key, snapshot, copy (encrypted), restore, prepare-target, dms-task (full load + CDC),
-  wait-sync (CDC lag under a threshold), gate (dbverify compare until identical), cutover (Route 53)
+  kms-key, snapshot, copy (encrypted), restore, prepare-target, [dms-resources,] dms-task
+  (full load + CDC), wait-sync (CDC lag under a threshold), gate (dbverify compare until
+  identical), cutover (Route 53); apart from apply: ttl, finish, cleanup, failback
 
 An Aurora cluster is encrypted when it is restored (its snapshot is copied only across
 regions, as it is: RDS cannot encrypt a cluster snapshot by copying it).
@@ -87,12 +89,15 @@ Examples:
   dbverify migrate plan   --spec orders.yaml --check   # the preflight alone
   dbverify migrate apply  --spec orders.yaml --until gate
   dbverify migrate status --spec orders.yaml
+  dbverify migrate ttl    --spec orders.yaml                # hours before the window
   dbverify migrate apply  --spec orders.yaml --cutover      # after writes to the source stopped
+  dbverify migrate finish --spec orders.yaml                # stop the DMS task
+  dbverify migrate cleanup --spec orders.yaml --yes         # delete what the run created, and the old source
   dbverify migrate failback --spec orders.yaml --yes
 
 Exit codes: 0 done, 1 the gate found differences until its timeout, 2 bad usage or spec,
 3 failure (a step failed: the message names the step, the resource and the cause).`,
-		Subcommands: []*cli.Command{
+		Subcommands: append([]*cli.Command{
 			sub("plan", "dbverify migrate plan --spec FILE [--state FILE] [--check]",
 				"print every step and the AWS calls it would make; touches nothing",
 				`Prints the steps of the migration in order, the AWS API calls each may make (with the
@@ -122,8 +127,12 @@ done earlier (the DMS task, the lag wait and the gate are checked again on every
 the cutover). Progress goes to stderr.
 
 The cutover changes DNS and so runs only with --cutover; without it, apply stops before
-it. Stop writes to the source first: the gate then waits for the target to converge and
-lets the cutover go ahead only when a full dbverify pass is identical.
+it. Stop writes to the source first: before the gate, apply --cutover checks that the source
+reports read-only (MySQL super_read_only/read_only, a PostgreSQL standby) or that its write
+counters do not move for wait.gate_settle, and refuses otherwise (unless --force); it also
+refuses while resolvers may still hold the record's old TTL (see migrate ttl). The gate then
+waits for the target to converge and lets the cutover go ahead only when a full dbverify pass
+is identical.
 
 Once the record points at the target nothing before the cutover runs again: a run that
 stopped after Route 53 switched the record, before recording it, is finished by the next
@@ -134,15 +143,16 @@ Examples:
   dbverify migrate apply --spec orders.yaml                  # up to the gate
   dbverify migrate apply --spec orders.yaml --cutover        # gate, then DNS`,
 				[]cli.Flag{
-					&cli.StringFlag{Name: "until", Usage: "stop after this `STEP` (kms-key, snapshot, copy, restore, prepare-target, dms-task, wait-sync, gate, cutover)", Destination: &f.until},
+					&cli.StringFlag{Name: "until", Usage: "stop after this `STEP` (kms-key, snapshot, copy, restore, prepare-target, dms-resources, dms-task, wait-sync, gate, cutover)", Destination: &f.until},
 					&cli.BoolFlag{Name: "cutover", Usage: "allow the cutover step (points the DNS record at the target)", Destination: &f.cutover},
+					&cli.BoolFlag{Name: "force", Usage: "cut over without checking that writes to the source stopped, or before the old DNS TTL expired", Destination: &f.force},
 					&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log each step's detail to stderr", Destination: &f.verbose},
 				}, func(c *cli.Context) error { return runMigrateApply(c.Context, f, c.App.Writer, c.App.ErrWriter) }),
 			sub("status", "dbverify migrate status --spec FILE [--state FILE] [--live=false]",
 				"show each step's state and the live progress of the resources in flight",
 				`Prints each step's state from the state file (it takes no lock, so it works while apply
 runs) and, unless --live=false, reads AWS for what is in flight: snapshot progress, the
-target's status, the DMS task's full load and CDC lag, the DNS record.
+target's status, the DMS task's full load, CDC lag and DMS's own validation, the DNS record.
 
 Example:
   dbverify migrate status --spec orders.yaml`,
@@ -161,13 +171,13 @@ Example:
 				[]cli.Flag{
 					&cli.BoolFlag{Name: "yes", Usage: "fail back although writes made since the cutover are only on the target", Destination: &f.yes},
 				}, func(c *cli.Context) error { return runMigrateFailback(c.Context, f, c.App.Writer, c.App.ErrWriter) }),
-		},
+		}, migrateOpsCommands(&f, sub)...),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("migrate: %v", err) },
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() == 0 {
-				return usage("migrate: name a subcommand: plan, apply, status or failback")
+				return usage("migrate: name a subcommand: plan, apply, status, ttl, finish, cleanup or failback")
 			}
-			return usage("migrate: unknown subcommand %q (want plan, apply, status or failback)", c.Args().First())
+			return usage("migrate: unknown subcommand %q (want plan, apply, status, ttl, finish, cleanup or failback)", c.Args().First())
 		},
 	}
 }
@@ -272,6 +282,8 @@ func runMigrateApply(ctx context.Context, f migrateFlags, stdout, stderr io.Writ
 		Prepare:  &targetCheck{spec: s, resolve: resolve},
 		Until:    f.until,
 		Cutover:  f.cutover,
+		Force:    f.force,
+		Writes:   newWriteChecker(s),
 		Progress: progressPrinter(stderr),
 		Logger:   logger(f.verbose, stderr),
 	}
@@ -306,6 +318,9 @@ func runMigrateApply(ctx context.Context, f migrateFlags, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "Stopped after %s, as asked (--until).\n", f.until)
 	default:
 		fmt.Fprintf(stdout, "Migration %s: every step is done.\n", s.Name)
+		if s.DMS != nil && slices.Contains(res.Ran, awsmig.StepCutover) {
+			fmt.Fprintf(stdout, "Once applications work on the target, stop the DMS task:\n  dbverify migrate finish --spec %s\n", f.spec)
+		}
 	}
 	return nil
 }

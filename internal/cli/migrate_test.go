@@ -83,7 +83,12 @@ func newMigrateWorld(t *testing.T, source, target string) *migrateWorld {
 	newClients = func(_ context.Context, s *awsmig.Spec) (awsmig.Clients, error) {
 		return c.Clients(s.Region, s.Target.Region), nil
 	}
-	t.Cleanup(func() { newClients = prev })
+	// The sources here live on the shared test servers, whose global write counters move with
+	// every other test's writes: the check that writes stopped is tested on servers of its own
+	// (writes_test.go), and stands still here.
+	prevWrites := newWriteChecker
+	newWriteChecker = func(*awsmig.Spec) awsmig.WriteChecker { return stoppedWrites{} }
+	t.Cleanup(func() { newClients, newWriteChecker = prev, prevWrites })
 	// The shared test servers are not set up as CDC sources (no binary log); the source checks
 	// have their own tests (preflight_test.go, migrate_preflight_test.go).
 	prevCheck := newSourceCheck
@@ -92,6 +97,13 @@ func newMigrateWorld(t *testing.T, source, target string) *migrateWorld {
 	w.spec = filepath.Join(t.TempDir(), "shop.yaml")
 	w.write(t)
 	return w
+}
+
+// stoppedWrites says writes to the source stopped.
+type stoppedWrites struct{}
+
+func (stoppedWrites) WritesStopped(context.Context, time.Duration) (bool, string, error) {
+	return true, "the test's source takes no writes", nil
 }
 
 // mappingsTo is the DMS table mappings of the test task: every table, and for MySQL, whose

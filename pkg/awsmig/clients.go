@@ -68,6 +68,48 @@ type taskAPI interface {
 	dms.DescribeReplicationTasksAPIClient
 	CreateReplicationTask(context.Context, *dms.CreateReplicationTaskInput, ...func(*dms.Options)) (*dms.CreateReplicationTaskOutput, error)
 	StartReplicationTask(context.Context, *dms.StartReplicationTaskInput, ...func(*dms.Options)) (*dms.StartReplicationTaskOutput, error)
+	ModifyReplicationTask(context.Context, *dms.ModifyReplicationTaskInput, ...func(*dms.Options)) (*dms.ModifyReplicationTaskOutput, error)
+}
+
+// tableStatsAPI reads a task's per-table statistics, DMS's own validation state among them.
+type tableStatsAPI interface {
+	DescribeTableStatistics(context.Context, *dms.DescribeTableStatisticsInput, ...func(*dms.Options)) (*dms.DescribeTableStatisticsOutput, error)
+}
+
+// dmsResourcesAPI creates (and finds again) the replication instance and endpoints.
+type dmsResourcesAPI interface {
+	dms.DescribeReplicationInstancesAPIClient
+	dms.DescribeEndpointsAPIClient
+	CreateReplicationInstance(context.Context, *dms.CreateReplicationInstanceInput, ...func(*dms.Options)) (*dms.CreateReplicationInstanceOutput, error)
+	CreateEndpoint(context.Context, *dms.CreateEndpointInput, ...func(*dms.Options)) (*dms.CreateEndpointOutput, error)
+	ListTagsForResource(context.Context, *dms.ListTagsForResourceInput, ...func(*dms.Options)) (*dms.ListTagsForResourceOutput, error)
+}
+
+// dmsCleanupAPI stops the task (finish) and deletes what the run created (cleanup).
+type dmsCleanupAPI interface {
+	dms.DescribeReplicationTasksAPIClient
+	dms.DescribeReplicationInstancesAPIClient
+	dms.DescribeEndpointsAPIClient
+	StopReplicationTask(context.Context, *dms.StopReplicationTaskInput, ...func(*dms.Options)) (*dms.StopReplicationTaskOutput, error)
+	DeleteReplicationTask(context.Context, *dms.DeleteReplicationTaskInput, ...func(*dms.Options)) (*dms.DeleteReplicationTaskOutput, error)
+	DeleteEndpoint(context.Context, *dms.DeleteEndpointInput, ...func(*dms.Options)) (*dms.DeleteEndpointOutput, error)
+	DeleteReplicationInstance(context.Context, *dms.DeleteReplicationInstanceInput, ...func(*dms.Options)) (*dms.DeleteReplicationInstanceOutput, error)
+	ListTagsForResource(context.Context, *dms.ListTagsForResourceInput, ...func(*dms.Options)) (*dms.ListTagsForResourceOutput, error)
+}
+
+// eventsAPI reads RDS events (the restored instance's binlog position).
+type eventsAPI interface {
+	DescribeEvents(context.Context, *rds.DescribeEventsInput, ...func(*rds.Options)) (*rds.DescribeEventsOutput, error)
+}
+
+// rdsCleanupAPI deletes the run's snapshots and, with a final snapshot, the old source instance.
+type rdsCleanupAPI interface {
+	rds.DescribeDBInstancesAPIClient
+	rds.DescribeDBSnapshotsAPIClient
+	rds.DescribeDBClusterSnapshotsAPIClient
+	DeleteDBSnapshot(context.Context, *rds.DeleteDBSnapshotInput, ...func(*rds.Options)) (*rds.DeleteDBSnapshotOutput, error)
+	DeleteDBClusterSnapshot(context.Context, *rds.DeleteDBClusterSnapshotInput, ...func(*rds.Options)) (*rds.DeleteDBClusterSnapshotOutput, error)
+	DeleteDBInstance(context.Context, *rds.DeleteDBInstanceInput, ...func(*rds.Options)) (*rds.DeleteDBInstanceOutput, error)
 }
 
 // metricsAPI reads CloudWatch metrics.
@@ -90,6 +132,8 @@ type RDSAPI interface {
 	clusterSnapshotCopyAPI
 	instanceRestoreAPI
 	clusterRestoreAPI
+	eventsAPI
+	rdsCleanupAPI
 }
 
 // KMSAPI is every KMS call the runbook makes.
@@ -101,6 +145,9 @@ type KMSAPI interface {
 // DMSAPI is every DMS call the runbook makes.
 type DMSAPI interface {
 	taskAPI
+	tableStatsAPI
+	dmsResourcesAPI
+	dmsCleanupAPI
 	endpointAPI // preflight
 }
 

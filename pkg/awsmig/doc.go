@@ -16,7 +16,9 @@
 //	                Aurora: only across regions, a copy as it is (see below)
 //	restore         the target instance (or Aurora cluster + instance) restored from the copy
 //	prepare-target  an injected Preparer readies the target for the full load
-//	dms-task        a DMS full-load-and-cdc task with the spec's table mappings runs
+//	dms-resources   (dms.create only) the replication instance and endpoints, created and tagged
+//	dms-task        a DMS full-load-and-cdc task (or CDC only, from the snapshot's binlog
+//	                position) with the spec's table mappings and task settings runs
 //	wait-sync       its full load is done and its CDC lag (CloudWatch) is under a threshold
 //	gate            an injected Gate (dbverify's compare) finds the target identical
 //	cutover         the Route 53 record's TTL is lowered, then it points at the target
@@ -24,6 +26,12 @@
 // An Aurora cluster snapshot cannot be encrypted by copying it (RDS refuses KmsKeyId for an
 // unencrypted one), so an Aurora cluster is encrypted by the restore, with KmsKeyId; its
 // snapshot is copied only to bring it to another region.
+//
+// Apart from Apply: LowerTTL lowers the record's TTL hours before the window (the cutover
+// refuses, unless Options.Force, until the old TTL has passed since it was lowered); before its
+// gate, a run that is to cut over asks a WriteChecker whether writes to the source stopped, and
+// refuses while they have not; after the cutover, Finish stops the DMS task and Cleanup deletes
+// what the run created and tagged, and the old source instance last, after a final snapshot.
 //
 // Failback points the record back, with a warning that writes made since the cutover are only
 // on the target. Once the record points at the target nothing before the cutover runs again:

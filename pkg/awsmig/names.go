@@ -13,15 +13,26 @@ type Names struct {
 	// cluster restored from it is encrypted with the spec's key.
 	RegionCopy string
 	Task       string // the DMS replication task: dbv-NAME
+	// With dms.create: the replication instance and the endpoints.
+	ReplicationInstance string // dbv-NAME-rep
+	SourceEndpoint      string // dbv-NAME-source
+	TargetEndpoint      string // dbv-NAME-target
+	// FinalSnapshot is the snapshot cleanup takes of the old source instance before it
+	// deletes it: dbv-NAME-final.
+	FinalSnapshot string
 }
 
 // Names returns the identifiers of the resources this migration creates.
 func (s *Spec) Names() Names {
 	n := Names{
-		SourceSnapshot:    "dbv-" + s.Name + "-source",
-		EncryptedSnapshot: "dbv-" + s.Name + "-encrypted",
-		RegionCopy:        "dbv-" + s.Name + "-copy",
-		Task:              "dbv-" + s.Name,
+		SourceSnapshot:      "dbv-" + s.Name + "-source",
+		EncryptedSnapshot:   "dbv-" + s.Name + "-encrypted",
+		RegionCopy:          "dbv-" + s.Name + "-copy",
+		Task:                "dbv-" + s.Name,
+		ReplicationInstance: "dbv-" + s.Name + "-rep",
+		SourceEndpoint:      "dbv-" + s.Name + "-source",
+		TargetEndpoint:      "dbv-" + s.Name + "-target",
+		FinalSnapshot:       "dbv-" + s.Name + "-final",
 	}
 	if s.Source.Snapshot != "" {
 		n.SourceSnapshot = s.Source.Snapshot

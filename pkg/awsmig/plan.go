@@ -57,6 +57,7 @@ func WritePlan(w io.Writer, s *Spec, st *State, redact func(string) string) erro
 			fmt.Fprintf(&b, "    %-15s   %s\n", "", c)
 		}
 	}
+	writeAfterPlan(&b, s, n)
 	if st != nil && st.Steps[StepCutover] != nil && !st.done(StepCutover) {
 		b.WriteString("\nThe cutover was under way when the last run stopped. If the record already points at the target, apply only finishes it (records it, waits for INSYNC): nothing before it runs again, the gate included. `dbverify migrate status` reads the record.\n")
 	}

@@ -70,13 +70,17 @@ func preflightCalls(s *Spec, n Names) []string {
 		calls = append(calls, fmt.Sprintf("rds:%s %s=%s (%s): the name is free, or tagged %s=%s", c.describe, param[c.describe], c.id, c.region, TagMigration, s.Name))
 	}
 	if s.DMS != nil {
-		calls = append(calls,
-			"dms:DescribeReplicationTasks Filter replication-task-id="+n.Task+": the name is free, or the task is this spec's",
-			"dms:DescribeReplicationInstances Filter replication-instance-arn="+s.DMS.ReplicationInstanceARN+": available",
-			"dms:DescribeEndpoints Filter endpoint-arn=<source and target endpoint>: they exist",
-			"dms:DescribeConnections Filter endpoint-arn, replication-instance-arn: the last connection test succeeded",
-			"dms:TestConnection (only for an endpoint never tested, or whose test is gone), then dms:DescribeConnections until it ends",
-			"the source database (read-only): binary log / WAL settings, keys, LOB lengths in limited LOB mode")
+		calls = append(calls, "dms:DescribeReplicationTasks Filter replication-task-id="+n.Task+": the name is free, or the task is this spec's")
+		if s.DMS.Create == nil {
+			calls = append(calls,
+				"dms:DescribeReplicationInstances Filter replication-instance-arn="+s.DMS.ReplicationInstanceARN+": available",
+				"dms:DescribeEndpoints Filter endpoint-arn=<source and target endpoint>: they exist",
+				"dms:DescribeConnections Filter endpoint-arn, replication-instance-arn: the last connection test succeeded",
+				"dms:TestConnection (only for an endpoint never tested, or whose test is gone), then dms:DescribeConnections until it ends")
+		} else {
+			calls = append(calls, "(dms.create: the run creates the replication instance and endpoints, so none is checked here)")
+		}
+		calls = append(calls, "the source database (read-only): binary log / WAL settings, keys, LOB lengths in limited LOB mode")
 	}
 	return calls
 }
@@ -325,7 +329,12 @@ func (p *prechecker) names(ctx context.Context) {
 		p.add(preflight.Unchecked, where, "", "could not check the name: "+err.Error(), "")
 	case task == nil, aws.ToString(task.ReplicationTaskArn) == p.st.Resources.TaskARN:
 	default:
-		if err := sameTask(p.s, task); err != nil {
+		arns := dmsARNs{p.s.DMS.ReplicationInstanceARN, p.s.DMS.SourceEndpointARN, p.s.DMS.TargetEndpointARN}
+		if p.s.DMS.Create != nil { // created by the run: the ones recorded, if any
+			r := p.st.Resources
+			arns = dmsARNs{r.ReplicationInstanceARN, r.SourceEndpointARN, r.TargetEndpointARN}
+		}
+		if err := sameTask(p.s, arns, task); err != nil {
 			p.add(preflight.Error, where, "name", err.Error(), "")
 		}
 	}

@@ -104,6 +104,13 @@ type Options struct {
 	// AfterStep is called once a step is recorded as done; an error stops the run as a failure
 	// would. Tests use it to stop a run between steps.
 	AfterStep func(step string) error
+	// Writes tells whether writes to the source have stopped; a run that is to cut over asks
+	// it before the gate and refuses to go on while they have not (see WriteChecker). nil: not
+	// checked (the command line always sets it when the spec has source.dsn).
+	Writes WriteChecker
+	// Force lets the cutover go ahead without checking that writes to the source stopped, and
+	// before the DNS record's old TTL has expired since it was lowered; each is warned about.
+	Force bool
 }
 
 // Runner runs a migration's steps against AWS, recording each in a state file.
@@ -190,6 +197,9 @@ func stepsFor(s *Spec) []*stepDef {
 		steps = append(steps, copyStep)
 	}
 	steps = append(steps, restoreStep, prepareStep)
+	if s.DMS != nil && s.DMS.Create != nil {
+		steps = append(steps, dmsResourcesStep)
+	}
 	if s.DMS != nil {
 		steps = append(steps, taskStep, syncStep)
 	}

@@ -45,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{cloud: c, dir: t.TempDir(), vars: map[string]string{
 		"Region": region, "TargetRegion": region, "Key": "alias/orders", "KeyARN": keyARN, "Rep": rep, "Zone": zone,
 		"SrcEP": awsmigtest.EndpointARN(region, "src"), "TgtEP": awsmigtest.EndpointARN(region, "tgt"),
-		"SyncTimeout": "2s", "Extra": "", "Source": "  instance: orders", "Target": "",
+		"SyncTimeout": "2s", "Extra": "", "DMSExtra": "", "Source": "  instance: orders", "Target": "",
 	}}
 }
 
@@ -60,10 +60,13 @@ target:
   kms_key: {{.Key}}
 {{.Target}}
 dms:
+{{- if .Rep}}
   replication_instance_arn: {{.Rep}}
   source_endpoint_arn: {{.SrcEP}}
   target_endpoint_arn: {{.TgtEP}}
+{{- end}}
   table_mappings: '{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"shop","object-locator":{"schema-name":"shop","table-name":"%"},"rule-action":"include"}]}'
+{{.DMSExtra}}
 dns:
   hosted_zone_id: {{.Zone}}
   record: db.example.com
@@ -244,7 +247,7 @@ func (f *fixture) checkEnd(t *testing.T) {
 	}
 	task := c.Task("dbv-orders-enc")
 	if task == nil || task.Status != "running" || !strings.Contains(task.TableMappings, `"schema-name":"shop"`) ||
-		task.Settings != `{"FullLoadSettings":{"TargetTablePrepMode":"TRUNCATE_BEFORE_LOAD"}}` || task.Tags[awsmig.TagStep] != "dms-task" {
+		task.Settings != defaultSettings || task.Tags[awsmig.TagStep] != "dms-task" {
 		t.Errorf("task: %+v", task)
 	}
 	if v, ttl := c.Record(f.vars["Zone"], "db.example.com", "CNAME"); v != strings.Replace(targetDNS, region, f.vars["TargetRegion"], 1) || ttl != 60 {
@@ -260,6 +263,10 @@ func (f *fixture) checkEnd(t *testing.T) {
 		t.Errorf("dns state: %+v", st.DNS)
 	}
 }
+
+// defaultSettings are the task settings of a spec that sets none: DMS's own LOB defaults
+// (limited, 32 KB) and the task recovery table.
+const defaultSettings = `{"FullLoadSettings":{"TargetTablePrepMode":"TRUNCATE_BEFORE_LOAD"},"TargetMetadata":{"FullLobMode":false,"InlineLobMaxSize":0,"LimitedSizeLobMode":true,"LobMaxSize":32,"ParallelLoadThreads":0,"SupportLobs":true,"TaskRecoveryTableEnabled":true},"ValidationSettings":{"EnableValidation":false}}`
 
 // TestApply: the whole runbook on the fake cloud, from nothing to a cutover.
 func TestApply(t *testing.T) {
@@ -371,6 +378,12 @@ var paths = []path{
 	{"instance", func(t *testing.T, f *fixture) *awsmig.Spec { return f.spec(t) }, once, (*fixture).checkEnd},
 	{"aurora", func(t *testing.T, f *fixture) *awsmig.Spec { return f.auroraSpec(t, region) }, auroraOnce(false), (*fixture).checkAurora},
 	{"aurora-cross-region", func(t *testing.T, f *fixture) *awsmig.Spec { return f.auroraSpec(t, "us-east-1") }, auroraOnce(true), (*fixture).checkAurora},
+	// dms.create: the replication instance and endpoints are created by the run, tagged; a
+	// kill between a create and the state write finds them again by name and tag.
+	{"instance-dms-create", func(t *testing.T, f *fixture) *awsmig.Spec { return f.createSpec(t) }, onceCreate, func(f *fixture, t *testing.T) {
+		f.checkEnd(t)
+		f.checkCreated(t)
+	}},
 }
 
 // TestKillAfterEveryCall: a run killed right after any AWS call took effect (the state file as

@@ -77,6 +77,22 @@ type DMSSpec struct {
 	OnRerun string `yaml:"on_rerun"`
 	// LOB is how the task moves large objects (TEXT, BLOB, JSON, bytea, ...).
 	LOB LOBSpec `yaml:"lob"`
+	// Validation turns on DMS's own data validation (ValidationSettings.EnableValidation); its
+	// per-table state is shown beside dbverify's verdict.
+	Validation bool `yaml:"validation"`
+	// ParallelLoadThreads is the number of threads each table's full load uses to write to
+	// the target (TargetMetadata.ParallelLoadThreads); 0 leaves DMS's default.
+	ParallelLoadThreads int `yaml:"parallel_load_threads"`
+	// CDCOnly starts the task with change data capture only (migration type cdc, no full
+	// load), from the binlog position of the snapshot the target was restored from, which RDS
+	// writes in the restored instance's "Binlog position from crash recovery is FILE POS"
+	// event. The target then holds the snapshot's data, and DMS applies what changed since.
+	// MySQL-family sources only.
+	CDCOnly bool `yaml:"cdc_only"`
+	// Create, when set, makes the runbook create the replication instance and the source and
+	// target endpoints (from the DSNs) itself, in the dms-resources step; the three ARNs above
+	// must then be left out.
+	Create *DMSCreateSpec `yaml:"create"`
 }
 
 // LOBSpec is the task's LOB mode, as DMS's TargetMetadata settings have it.
@@ -86,6 +102,22 @@ type LOBSpec struct {
 	// sent inline: InlineLobMaxSize).
 	Mode      string `yaml:"mode"`
 	MaxSizeKB int    `yaml:"max_size_kb"` // LobMaxSize (limited) or InlineLobMaxSize (inline); default 32, DMS's own
+}
+
+// DMSCreateSpec is the replication instance the dms-resources step creates, and the settings
+// of the endpoints it creates from source.dsn and target.dsn.
+type DMSCreateSpec struct {
+	InstanceClass    string   `yaml:"instance_class"`    // e.g. dms.r5.large (required)
+	AllocatedStorage int32    `yaml:"allocated_storage"` // GiB; 0: DMS's default
+	MultiAZ          bool     `yaml:"multi_az"`
+	KMSKeyID         string   `yaml:"kms_key_id"`   // encrypts the instance's storage; "": DMS's default key
+	SubnetGroup      string   `yaml:"subnet_group"` // replication subnet group identifier
+	SecurityGroups   []string `yaml:"security_groups"`
+	EngineVersion    string   `yaml:"engine_version"` // "": DMS's default
+	// SSLMode of both endpoints: none, require (default), verify-ca or verify-full.
+	SSLMode string `yaml:"ssl_mode"`
+	// CertificateARN is the DMS certificate verify-ca and verify-full check the server with.
+	CertificateARN string `yaml:"certificate_arn"`
 }
 
 // DNSSpec names the Route 53 record that applications connect through.
@@ -296,8 +328,11 @@ func (s *Spec) validate() error {
 			{"dms.target_endpoint_arn", d.TargetEndpointARN},
 		} {
 			switch {
-			case f.v == "":
-				add("%s: required", f.name)
+			case f.v == "" && d.Create == nil:
+				add("%s: required (or dms.create, to create it)", f.name)
+			case f.v != "" && d.Create != nil:
+				add("%s: dms.create creates it; leave the ARN out", f.name)
+			case f.v == "": // dms.create makes it
 			case !dmsARNRE.MatchString(f.v):
 				add("%s: %q is not a DMS ARN", f.name, f.v)
 			default:
@@ -308,6 +343,7 @@ func (s *Spec) validate() error {
 				}
 			}
 		}
+		errs = append(errs, s.validateDMSSettings()...)
 		if d.TableMappings == "" {
 			d.TableMappings = allTables
 		} else if err := checkMappings(d.TableMappings); err != nil {
@@ -422,7 +458,7 @@ func yamlError(err error, data []byte) error {
 		return errors.New(strings.TrimPrefix(oneLine(err.Error()), "yaml: "))
 	}
 	sections := strings.NewReplacer("awsmig.SourceSpec", "source", "awsmig.TargetSpec", "target", "awsmig.DMSSpec", "dms",
-		"awsmig.DNSSpec", "dns", "awsmig.WaitSpec", "wait", "awsmig.Spec", "the top level", "field ", "unknown key ",
+		"awsmig.DNSSpec", "dns", "awsmig.LOBSpec", "dms.lob", "awsmig.DMSCreateSpec", "dms.create", "awsmig.WaitSpec", "wait", "awsmig.Spec", "the top level", "field ", "unknown key ",
 		"not found in type", "in", "!!", "", "cannot unmarshal", "cannot read")
 	msgs := make([]string, len(te.Errors))
 	paths := valuePaths(data)

@@ -86,6 +86,8 @@ func sectionOf(goType string) string {
 		return "wait"
 	case "LOBSpec":
 		return "dms.lob"
+	case "DMSCreateSpec":
+		return "dms.create"
 	}
 	return ""
 }

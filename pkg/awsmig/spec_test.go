@@ -123,7 +123,7 @@ func TestPlan(t *testing.T) {
 		"rds:RestoreDBInstanceFromDBSnapshot DBInstanceIdentifier=orders-enc DBSnapshotIdentifier=dbv-orders-encrypt-encrypted DBInstanceClass=db.r6g.large DBSubnetGroupName=orders-private VpcSecurityGroupIds=sg-0a1b2c3d4e5f60718",
 		" 5. prepare-target  [pending]",
 		"dms:CreateReplicationTask ReplicationTaskIdentifier=dbv-orders-encrypt MigrationType=full-load-and-cdc",
-		"Settings=FullLoadSettings.TargetTablePrepMode=TRUNCATE_BEFORE_LOAD",
+		`ReplicationTaskSettings={"FullLoadSettings":{"TargetTablePrepMode":"TRUNCATE_BEFORE_LOAD"},"TargetMetadata":{"FullLobMode":false,"InlineLobMaxSize":0,"LimitedSizeLobMode":true,"LobMaxSize":32,"ParallelLoadThreads":0,"SupportLobs":true,"TaskRecoveryTableEnabled":true},"ValidationSettings":{"EnableValidation":false}}`,
 		"dms:StartReplicationTask StartReplicationTaskType=start-replication (re-run: resume-processing)",
 		"cloudwatch:GetMetricData AWS/DMS CDCLatencySource, CDCLatencyTarget",
 		" 8. gate            [pending] dbverify: compare the source and the target",

@@ -25,6 +25,7 @@ type State struct {
 	Steps     map[string]*StepState `json:"steps"`
 	Resources Resources             `json:"resources"`
 	DNS       *DNSState             `json:"dns,omitempty"`
+	After     *AfterState           `json:"after,omitempty"` // migrate finish and cleanup
 }
 
 // StepStatus is where a step stands.
@@ -59,6 +60,12 @@ type Resources struct {
 	TargetPort            int32  `json:"target_port,omitempty"`
 	TaskARN               string `json:"task_arn,omitempty"`
 	ReplicationInstanceID string `json:"replication_instance_id,omitempty"`
+	// The DMS resources the dms-resources step created (dms.create), and where a CDC-only task
+	// started (dms.cdc_only).
+	ReplicationInstanceARN string `json:"replication_instance_arn,omitempty"`
+	SourceEndpointARN      string `json:"source_endpoint_arn,omitempty"`
+	TargetEndpointARN      string `json:"target_endpoint_arn,omitempty"`
+	CDCStartPosition       string `json:"cdc_start_position,omitempty"`
 }
 
 // DNSState records the cutover, so a failback can point the record back.
@@ -182,6 +189,7 @@ func (s State) clone() State {
 		d := *s.DNS
 		c.DNS = &d
 	}
+	c.After = s.After.clone()
 	return c
 }
 

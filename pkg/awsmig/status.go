@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +45,20 @@ func WriteStatus(ctx context.Context, w io.Writer, s *Spec, st *State, cl *Clien
 	}
 	if d := st.DNS; d != nil {
 		fmt.Fprintf(&b, "\nDNS %s: original %s (TTL %d)", d.Record, d.OriginalValue, d.OriginalTTL)
+		if d.TTLLowered {
+			fmt.Fprintf(&b, ", TTL lowered at %s", d.TTLLoweredAt.Format(time.RFC3339))
+			if s.DNS != nil && d.CutoverAt.IsZero() {
+				drain := s.DNS.Drain
+				if drain == 0 {
+					drain = time.Duration(d.OriginalTTL) * time.Second
+				}
+				if ready := d.TTLLoweredAt.Add(drain); time.Now().Before(ready) {
+					fmt.Fprintf(&b, " (the cutover can go ahead from %s)", ready.Format(time.RFC3339))
+				} else {
+					b.WriteString(" (the old TTL has expired)")
+				}
+			}
+		}
 		if !d.CutoverAt.IsZero() {
 			fmt.Fprintf(&b, ", cut over to %s at %s", d.TargetValue, d.CutoverAt.Format(time.RFC3339))
 		}
@@ -50,6 +66,18 @@ func WriteStatus(ctx context.Context, w io.Writer, s *Spec, st *State, cl *Clien
 			fmt.Fprintf(&b, ", failed back at %s", d.FailbackAt.Format(time.RFC3339))
 		}
 		b.WriteString("\n")
+	}
+	if a := st.After; a != nil {
+		if !a.TaskStopped.IsZero() {
+			fmt.Fprintf(&b, "\nfinish: DMS task stopped at %s\n", a.TaskStopped.Format(time.RFC3339))
+		}
+		if len(a.Deleted) > 0 {
+			fmt.Fprintf(&b, "cleanup: deleted %s", strings.Join(slices.Sorted(maps.Keys(a.Deleted)), ", "))
+			if a.FinalSnapshot != "" {
+				fmt.Fprintf(&b, " (final snapshot of the old source: %s)", a.FinalSnapshot)
+			}
+			b.WriteString("\n")
+		}
 	}
 	if cl != nil {
 		b.WriteString("\nLive:\n")
@@ -130,6 +158,11 @@ func liveStatus(ctx context.Context, s *Spec, st *State, cl *Clients) []string {
 				line += "; last failure: " + oneLine(m)
 			}
 			lines = append(lines, line)
+		}
+		if v, _, err := validationText(ctx, cl.DMS, st.Resources.TaskARN); err != nil {
+			add("DMS validation: unavailable: %v", err)
+		} else if s.DMS.Validation || !strings.HasSuffix(v, "no table validated") {
+			lines = append(lines, v)
 		}
 		if cl.CloudWatch != nil && st.Resources.ReplicationInstanceID != "" {
 			src, tgt, ok, err := cdcLag(ctx, cl.CloudWatch, st.Resources.ReplicationInstanceID, st.Resources.TaskARN)

@@ -37,17 +37,38 @@ var taskStep = &stepDef{
 	name: StepTask,
 	live: true,
 	summary: func(s *Spec, n Names) string {
-		return fmt.Sprintf("create DMS task %s (full-load-and-cdc, TargetTablePrepMode %s) and start it; on a re-run, %s it if it stopped or failed", n.Task, s.DMS.TargetTablePrepMode, s.DMS.OnRerun)
+		what := fmt.Sprintf("full-load-and-cdc, TargetTablePrepMode %s", s.DMS.TargetTablePrepMode)
+		if s.DMS.CDCOnly {
+			what = "cdc only, from the binlog position of the snapshot the target was restored from"
+		}
+		val := "DMS validation off"
+		if s.DMS.Validation {
+			val = "DMS validation on"
+		}
+		return fmt.Sprintf("create DMS task %s (%s; %s; %s) and start it; on a re-run, %s it if it stopped or failed", n.Task, what, lobText(s.DMS), val, s.DMS.OnRerun)
 	},
 	calls: func(s *Spec, n Names) []string {
-		return []string{
-			"dms:DescribeReplicationInstances Filter replication-instance-arn=" + s.DMS.ReplicationInstanceARN,
-			"dms:DescribeReplicationTasks Filter replication-task-id=" + n.Task,
-			fmt.Sprintf("dms:CreateReplicationTask ReplicationTaskIdentifier=%s MigrationType=full-load-and-cdc SourceEndpointArn=%s TargetEndpointArn=%s TableMappings=<%d bytes> Settings=FullLoadSettings.TargetTablePrepMode=%s Tags=%s", n.Task, s.DMS.SourceEndpointARN, s.DMS.TargetEndpointARN, len(s.DMS.TableMappings), s.DMS.TargetTablePrepMode, tagText(s, StepTask)),
-			"wait dms:ReplicationTaskReady " + waitText(s, s.Wait.ResourceTimeout),
-			"dms:StartReplicationTask StartReplicationTaskType=start-replication (re-run: " + string(rerunType(s)) + ")",
-			"wait dms:ReplicationTaskRunning " + waitText(s, s.Wait.ResourceTimeout),
+		rep, src, tgt := s.DMS.ReplicationInstanceARN, s.DMS.SourceEndpointARN, s.DMS.TargetEndpointARN
+		if s.DMS.Create != nil {
+			rep, src, tgt = "<created by "+StepDMSResources+">", "<created>", "<created>"
 		}
+		calls := []string{
+			"dms:DescribeReplicationInstances Filter replication-instance-arn=" + rep,
+			"dms:DescribeReplicationTasks Filter replication-task-id=" + n.Task,
+		}
+		typ := "full-load-and-cdc"
+		if s.DMS.CDCOnly {
+			typ = "cdc CdcStartPosition=<FILE:POS>"
+			calls = append(calls, fmt.Sprintf("rds:DescribeEvents SourceType=db-instance SourceIdentifier=%s Duration=20160 (the \"Binlog position from crash recovery is FILE POS\" event of the restore)", s.Target.Instance))
+		}
+		calls = append(calls,
+			fmt.Sprintf("dms:CreateReplicationTask ReplicationTaskIdentifier=%s MigrationType=%s SourceEndpointArn=%s TargetEndpointArn=%s TableMappings=<%d bytes> ReplicationTaskSettings=%s Tags=%s", n.Task, typ, src, tgt, len(s.DMS.TableMappings), taskSettings(s), tagText(s, StepTask)),
+			"wait dms:ReplicationTaskReady "+waitText(s, s.Wait.ResourceTimeout),
+			"(a task whose settings differ from the spec's, when it is ready, stopped or failed) dms:ModifyReplicationTask ReplicationTaskSettings=<as above>, then wait until it is no longer modifying",
+			"dms:StartReplicationTask StartReplicationTaskType=start-replication (re-run: "+string(rerunType(s))+")",
+			"wait dms:ReplicationTaskRunning "+waitText(s, s.Wait.ResourceTimeout),
+		)
+		return calls
 	},
 	run: func(ctx context.Context, r *Runner) (string, error) { return runTask(ctx, r, r.cl.DMS) },
 }
@@ -78,14 +99,6 @@ func rerunType(s *Spec) dmstypes.StartReplicationTaskTypeValue {
 	return dmstypes.StartReplicationTaskTypeValueResumeProcessing
 }
 
-// taskSettings are the task's settings: what the spec says about preparing target tables.
-func taskSettings(s *Spec) string {
-	b, _ := json.Marshal(map[string]any{
-		"FullLoadSettings": map[string]any{"TargetTablePrepMode": s.DMS.TargetTablePrepMode},
-	})
-	return string(b)
-}
-
 // describeTask returns the migration's DMS task, or nil when there is none.
 func describeTask(ctx context.Context, api dms.DescribeReplicationTasksAPIClient, id string) (*dmstypes.ReplicationTask, error) {
 	out, err := api.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{
@@ -105,19 +118,23 @@ func describeTask(ctx context.Context, api dms.DescribeReplicationTasksAPIClient
 func runTask(ctx context.Context, r *Runner, api taskAPI) (string, error) {
 	s, id := r.spec, r.names.Task
 	fail := func(err error) error { return &StepError{StepTask, id, err} }
+	arns, err := r.dmsARNs()
+	if err != nil {
+		return "", fail(err)
+	}
 
 	ri, err := api.DescribeReplicationInstances(ctx, &dms.DescribeReplicationInstancesInput{
-		Filters: []dmstypes.Filter{{Name: aws.String("replication-instance-arn"), Values: []string{s.DMS.ReplicationInstanceARN}}},
+		Filters: []dmstypes.Filter{{Name: aws.String("replication-instance-arn"), Values: []string{arns.instance}}},
 	})
 	switch {
 	case notFound(err) || err == nil && len(ri.ReplicationInstances) == 0:
-		return "", &StepError{StepTask, s.DMS.ReplicationInstanceARN, fmt.Errorf("replication instance not found in %s", s.Target.Region)}
+		return "", &StepError{StepTask, arns.instance, fmt.Errorf("replication instance not found in %s", s.Target.Region)}
 	case err != nil:
-		return "", &StepError{StepTask, s.DMS.ReplicationInstanceARN, called("DescribeReplicationInstances", err)}
+		return "", &StepError{StepTask, arns.instance, called("DescribeReplicationInstances", err)}
 	}
 	inst := ri.ReplicationInstances[0]
 	if st := aws.ToString(inst.ReplicationInstanceStatus); st != "available" {
-		return "", &StepError{StepTask, s.DMS.ReplicationInstanceARN, fmt.Errorf("replication instance is %s, not available", st)}
+		return "", &StepError{StepTask, arns.instance, fmt.Errorf("replication instance is %s, not available", st)}
 	}
 	if err := r.record(func(st *State) { st.Resources.ReplicationInstanceID = aws.ToString(inst.ReplicationInstanceIdentifier) }); err != nil {
 		return "", err
@@ -128,22 +145,30 @@ func runTask(ctx context.Context, r *Runner, api taskAPI) (string, error) {
 		return "", fail(err)
 	}
 	if task == nil {
-		r.progressf(StepTask, "%s: creating (full-load-and-cdc)", id)
-		out, err := api.CreateReplicationTask(ctx, &dms.CreateReplicationTaskInput{
+		in := &dms.CreateReplicationTaskInput{
 			ReplicationTaskIdentifier: aws.String(id),
-			MigrationType:             dmstypes.MigrationTypeValueFullLoadAndCdc,
-			ReplicationInstanceArn:    aws.String(s.DMS.ReplicationInstanceARN),
-			SourceEndpointArn:         aws.String(s.DMS.SourceEndpointARN),
-			TargetEndpointArn:         aws.String(s.DMS.TargetEndpointARN),
+			MigrationType:             migrationType(s),
+			ReplicationInstanceArn:    aws.String(arns.instance),
+			SourceEndpointArn:         aws.String(arns.source),
+			TargetEndpointArn:         aws.String(arns.target),
 			TableMappings:             aws.String(s.DMS.TableMappings),
 			ReplicationTaskSettings:   aws.String(taskSettings(s)),
 			Tags:                      dmsTags(s.tags(StepTask)),
-		})
+		}
+		if s.DMS.CDCOnly {
+			pos, err := cdcStartPosition(ctx, r)
+			if err != nil {
+				return "", fail(err)
+			}
+			in.CdcStartPosition = aws.String(pos)
+		}
+		r.progressf(StepTask, "%s: creating (%s)", id, in.MigrationType)
+		out, err := api.CreateReplicationTask(ctx, in)
 		if err != nil {
 			return "", fail(called("CreateReplicationTask", err))
 		}
 		task = out.ReplicationTask
-	} else if err := sameTask(s, task); err != nil {
+	} else if err := sameTask(s, arns, task); err != nil {
 		return "", fail(err)
 	}
 	arn := aws.ToString(task.ReplicationTaskArn)
@@ -152,6 +177,12 @@ func runTask(ctx context.Context, r *Runner, api taskAPI) (string, error) {
 	}
 
 	status := aws.ToString(task.Status)
+	if diffs := settingsDiff(aws.ToString(task.ReplicationTaskSettings), taskSettings(s)); len(diffs) > 0 && status != "creating" {
+		if task, err = modifyTask(ctx, r, api, task, diffs); err != nil {
+			return "", err
+		}
+		status = aws.ToString(task.Status)
+	}
 	switch status {
 	case "creating", "modifying":
 		if task, err = waitTask(ctx, r, api, "ready", id); err != nil {
@@ -194,14 +225,22 @@ func runTask(ctx context.Context, r *Runner, api taskAPI) (string, error) {
 	return fmt.Sprintf("task %s running (%s)", id, fullLoadText(task.ReplicationTaskStats)), nil
 }
 
+// migrationType is the task's migration type: full-load-and-cdc, or cdc with dms.cdc_only.
+func migrationType(s *Spec) dmstypes.MigrationTypeValue {
+	if s.DMS.CDCOnly {
+		return dmstypes.MigrationTypeValueCdc
+	}
+	return dmstypes.MigrationTypeValueFullLoadAndCdc
+}
+
 // sameTask checks that an existing task is the one the spec describes.
-func sameTask(s *Spec, t *dmstypes.ReplicationTask) error {
+func sameTask(s *Spec, arns dmsARNs, t *dmstypes.ReplicationTask) error {
 	var diffs []string
 	for _, f := range []struct{ name, have, want string }{
-		{"replication instance", aws.ToString(t.ReplicationInstanceArn), s.DMS.ReplicationInstanceARN},
-		{"source endpoint", aws.ToString(t.SourceEndpointArn), s.DMS.SourceEndpointARN},
-		{"target endpoint", aws.ToString(t.TargetEndpointArn), s.DMS.TargetEndpointARN},
-		{"migration type", string(t.MigrationType), string(dmstypes.MigrationTypeValueFullLoadAndCdc)},
+		{"replication instance", aws.ToString(t.ReplicationInstanceArn), arns.instance},
+		{"source endpoint", aws.ToString(t.SourceEndpointArn), arns.source},
+		{"target endpoint", aws.ToString(t.TargetEndpointArn), arns.target},
+		{"migration type", string(t.MigrationType), string(migrationType(s))},
 	} {
 		if f.have != "" && f.have != f.want {
 			diffs = append(diffs, fmt.Sprintf("%s %s (spec: %s)", f.name, f.have, f.want))
@@ -324,7 +363,8 @@ func waitSync(ctx context.Context, r *Runner, tasks dms.DescribeReplicationTasks
 		if stats != nil && stats.TablesErrored > 0 {
 			return "", fail(fmt.Errorf("%d tables errored in the full load (see the task's table statistics); fix the cause and re-run with dms.on_rerun: reload", stats.TablesErrored))
 		}
-		loaded := stats != nil && (stats.FullLoadFinishDate != nil ||
+		// A CDC-only task loads nothing: its target already holds the snapshot's data.
+		loaded := s.DMS.CDCOnly || stats != nil && (stats.FullLoadFinishDate != nil ||
 			stats.FullLoadProgressPercent >= 100 && stats.TablesLoading == 0 && stats.TablesQueued == 0)
 		if !loaded {
 			waiting = "full load not finished (" + fullLoadText(stats) + ")"

@@ -15,7 +15,7 @@ import (
 var cutoverStep = &stepDef{
 	name: StepCutover,
 	summary: func(s *Spec, _ Names) string {
-		return fmt.Sprintf("[needs --cutover] lower the TTL of %s %s to %ds, wait for resolvers to drop the old TTL, then point it at the target and wait for INSYNC", s.DNS.Record, s.DNS.Type, s.DNS.TTL)
+		return fmt.Sprintf("[needs --cutover] lower the TTL of %s %s to %ds (unless migrate ttl did), refuse unless resolvers have dropped the old TTL since (or --force), then point it at the target and wait for INSYNC", s.DNS.Record, s.DNS.Type, s.DNS.TTL)
 	},
 	calls: func(s *Spec, _ Names) []string {
 		rec := fmt.Sprintf("%s %s", s.DNS.Record, s.DNS.Type)
@@ -32,12 +32,13 @@ var cutoverStep = &stepDef{
 	run: func(ctx context.Context, r *Runner) (string, error) { return cutover(ctx, r, r.cl.Route53) },
 }
 
-// drainText says how long the cutover waits after lowering the TTL.
+// drainText says how long after lowering the TTL the cutover may go ahead.
 func drainText(s *Spec) string {
+	wait := "the old TTL"
 	if s.DNS.Drain > 0 {
-		return "wait " + s.DNS.Drain.String() + " (dns.drain) for resolvers to drop the old TTL"
+		wait = s.DNS.Drain.String() + " (dns.drain)"
 	}
-	return "wait the old TTL for resolvers to drop it"
+	return "refuse (unless --force) until " + wait + " has passed since the TTL was lowered (up to one poll is waited)"
 }
 
 // record is a simple (non-alias, non-routing-policy) record's value and TTL.
@@ -136,18 +137,10 @@ func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 	if err != nil {
 		return "", fail(err)
 	}
-	if st.DNS == nil || st.DNS.Record != name {
-		// Record the value to fail back to before changing anything.
-		if cur.value == target {
-			return "", fail(fmt.Errorf("already points at the target %s, but no cutover is recorded: nothing to fail back to", target))
-		}
-		if err := r.record(func(s *State) {
-			s.DNS = &DNSState{Record: name, OriginalValue: cur.value, OriginalTTL: cur.ttl}
-		}); err != nil {
-			return "", err
-		}
-		st = r.State()
+	if err := r.recordOriginal(cur, name, StepCutover); err != nil {
+		return "", err
 	}
+	st = r.State()
 	dns := st.DNS
 	resumed := cur.value == target // an earlier run changed the record and stopped before recording the cutover
 
@@ -161,37 +154,31 @@ func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 		}); err != nil {
 			return "", err
 		}
-		st = r.State()
-		dns = st.DNS
 	}
 
-	// 1. Lower the TTL, keeping the value, so the switch reaches clients quickly.
-	if !dns.TTLLowered {
-		if cur.ttl > d.TTL {
-			r.progressf(StepCutover, "%s: TTL %d -> %d", name, cur.ttl, d.TTL)
-			if err := change(ctx, r, api, record{cur.value, d.TTL}, "dbverify "+r.spec.Name+": lower TTL before cutover"); err != nil {
-				return "", err
-			}
-		}
-		now := time.Now().UTC()
-		if err := r.record(func(s *State) { s.DNS.TTLLowered, s.DNS.TTLLoweredAt = true, now }); err != nil {
-			return "", err
-		}
-		st = r.State()
-		dns = st.DNS
+	// 1. Lower the TTL, keeping the value, so the switch reaches clients quickly (unless
+	// `migrate ttl` did, hours before).
+	if err := r.lowerTTL(ctx, cur, StepCutover); err != nil {
+		return "", err
 	}
+	st = r.State()
+	dns = st.DNS
 
-	// 2. Let resolvers drop the old TTL (counted from when it was lowered, so a resumed run
-	// does not wait again).
+	// 2. Resolvers must have dropped the old TTL (counted from when it was lowered). A wait of
+	// up to one poll is waited; a longer one refuses the cutover, unless forced: clients that
+	// still hold the old value for up to the old TTL would keep writing to the source.
 	if cur.value != target && dns.OriginalTTL > d.TTL {
-		drain := d.Drain
-		if drain == 0 {
-			drain = time.Duration(dns.OriginalTTL) * time.Second
-		}
-		if left := time.Until(dns.TTLLoweredAt.Add(drain)); left > 0 {
-			r.progressf(StepCutover, "%s: waiting %s for resolvers to drop the old TTL of %ds", name, left.Round(time.Second), dns.OriginalTTL)
-			if err := sleep(ctx, left); err != nil {
-				return "", err
+		if left := time.Until(dns.TTLLoweredAt.Add(r.drain(dns))); left > 0 {
+			switch {
+			case left <= r.poll():
+				if err := sleep(ctx, left); err != nil {
+					return "", err
+				}
+			case r.opt.Force:
+				r.progressf(StepCutover, "WARNING: %s: the old TTL of %ds has not passed since it was lowered at %s (%s left); cutting over because of --force: some clients keep the old value until then", name, dns.OriginalTTL, dns.TTLLoweredAt.Format(time.RFC3339), left.Round(time.Second))
+			default:
+				return "", fail(fmt.Errorf("%w: the TTL was lowered from %ds at %s and resolvers may keep the old value until %s (%s from now): cut over after that (run `dbverify migrate ttl` hours before the window), or use --force",
+					ErrTTLNotExpired, dns.OriginalTTL, dns.TTLLoweredAt.Format(time.RFC3339), dns.TTLLoweredAt.Add(r.drain(dns)).Format(time.RFC3339), left.Round(time.Second)))
 			}
 		}
 	}
@@ -200,7 +187,7 @@ func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 	switch {
 	case cur.value != target:
 		r.progressf(StepCutover, "%s: %s -> %s", name, cur.value, target)
-		if err := change(ctx, r, api, record{target, d.TTL}, "dbverify "+r.spec.Name+": cutover to the target"); err != nil {
+		if err := change(ctx, r, api, StepCutover, record{target, d.TTL}, "dbverify "+r.spec.Name+": cutover to the target"); err != nil {
 			return "", err
 		}
 	case dns.InsyncValue != target:
@@ -209,7 +196,7 @@ func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 		// value and TTL again change nothing; their INSYNC means the record as it now stands,
 		// the target, has reached every Route 53 server.
 		r.progressf(StepCutover, "%s: already points at %s (changed by a run that stopped before recording it); confirming it reached every Route 53 server", name, target)
-		if err := change(ctx, r, api, record{target, d.TTL}, "dbverify "+r.spec.Name+": confirm the cutover to the target"); err != nil {
+		if err := change(ctx, r, api, StepCutover, record{target, d.TTL}, "dbverify "+r.spec.Name+": confirm the cutover to the target"); err != nil {
 			return "", err
 		}
 	default:
@@ -226,11 +213,14 @@ func cutover(ctx context.Context, r *Runner, api dnsAPI) (string, error) {
 	return note, nil
 }
 
+// ErrTTLNotExpired means the cutover was refused because resolvers may still hold the record's
+// old TTL.
+var ErrTTLNotExpired = errors.New("the old TTL has not expired since it was lowered")
+
 // change upserts the record, records the change id at once, waits for INSYNC, then records
 // the value as INSYNC.
-func change(ctx context.Context, r *Runner, api dnsAPI, rec record, comment string) error {
+func change(ctx context.Context, r *Runner, api dnsAPI, step string, rec record, comment string) error {
 	d := r.spec.DNS
-	step := StepCutover
 	id, err := upsert(ctx, api, d, rec, comment)
 	if err != nil {
 		return &StepError{step, d.Record + " " + d.Type, err}

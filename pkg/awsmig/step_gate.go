@@ -16,7 +16,14 @@ var gateStep = &stepDef{
 			s.Wait.GateInterval, s.Wait.GateSettle, s.Wait.GateTimeout)
 	},
 	calls: func(s *Spec, _ Names) []string {
-		return []string{"(no AWS call: dbverify compare source.dsn target.dsn)"}
+		calls := []string{"(no AWS call: dbverify compare source.dsn target.dsn)"}
+		if s.DNS != nil {
+			calls = append(calls, "(with --cutover, first: no AWS call: the source must be read-only, or its write counters still for wait.gate_settle)")
+		}
+		if s.DMS != nil && s.DMS.Validation {
+			calls = append(calls, "dms:DescribeTableStatistics ReplicationTaskArn=<the task's> (DMS's own validation, shown beside the verdict)")
+		}
+		return calls
 	},
 	run: func(ctx context.Context, r *Runner) (string, error) {
 		w := GateWatch{Interval: r.spec.Wait.GateInterval, Settle: r.spec.Wait.GateSettle,
@@ -27,7 +34,21 @@ var gateStep = &stepDef{
 				return max(src, tgt), ok, err
 			}
 		}
-		return RunGate(ctx, r.opt.Gate, r.spec.Wait.GateTimeout, w)
+		if err := r.checkWritesStopped(ctx); err != nil {
+			return "", err
+		}
+		note, err := RunGate(ctx, r.opt.Gate, r.spec.Wait.GateTimeout, w)
+		// DMS's own validation, beside dbverify's verdict (not instead of it: it checks only
+		// what the task moved, and only where it could).
+		if v := r.dmsValidation(ctx); v != "" {
+			r.progress(StepGate, v)
+			if err == nil {
+				note += "; " + v
+			} else {
+				err = fmt.Errorf("%w (beside it: %s)", err, v)
+			}
+		}
+		return note, err
 	},
 }
 
@@ -103,4 +124,21 @@ func runWatcher(ctx context.Context, g Watcher, timeout time.Duration, w GateWat
 		note += fmt.Sprintf("; %d differing rows matched when read again (in flight)", res.Resolved)
 	}
 	return note, nil
+}
+
+// dmsValidation is DMS's own validation of the task's tables, for the gate's output; "" when
+// the spec has no task or turns validation off.
+func (r *Runner) dmsValidation(ctx context.Context) string {
+	st := r.State()
+	if r.spec.DMS == nil || !r.spec.DMS.Validation || st.Resources.TaskARN == "" {
+		return ""
+	}
+	text, _, err := validationText(ctx, r.cl.DMS, st.Resources.TaskARN)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ""
+		}
+		return "DMS validation: unavailable: " + err.Error()
+	}
+	return text
 }

@@ -169,3 +169,43 @@ func TestWireErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestWireDMSOps: dms.create, CDC-only from the restore's event, validation, then finish and
+// cleanup, with the SDK's own clients and waiters over the wire.
+func TestWireDMSOps(t *testing.T) {
+	f := newFixture(t)
+	srv := awsmigtest.NewServer(f.cloud)
+	defer srv.Close()
+	s := f.createSpec(t)
+	s.DMS.CDCOnly, s.DMS.Validation = true, true
+	if _, err := f.wireApply(t, srv, s, awsmig.Options{Cutover: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.checkCreated(t)
+	if task := f.cloud.Task("dbv-orders-enc"); task.MigrationType != "cdc" || !strings.HasPrefix(task.CDCStartPosition, "mysql-bin-changelog.000024:") {
+		t.Errorf("task: %+v", task)
+	}
+	if note := f.state(t).Steps[awsmig.StepGate].Note; !strings.Contains(note, "DMS validation: tables 3 Validated; records 0 failed") {
+		t.Errorf("gate note: %s", note)
+	}
+	st, err := awsmig.OpenState(f.statePath(), s.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := awsmig.NewRunner(s, srv.Clients(region, region), st, awsmig.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Finish(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	items, _, err := r.CleanupPlan(t.Context())
+	if err != nil || len(items) != 7 {
+		t.Fatalf("cleanup plan: %v, %v", items, err)
+	}
+	if err := r.Cleanup(t.Context(), items); err != nil {
+		t.Fatal(err)
+	}
+	f.checkCleaned(t)
+}

@@ -59,6 +59,8 @@ type Cloud struct {
 	keys      []*key
 	reps      []*repInstance
 	tasks     []*task
+	events    []event
+	stats     map[string][]tableStat // by task id
 	zones     map[string]*zone
 	changes   map[string]*change
 	metricN   int
@@ -77,6 +79,7 @@ func New() *Cloud {
 		snapshots: map[string]*snapshot{},
 		zones:     map[string]*zone{},
 		changes:   map[string]*change{},
+		stats:     map[string][]tableStat{},
 		pre:       newPreflightState(),
 	}
 }
@@ -281,7 +284,7 @@ func (c *Cloud) AddKey(region, alias string, opts ...KeyOption) string {
 func (c *Cloud) AddReplicationInstance(region, id string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := &repInstance{region: region, id: id, arn: fmt.Sprintf("arn:aws:dms:%s:%s:rep:%s", region, Account, resourceID("rep", id))}
+	r := &repInstance{region: region, id: id, arn: fmt.Sprintf("arn:aws:dms:%s:%s:rep:%s", region, Account, resourceID("rep", id)), status: "available", class: "dms.r5.large"}
 	c.reps = append(c.reps, r)
 	return r.arn
 }
@@ -380,20 +383,32 @@ func (c *Cloud) Cluster(region, id string) *ClusterInfo {
 // TaskInfo describes a DMS task for assertions.
 type TaskInfo struct {
 	Status, TableMappings, Settings string
+	MigrationType, CDCStartPosition string
+	Modifies                        int      // ModifyReplicationTask calls that changed it
 	Starts                          []string // the StartReplicationTaskType of every start
 	Tags                            map[string]string
 }
 
-// Task returns a DMS task's state by identifier, or nil.
+// Task returns a DMS task's state by identifier, or nil (also once deleted).
 func (c *Cloud) Task(id string) *TaskInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, t := range c.tasks {
-		if t.id == id {
-			return &TaskInfo{Status: t.status, TableMappings: t.mappings, Settings: t.settings, Starts: slices.Clone(t.starts), Tags: tagMap(t.tags)}
+		if t.id == id && !t.deleted {
+			return &TaskInfo{Status: t.status, TableMappings: t.mappings, Settings: t.settings, Starts: slices.Clone(t.starts), Tags: tagMap(t.tags),
+				MigrationType: t.migrationType, CDCStartPosition: t.cdcStart, Modifies: t.modifies}
 		}
 	}
 	return nil
+}
+
+// SetValidation sets what DescribeTableStatistics says of a table of a task: its
+// ValidationState and failed records. A task whose settings enable validation and that has
+// none set reports its tables shop.a, shop.b and shop.c as Validated.
+func (c *Cloud) SetValidation(taskID, schema, table, state string, failed int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats[taskID] = append(c.stats[taskID], tableStat{schema, table, state, failed})
 }
 
 // StopTask stops a running task, as an operator (or DMS) would.
@@ -499,7 +514,18 @@ func (k *key) matches(ref string) bool {
 	return false
 }
 
-type repInstance struct{ region, id, arn string }
+type repInstance struct {
+	region, id, arn, status, class string
+	multiAZ                        bool
+	tags                           []tagKV
+	settle                         int
+}
+
+// tableStat is a table's validation as DescribeTableStatistics reports it.
+type tableStat struct {
+	schema, table, state string
+	failed               int64
+}
 
 type task struct {
 	region, id, arn, status           string
@@ -512,6 +538,10 @@ type task struct {
 	failure, stopReason               string
 	starts                            []string
 	created                           time.Time
+	cdcStart                          string
+	modifies                          int
+	before                            string // the status a modifying task returns to
+	deleted                           bool
 }
 
 type zone struct {

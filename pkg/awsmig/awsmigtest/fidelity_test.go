@@ -12,6 +12,7 @@ import (
 	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
 	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/aws/smithy-go"
@@ -42,6 +43,7 @@ type world struct {
 	c                  *awsmigtest.Cloud
 	srcKey, dstKey     string
 	zone, neverRan, on string
+	rep, endpoint      string // the replication instance and an endpoint the tasks use
 	plainARN, plainCS  string // ARNs of the unencrypted DB snapshot and DB cluster snapshot
 	encARN, encCSARN   string // and of their encrypted twins
 }
@@ -77,10 +79,16 @@ func newWorld(t *testing.T) *world {
 	}
 
 	rep := c.AddReplicationInstance(src, "rep")
+	ep, err := c.DMS(src).CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("src-ep"), EndpointType: dmstypes.ReplicationEndpointTypeValueSource,
+		EngineName: aws.String("mysql"), ServerName: aws.String("db1.example.com"), Port: aws.Int32(3306)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.rep, w.endpoint = rep, aws.ToString(ep.Endpoint.EndpointArn)
 	task := func(id string) string {
 		out, err := c.DMS(src).CreateReplicationTask(ctx, &dms.CreateReplicationTaskInput{
 			ReplicationTaskIdentifier: aws.String(id), MigrationType: dmstypes.MigrationTypeValueFullLoadAndCdc, ReplicationInstanceArn: aws.String(rep),
-			SourceEndpointArn: aws.String(awsmigtest.EndpointARN(src, "s")), TargetEndpointArn: aws.String(awsmigtest.EndpointARN(src, "t")),
+			SourceEndpointArn: aws.String(w.endpoint), TargetEndpointArn: aws.String(awsmigtest.EndpointARN(src, "t")),
 			TableMappings: aws.String(`{"rules":[]}`),
 		})
 		if err != nil {
@@ -220,6 +228,63 @@ var forbiddenCalls = []forbidden{
 		return err
 	}},
 
+	// DMS: the calls of dms.create, finish and cleanup.
+	{"ModifyReplicationTask: a task that is running", "InvalidResourceStateFault", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).ModifyReplicationTask(ctx, &dms.ModifyReplicationTaskInput{ReplicationTaskArn: aws.String(w.on), ReplicationTaskSettings: aws.String("{}")})
+		return err
+	}},
+	{"StopReplicationTask: a task that never ran", "InvalidResourceStateFault", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).StopReplicationTask(ctx, &dms.StopReplicationTaskInput{ReplicationTaskArn: aws.String(w.neverRan)})
+		return err
+	}},
+	{"DeleteReplicationTask: a task that is running", "InvalidResourceStateFault", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).DeleteReplicationTask(ctx, &dms.DeleteReplicationTaskInput{ReplicationTaskArn: aws.String(w.on)})
+		return err
+	}},
+	{"DeleteEndpoint: an endpoint a task uses", "InvalidResourceStateFault", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).DeleteEndpoint(ctx, &dms.DeleteEndpointInput{EndpointArn: aws.String(w.endpoint)})
+		return err
+	}},
+	{"DeleteReplicationInstance: an instance a task uses", "InvalidResourceStateFault", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).DeleteReplicationInstance(ctx, &dms.DeleteReplicationInstanceInput{ReplicationInstanceArn: aws.String(w.rep)})
+		return err
+	}},
+	{"CreateReplicationInstance: an identifier with two consecutive hyphens", "InvalidParameterValueException", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).CreateReplicationInstance(ctx, &dms.CreateReplicationInstanceInput{ReplicationInstanceIdentifier: aws.String("rep--2"), ReplicationInstanceClass: aws.String("dms.r5.large")})
+		return err
+	}},
+	{"CreateReplicationInstance: MultiAZ with an AvailabilityZone", "InvalidParameterCombinationException", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).CreateReplicationInstance(ctx, &dms.CreateReplicationInstanceInput{ReplicationInstanceIdentifier: aws.String("rep2"), ReplicationInstanceClass: aws.String("dms.r5.large"),
+			MultiAZ: aws.Bool(true), AvailabilityZone: aws.String(src + "a")})
+		return err
+	}},
+	{"CreateEndpoint: an identifier that does not start with a letter", "InvalidParameterValueException", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("9ep"), EndpointType: dmstypes.ReplicationEndpointTypeValueSource, EngineName: aws.String("mysql")})
+		return err
+	}},
+	{"DescribeTableStatistics: MaxRecords under 20", "InvalidParameterValueException", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.dms(src).DescribeTableStatistics(ctx, &dms.DescribeTableStatisticsInput{ReplicationTaskArn: aws.String(w.on), MaxRecords: aws.Int32(10)})
+		return err
+	}},
+
+	// RDS: events, and deleting snapshots and the old instance.
+	{"DescribeEvents: SourceIdentifier without SourceType", "InvalidParameterCombination", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.rds(src).DescribeEvents(ctx, &rds.DescribeEventsInput{SourceIdentifier: aws.String("db1")})
+		return err
+	}},
+	{"DeleteDBSnapshot: a snapshot that is not available", "InvalidDBSnapshotState", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.rds(src).DeleteDBSnapshot(ctx, &rds.DeleteDBSnapshotInput{DBSnapshotIdentifier: aws.String("busy")})
+		return err
+	}},
+	{"DeleteDBInstance: FinalDBSnapshotIdentifier with SkipFinalSnapshot", "InvalidParameterCombination", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.rds(src).DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("db1"), FinalDBSnapshotIdentifier: aws.String("db1-final"), SkipFinalSnapshot: aws.Bool(true)})
+		return err
+	}},
+	{"DeleteDBInstance: no final snapshot and SkipFinalSnapshot not set", "InvalidParameterCombination", func(ctx context.Context, w *world, b backend) error {
+		_, err := b.rds(src).DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("db1")})
+		return err
+	}},
+
 	// CloudWatch: GetMetricData queries.
 	{"GetMetricData: an Id that does not start with a lowercase letter", "InvalidParameterValueException", func(ctx context.Context, w *world, b backend) error {
 		_, err := b.cw(src).GetMetricData(ctx, metricQuery("Source", 60, false))
@@ -356,6 +421,17 @@ func TestAllowedCalls(t *testing.T) {
 				SnapshotIdentifier: aws.String("cplain"), Engine: aws.String("aurora-mysql"), KmsKeyId: aws.String("alias/src")})
 			if err != nil || !aws.ToBool(out.DBCluster.StorageEncrypted) || aws.ToString(out.DBCluster.KmsKeyId) != w.srcKey {
 				t.Errorf("restore of an unencrypted cluster snapshot with a key: %v", err)
+			}
+			if _, err := b.dms(src).ModifyReplicationTask(ctx, &dms.ModifyReplicationTaskInput{ReplicationTaskArn: aws.String(w.neverRan), ReplicationTaskSettings: aws.String(`{"ValidationSettings":{"EnableValidation":true}}`)}); err != nil {
+				t.Errorf("modify a task that never ran: %v", err)
+			}
+			if ev, err := b.rds(src).DescribeEvents(ctx, &rds.DescribeEventsInput{SourceIdentifier: aws.String("db1"), SourceType: rdstypes.SourceTypeDbInstance}); err != nil || len(ev.Events) != 0 {
+				t.Errorf("events of an instance: %v, %v", ev, err)
+			}
+			if del, err := b.rds(src).DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("db1"), FinalDBSnapshotIdentifier: aws.String("db1-final")}); err != nil || aws.ToString(del.DBInstance.DBInstanceStatus) != "deleting" {
+				t.Errorf("delete with a final snapshot: %v", err)
+			} else if _, err := b.rds(src).DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String("db1-final")}); err != nil {
+				t.Errorf("final snapshot: %v", err)
 			}
 			md, err := b.cw(src).GetMetricData(ctx, metricQuery("source", 60, false))
 			if err != nil || len(md.MetricDataResults) != 1 || len(md.MetricDataResults[0].Values) != 0 {

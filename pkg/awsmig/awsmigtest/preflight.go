@@ -31,7 +31,15 @@ func newPreflightState() *preflightState {
 		repStatus: map[string]string{}, backups: map[string]int32{}, denied: map[string]bool{}}
 }
 
-type dmsEndpoint struct{ region, id, arn, typ, engine string }
+// dmsEndpoint is an endpoint added by a test (AddEndpoint) or created (CreateEndpoint).
+type dmsEndpoint struct {
+	region, id, arn, typ, engine string
+	server, user, database, ssl  string
+	extra                        string
+	port                         int32
+	password                     string // kept for assertions; never printed
+	tags                         []tagKV
+}
 
 type connection struct {
 	instanceARN, instanceID, endpointARN, endpointID string
@@ -93,6 +101,11 @@ func (c *Cloud) repInstanceStatus(arn string) string {
 	if s, ok := c.pre.repStatus[arn]; ok {
 		return s
 	}
+	for _, r := range c.reps {
+		if r.arn == arn && r.status != "" {
+			return r.status
+		}
+	}
 	return "available"
 }
 
@@ -109,8 +122,7 @@ func (d *DMS) DescribeEndpoints(_ context.Context, p *dms.DescribeEndpointsInput
 		if e.region != d.region || len(arns) > 0 && !contains(arns, e.arn) || len(ids) > 0 && !contains(ids, e.id) {
 			continue
 		}
-		out = append(out, dmstypes.Endpoint{EndpointArn: aws.String(e.arn), EndpointIdentifier: aws.String(e.id),
-			EndpointType: dmstypes.ReplicationEndpointTypeValue(e.typ), EngineName: aws.String(e.engine), Status: aws.String("active")})
+		out = append(out, endpointOut(e))
 	}
 	if len(out) == 0 {
 		return nil, c.failed("DescribeEndpoints", &dmstypes.ResourceNotFoundFault{Message: aws.String("No endpoints found matching provided filters")})

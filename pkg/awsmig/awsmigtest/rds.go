@@ -82,7 +82,14 @@ func (r *RDS) DescribeDBInstances(_ context.Context, p *rds.DescribeDBInstancesI
 	if in == nil {
 		return nil, c.failed("DescribeDBInstances", &types.DBInstanceNotFoundFault{Message: aws.String(fmt.Sprintf("DBInstance %s not found.", id))})
 	}
-	settle(&in.status, &in.settle, "available")
+	if in.status == "deleting" {
+		if settle(&in.status, &in.settle, "deleted"); in.status == "deleted" {
+			delete(c.instances, r.region+"/"+id)
+			return nil, c.failed("DescribeDBInstances", &types.DBInstanceNotFoundFault{Message: aws.String(fmt.Sprintf("DBInstance %s not found.", id))})
+		}
+	} else {
+		settle(&in.status, &in.settle, "available")
+	}
 	return &rds.DescribeDBInstancesOutput{DBInstances: []types.DBInstance{r.instanceOut(in)}}, c.crashed("DescribeDBInstances")
 }
 
@@ -356,6 +363,12 @@ func (r *RDS) RestoreDBInstanceFromDBSnapshot(_ context.Context, p *rds.RestoreD
 		tags: rdsTagsIn(p.Tags), settle: c.settle, created: time.Now().UTC()}
 	in.address, in.port = endpointOf(iid, r.region, s.engine)
 	c.instances[r.region+"/"+iid] = in
+	if strings.Contains(s.engine, "mysql") || s.engine == "mariadb" {
+		// What RDS says when a MySQL instance restored from a snapshot has recovered: where
+		// the snapshot's data ends in the binlog.
+		c.events = append(c.events, event{region: r.region, source: iid, kind: types.SourceTypeDbInstance, at: time.Now().UTC(),
+			message: fmt.Sprintf("Binlog position from crash recovery is mysql-bin-changelog.%06d %d", 24, 373+c.next())})
+	}
 	return &rds.RestoreDBInstanceFromDBSnapshotOutput{DBInstance: ptr(r.instanceOut(in))}, c.crashed("RestoreDBInstanceFromDBSnapshot")
 }
 

@@ -128,6 +128,15 @@ func (s *Server) jsonOps() map[string]func(region string, body []byte) (any, err
 		"AmazonDMSv20160101.DescribeReplicationTasks":     jsonOp(c.DMS, (*DMS).DescribeReplicationTasks),
 		"AmazonDMSv20160101.CreateReplicationTask":        jsonOp(c.DMS, (*DMS).CreateReplicationTask),
 		"AmazonDMSv20160101.StartReplicationTask":         jsonOp(c.DMS, (*DMS).StartReplicationTask),
+		"AmazonDMSv20160101.ModifyReplicationTask":        jsonOp(c.DMS, (*DMS).ModifyReplicationTask),
+		"AmazonDMSv20160101.StopReplicationTask":          jsonOp(c.DMS, (*DMS).StopReplicationTask),
+		"AmazonDMSv20160101.DeleteReplicationTask":        jsonOp(c.DMS, (*DMS).DeleteReplicationTask),
+		"AmazonDMSv20160101.DescribeTableStatistics":      jsonOp(c.DMS, (*DMS).DescribeTableStatistics),
+		"AmazonDMSv20160101.CreateReplicationInstance":    jsonOp(c.DMS, (*DMS).CreateReplicationInstance),
+		"AmazonDMSv20160101.DeleteReplicationInstance":    jsonOp(c.DMS, (*DMS).DeleteReplicationInstance),
+		"AmazonDMSv20160101.CreateEndpoint":               jsonOp(c.DMS, (*DMS).CreateEndpoint),
+		"AmazonDMSv20160101.DeleteEndpoint":               jsonOp(c.DMS, (*DMS).DeleteEndpoint),
+		"AmazonDMSv20160101.ListTagsForResource":          jsonOp(c.DMS, (*DMS).ListTagsForResource),
 	}
 }
 
@@ -294,6 +303,10 @@ func (s *Server) queryOps() map[string]func(region string, form url.Values) (any
 		"CopyDBClusterSnapshot":           queryOp(c.RDS, (*RDS).CopyDBClusterSnapshot),
 		"RestoreDBClusterFromSnapshot":    queryOp(c.RDS, (*RDS).RestoreDBClusterFromSnapshot),
 		"CreateDBInstance":                queryOp(c.RDS, (*RDS).CreateDBInstance),
+		"DescribeEvents":                  queryOp(c.RDS, (*RDS).DescribeEvents),
+		"DeleteDBSnapshot":                queryOp(c.RDS, (*RDS).DeleteDBSnapshot),
+		"DeleteDBClusterSnapshot":         queryOp(c.RDS, (*RDS).DeleteDBClusterSnapshot),
+		"DeleteDBInstance":                queryOp(c.RDS, (*RDS).DeleteDBInstance),
 	}
 }
 

@@ -53,9 +53,8 @@ func (k *KMS) DescribeKey(_ context.Context, p *kms.DescribeKeyInput, _ ...func(
 	return nil, c.failed("DescribeKey", &kmstypes.NotFoundException{Message: aws.String(fmt.Sprintf("Key '%s' does not exist", ref))})
 }
 
-// DMS is the cloud's DMS in one region. The runbook never calls ModifyReplicationTask (a task
-// that differs from the spec is refused, not modified), so the fake has none and no modify
-// rules; its start and resume rules are StartReplicationTask's.
+// DMS is the cloud's DMS in one region: tasks (create, start, modify, stop, delete, table
+// statistics), and the replication instances and endpoints dms.create makes (dms_more.go).
 type DMS struct {
 	c      *Cloud
 	region string
@@ -84,15 +83,19 @@ func (d *DMS) DescribeReplicationInstances(_ context.Context, p *dms.DescribeRep
 	arns, ids := filter(p.Filters, "replication-instance-arn"), filter(p.Filters, "replication-instance-id")
 	var out []dmstypes.ReplicationInstance
 	for _, r := range c.reps {
-		if r.region != d.region || len(arns) > 0 && !contains(arns, r.arn) || len(ids) > 0 && !contains(ids, r.id) {
+		if r.region != d.region || len(arns) > 0 && !contains(arns, r.arn) || len(ids) > 0 && !contains(ids, r.id) || r.status == "deleted" {
 			continue
 		}
-		out = append(out, dmstypes.ReplicationInstance{
-			ReplicationInstanceArn:        aws.String(r.arn),
-			ReplicationInstanceIdentifier: aws.String(r.id),
-			ReplicationInstanceStatus:     aws.String(c.repInstanceStatus(r.arn)),
-			ReplicationInstanceClass:      aws.String("dms.r5.large"),
-		})
+		switch r.status {
+		case "creating":
+			settle(&r.status, &r.settle, "available")
+		case "deleting":
+			settle(&r.status, &r.settle, "deleted")
+			if r.status == "deleted" {
+				continue
+			}
+		}
+		out = append(out, c.repOut(r))
 	}
 	if len(out) == 0 {
 		return nil, c.failed("DescribeReplicationInstances", &dmstypes.ResourceNotFoundFault{Message: aws.String("No replication instance found matching provided filters")})
@@ -148,12 +151,20 @@ func (c *Cloud) advanceTask(t *task) {
 		settle(&t.status, &t.settle, "ready")
 	case "starting":
 		settle(&t.status, &t.settle, "running")
+	case "stopping":
+		settle(&t.status, &t.settle, "stopped")
+	case "modifying":
+		settle(&t.status, &t.settle, t.before)
+	case "deleting":
+		if settle(&t.status, &t.settle, "deleted"); t.status == "deleted" {
+			t.deleted = true
+		}
 	case "running":
 		if c.taskFailure != "" {
 			t.status, t.failure, t.stopReason = "failed", c.taskFailure, "Stop Reason FATAL_ERROR Error Level FATAL"
 			return
 		}
-		if !t.loaded {
+		if !t.loaded && t.migrationType != string(dmstypes.MigrationTypeValueCdc) { // a CDC-only task loads nothing
 			t.percent = min(t.percent+50, 100)
 			t.loaded = t.percent == 100
 		}
@@ -170,10 +181,13 @@ func (d *DMS) DescribeReplicationTasks(_ context.Context, p *dms.DescribeReplica
 	ids, arns := filter(p.Filters, "replication-task-id"), filter(p.Filters, "replication-task-arn")
 	var out []dmstypes.ReplicationTask
 	for _, t := range c.tasks {
-		if t.region != d.region || len(ids) > 0 && !contains(ids, t.id) || len(arns) > 0 && !contains(arns, t.arn) {
+		if t.region != d.region || len(ids) > 0 && !contains(ids, t.id) || len(arns) > 0 && !contains(arns, t.arn) || t.deleted {
 			continue
 		}
 		c.advanceTask(t)
+		if t.deleted {
+			continue
+		}
 		out = append(out, d.taskOut(t))
 	}
 	if len(out) == 0 {
@@ -209,13 +223,13 @@ func (d *DMS) CreateReplicationTask(_ context.Context, p *dms.CreateReplicationT
 		return nil, apiErr("InvalidParameterCombinationException", "CdcStartPosition and CdcStartTime exclude each other")
 	}
 	for _, t := range c.tasks {
-		if t.region == d.region && t.id == id {
+		if t.region == d.region && t.id == id && !t.deleted {
 			return nil, &dmstypes.ResourceAlreadyExistsFault{Message: aws.String("ReplicationTaskIdentifier " + id + " already in use")}
 		}
 	}
 	found := false
 	for _, r := range c.reps {
-		found = found || r.arn == aws.ToString(p.ReplicationInstanceArn)
+		found = found || r.arn == aws.ToString(p.ReplicationInstanceArn) && r.status != "deleted"
 	}
 	if !found {
 		return nil, &dmstypes.ResourceNotFoundFault{Message: aws.String("Replication instance not found")}
@@ -225,6 +239,7 @@ func (d *DMS) CreateReplicationTask(_ context.Context, p *dms.CreateReplicationT
 		status: "creating", instanceARN: aws.ToString(p.ReplicationInstanceArn), sourceARN: aws.ToString(p.SourceEndpointArn),
 		targetARN: aws.ToString(p.TargetEndpointArn), mappings: aws.ToString(p.TableMappings), settings: aws.ToString(p.ReplicationTaskSettings),
 		migrationType: string(p.MigrationType), tags: dmsTagsIn(p.Tags), settle: c.settle, created: time.Now().UTC(),
+		cdcStart: aws.ToString(p.CdcStartPosition),
 	}
 	c.tasks = append(c.tasks, t)
 	return &dms.CreateReplicationTaskOutput{ReplicationTask: ptr(d.taskOut(t))}, c.crashed("CreateReplicationTask")
