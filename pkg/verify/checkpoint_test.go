@@ -99,6 +99,19 @@ func TestCheckpointResume(t *testing.T) {
 					if _, err := verify.Compare(ctx, s, d, o); !errors.Is(err, verify.ErrInvalid) || !strings.Contains(err.Error(), "changed since the checkpoint") {
 						t.Fatalf("a resume with other digest options: %v; want it refused", err)
 					}
+					if mode == verify.ModeStream { // once per engine: a table whose definition changed
+						for _, db := range []*testdb.DB{src, tgt} {
+							db.Exec(t, "ALTER TABLE b ADD COLUMN extra INT")
+						}
+						o.FloatDigits = opt.FloatDigits
+						_, err := verify.Compare(ctx, s, d, o)
+						for _, db := range []*testdb.DB{src, tgt} {
+							db.Exec(t, "ALTER TABLE b DROP COLUMN extra")
+						}
+						if !errors.Is(err, verify.ErrInvalid) || !strings.Contains(err.Error(), "table b") || !strings.Contains(err.Error(), "changed since the checkpoint") {
+							t.Fatalf("a resume after a column was added: %v; want it refused", err)
+						}
+					}
 				})
 			}
 		})
