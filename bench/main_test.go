@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,25 @@ func TestContestantsMixedPushdown(t *testing.T) {
 	}
 	if got := names(my, my); !slices.Contains(got, "dbverify compare (pushdown, 4 workers)") {
 		t.Errorf("mysql->mysql contestants = %q, want plain pushdown", got)
+	}
+}
+
+// TestReadTable: the report's one table is read a token at a time, listed rows counted, in any
+// key order, with diffs as [] or (from older binaries) null.
+func TestReadTable(t *testing.T) {
+	for _, c := range []struct {
+		report string
+		listed int
+	}{
+		{`{"source":{"dsn":"x"},"tables":[{"source":"bench","missing":1,"extra":2,"changed":3,"mode":"pushdown","hash":"crcmix","diffs":[{"kind":"missing","key":[{"text":"1"}]},{"kind":"extra"}],"note":"n"}],"identical":false}`, 2},
+		{`{"identical":true,"tables":[{"diffs":null,"mode":"pushdown","hash":"crcmix","missing":1,"extra":2,"changed":3}]}`, 0},
+	} {
+		got, err := readTable(strings.NewReader(c.report))
+		if err != nil || got.Missing != 1 || got.Extra != 2 || got.Changed != 3 || got.Mode != "pushdown" || got.Hash != "crcmix" || got.listed != c.listed {
+			t.Errorf("readTable(%s) = %+v, %v", c.report, got, err)
+		}
+	}
+	if _, err := readTable(strings.NewReader(`{"tables":[{},{}]}`)); err == nil {
+		t.Errorf("two tables read as one")
 	}
 }
