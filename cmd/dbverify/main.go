@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -25,13 +26,18 @@ func main() {
 		// five times what is live. GOMEMLIMIT in the environment still wins.
 		debug.SetMemoryLimit(160 << 20)
 	}
-	// The first SIGINT or SIGTERM stops the run (exit 130 or 143); a second one ends the process
-	// at once, the default way.
+	// The first SIGINT or SIGTERM stops the run (exit 130 or 143): a compare with a checkpoint
+	// lets the chunks under way finish into it first, and a second signal stops it at once;
+	// any other run stops at once, and a second signal ends the process the default way.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sigs
+		if cli.SoftStop(s.(syscall.Signal)) {
+			fmt.Fprintln(os.Stderr, "dbverify: finishing the chunks under way into the checkpoint; the same signal again stops at once")
+			s = <-sigs
+		}
 		signal.Stop(sigs)
 		cancel(cli.Interrupted{Signal: s.(syscall.Signal)})
 	}()

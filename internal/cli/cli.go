@@ -143,6 +143,44 @@ func (i Interrupted) Error() string {
 	return "stopped by " + i.Signal.String()
 }
 
+// softStop is the gentle stop of the run under way that can stop gently (a compare with a
+// checkpoint), nil when there is none.
+var softStop struct {
+	sync.Mutex
+	stop   chan struct{}
+	signal syscall.Signal
+	done   bool
+}
+
+// SoftStop asks the run under way to stop gently on sig: the chunks under way finish and reach
+// the checkpoint, no other starts. It reports whether a run took the request; when none did
+// (no run can stop gently), the caller stops the run at once.
+func SoftStop(sig syscall.Signal) bool {
+	softStop.Lock()
+	defer softStop.Unlock()
+	if softStop.stop == nil || softStop.done {
+		return false
+	}
+	softStop.signal, softStop.done = sig, true
+	close(softStop.stop)
+	return true
+}
+
+// gentle registers a run that can stop gently and returns its stop channel and a function that
+// unregisters it and returns the signal that stopped it, if one did.
+func gentle() (<-chan struct{}, func() (syscall.Signal, bool)) {
+	softStop.Lock()
+	defer softStop.Unlock()
+	stop := make(chan struct{})
+	softStop.stop, softStop.done = stop, false
+	return stop, func() (syscall.Signal, bool) {
+		softStop.Lock()
+		defer softStop.Unlock()
+		softStop.stop = nil
+		return softStop.signal, softStop.done
+	}
+}
+
 // ExitCode is 128 plus the signal's number.
 func (i Interrupted) ExitCode() int { return 128 + int(i.Signal) }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -225,6 +227,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		bar = &barProgress{w: stderr}
 		opt.Progress = bar
 	}
+	var stoppedBy func() (syscall.Signal, bool)
 	if f.checkpoint != "" {
 		cp, err := verify.OpenCheckpoint(f.checkpoint, f.resume)
 		if err != nil {
@@ -232,6 +235,9 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		}
 		defer cp.Close()
 		opt.Checkpoint = cp
+		// A first SIGINT or SIGTERM lets the chunks under way finish into the checkpoint.
+		opt.Stop, stoppedBy = gentle()
+		defer stoppedBy()
 	}
 	rep, err := verify.Compare(ctx, src, tgt, opt)
 	bar.finish()
@@ -239,6 +245,12 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		if cp := opt.Checkpoint; cp != nil {
 			run, all := cp.Recorded()
 			fmt.Fprintf(stderr, "dbverify: checkpoint %s: %d chunks recorded by this run, %d in all; go on with --checkpoint %s --resume\n", cp.Path(), run, all, cp.Path())
+		}
+		if errors.Is(err, verify.ErrStopped) && stoppedBy != nil {
+			if sig, ok := stoppedBy(); ok {
+				intr := Interrupted{Signal: sig}
+				return &exitError{intr.ExitCode(), fmt.Errorf("%s; stopped once the chunks under way had finished", intr)}
+			}
 		}
 		return failIn(ctx, err)
 	}
@@ -355,6 +367,10 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
 	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
 	opt.Retries = f.retries
+	if f.retries == 0 {
+		opt.Retries = -1 // none
+	}
+	opt.Throttle = verify.Throttle{MaxRunning: f.maxRunning, MaxLag: f.maxLag, RowsPerSecond: f.maxRate}
 	opt.Shard = shard
 	opt.Logger = logger(f.verbose, stderr)
 	return src, tgt, opt, nil

@@ -82,3 +82,21 @@ func comparable(t *testing.T, s string) string {
 	b, _ := json.MarshalIndent(r, "", " ")
 	return string(b)
 }
+
+// TestThrottleFlags: --max-rate reaches the compare: 3,000 rows at 1,000 a second are paused,
+// and the JSON report says for how long.
+func TestThrottleFlags(t *testing.T) {
+	src, tgt := testdb.MySQL(t), testdb.MySQL(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY)", "INSERT INTO t SELECT seq FROM seq_1_to_3000")
+	}
+	code, out, errw := run(t, "compare", "--source", src.DSN, "--target", tgt.DSN, "--chunk-rows", "300", "--max-rate", "1000", "-o", "json")
+	var r struct {
+		Tables []struct {
+			Throttled int64 `json:"throttled_ns"`
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || len(r.Tables) != 1 || r.Tables[0].Throttled < 1e9 {
+		t.Fatalf("exit %d, %s, %s: want identical tables paused at least 1s", code, out, errw)
+	}
+}

@@ -42,6 +42,10 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 		return nil, err
 	}
 	for _, p := range pairs {
+		if stopped(opt.Stop) {
+			rep.Close()
+			return nil, ErrStopped
+		}
 		tr, err := compareTable(ctx, src, tgt, p, opt)
 		if err != nil {
 			rep.Close()
@@ -51,6 +55,16 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	}
 	rep.Duration = time.Since(rep.Started)
 	return rep, nil
+}
+
+// stopped reports whether stop has been closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // tablePair is a source table and the name it has on the target ("schema.name" or "name").
@@ -439,6 +453,13 @@ func (j *job) eachChunk(ctx context.Context, e *Endpoint, t *dialect.Table, rows
 	g.SetLimit(j.opt.Workers)
 	n := 0
 	for {
+		if stopped(j.opt.Stop) {
+			// The chunks under way finish; none starts.
+			if err := g.Wait(); err != nil {
+				return chunks.Strategy(), n, err
+			}
+			return chunks.Strategy(), n, ErrStopped
+		}
 		c, err := chunks.Next(gctx)
 		if errors.Is(err, chunker.ErrDone) {
 			break

@@ -99,6 +99,10 @@ func (e *Endpoint) errorf(table string, err error) error {
 // work, a pattern that matches no table), as opposed to failures while comparing.
 var ErrInvalid = errors.New("invalid input")
 
+// ErrStopped is returned by Compare when Options.Stop was closed: the chunks under way finished
+// (and are in the checkpoint, if there is one), the rest was not compared.
+var ErrStopped = errors.New("stopped before the end: the chunks under way finished")
+
 // invalid marks err as the caller's bad input without changing its message.
 func invalid(err error) error { return invalidError{err} }
 
