@@ -33,14 +33,14 @@ type Options struct {
 	// 0 compares that column exactly.
 	ColumnFloatDigits   map[string]int
 	ColumnTimePrecision map[string]time.Duration
-	Throttle            Throttle     // pauses between chunks for a busy source; zero for none
-	Checkpoint          *Checkpoint  // records finished chunks, and skips those it already holds (OpenCheckpoint); nil for none
-	Shard               Shard        // compare only this shard's share of the chunks (see Merge); zero for all
+	Throttle            Throttle    // pauses between chunks for a busy source; zero for none
+	Checkpoint          *Checkpoint // records finished chunks, and skips those it already holds (OpenCheckpoint); nil for none
+	Shard               Shard       // compare only this shard's share of the chunks (see Merge); zero for all
 	// Stop, when closed, stops the compare gently: no chunk starts after it, the chunks under
 	// way finish (and reach the Checkpoint), and Compare returns ErrStopped. nil never stops.
-	Stop <-chan struct{}
-	Progress            Progress     // told of progress; nil for none
-	Logger              *slog.Logger // nil discards
+	Stop     <-chan struct{}
+	Progress Progress     // told of progress; nil for none
+	Logger   *slog.Logger // nil discards
 
 	throttler *throttler // Throttle at work, shared by a compare's tables
 }
