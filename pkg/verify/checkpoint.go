@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -92,10 +91,7 @@ func (cp *Checkpoint) load() error {
 	for n := 1; ; n++ {
 		line, err := r.ReadBytes('\n')
 		if err == io.EOF {
-			if len(bytes.TrimSpace(line)) > 0 {
-				break // a line cut short: the chunk is done again
-			}
-			break
+			break // the end, or a line a crash cut short: its chunk is done again
 		}
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: %w", cp.path, err)

@@ -150,9 +150,10 @@ func mergeTable(shares []*TableReport) (*TableReport, error) {
 	}
 	var chunks []cpChunk
 	var notes []string
+	def := firstDef(shares)
 	for _, s := range shares {
 		for _, c := range s.Shard.Chunks {
-			if c.Def != chunks0Def(shares) {
+			if c.Def != def {
 				return nil, invalid(fmt.Errorf("merge: table %s: the shards compared it with other options or definitions; compare again with the same options", tr.Source))
 			}
 			chunks = append(chunks, c)
@@ -199,8 +200,8 @@ func mergeTable(shares []*TableReport) (*TableReport, error) {
 	return tr, nil
 }
 
-// chunks0Def is the definition digest the first chunk of any share carries.
-func chunks0Def(shares []*TableReport) string {
+// firstDef is the definition digest the first chunk of any share carries.
+func firstDef(shares []*TableReport) string {
 	for _, s := range shares {
 		if len(s.Shard.Chunks) > 0 {
 			return s.Shard.Chunks[0].Def

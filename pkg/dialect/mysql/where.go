@@ -55,7 +55,7 @@ func (r reading) check(s string) error {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\'', '"', '`':
-			end := closing(s, i, c == '\'' && r.backslash || c == '"' && r.backslash && !r.ansiQuotes)
+			end := dialect.ClosingQuote(s, i, c == '\'' && r.backslash || c == '"' && r.backslash && !r.ansiQuotes)
 			if end < 0 {
 				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
 			}
@@ -67,7 +67,7 @@ func (r reading) check(s string) error {
 		case '-', '/':
 			// "--" starts a comment when a space follows; rejected whatever follows, so that no
 			// reading of the spaces matters ("- -" is two minus signs).
-			if next := byteAt(s, i+1); c == '-' && next == '-' || c == '/' && next == '*' {
+			if next := dialect.ByteAt(s, i+1); c == '-' && next == '-' || c == '/' && next == '*' {
 				return dialect.WhereError(s, i, "a comment ("+s[i:i+2]+")", r.name)
 			}
 		case '\\':
@@ -90,35 +90,6 @@ func (r reading) check(s string) error {
 		return dialect.WhereError(s, open[len(open)-1], "a '(' that is never closed", r.name)
 	}
 	return nil
-}
-
-// closing returns the index of the quote that closes the one at s[i], or -1. A doubled quote
-// stands for itself; with escapes, a backslash takes the character after it.
-func closing(s string, i int, escapes bool) int {
-	q := s[i]
-	for j := i + 1; j < len(s); j++ {
-		switch s[j] {
-		case '\\':
-			if escapes {
-				j++
-			}
-		case q:
-			if byteAt(s, j+1) == q {
-				j++
-				continue
-			}
-			return j
-		}
-	}
-	return -1
-}
-
-// byteAt is s[i], or 0 past its end.
-func byteAt(s string, i int) byte {
-	if i < len(s) {
-		return s[i]
-	}
-	return 0
 }
 
 // PrepareWhere implements dialect.WhereChecker. COM_STMT_PREPARE takes one statement only,

@@ -62,16 +62,16 @@ func (r reading) check(s string) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case (c == 'e' || c == 'E') && byteAt(s, i+1) == '\'':
-			end := closing(s, i+1, true)
+		case (c == 'e' || c == 'E') && dialect.ByteAt(s, i+1) == '\'':
+			end := dialect.ClosingQuote(s, i+1, true)
 			if end < 0 {
 				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
-		case (c == 'u' || c == 'U') && byteAt(s, i+1) == '&' && (byteAt(s, i+2) == '\'' || byteAt(s, i+2) == '"'):
+		case (c == 'u' || c == 'U') && dialect.ByteAt(s, i+1) == '&' && (dialect.ByteAt(s, i+2) == '\'' || dialect.ByteAt(s, i+2) == '"'):
 			// A Unicode escape string or name: a backslash starts an escape of hex digits, never
 			// a quote; the plain reading of its quotes is the right one.
-			end := closing(s, i+2, false)
+			end := dialect.ClosingQuote(s, i+2, false)
 			if end < 0 {
 				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
 			}
@@ -80,27 +80,27 @@ func (r reading) check(s string) error {
 			for i+1 < len(s) && isIdentCont(s[i+1]) {
 				i++
 			}
-		case isDigit(c) || c == '.' && isDigit(byteAt(s, i+1)):
+		case isDigit(c) || c == '.' && isDigit(dialect.ByteAt(s, i+1)):
 			i = number(s, i)
-			if isIdentStart(byteAt(s, i+1)) || byteAt(s, i+1) == '$' {
+			if isIdentStart(dialect.ByteAt(s, i+1)) || dialect.ByteAt(s, i+1) == '$' {
 				// PostgreSQL 15 refuses "trailing junk after numeric literal"; older versions
 				// read 123abc as 123 and a name, which a '$' would continue.
 				return dialect.WhereError(s, i+1, "a number followed directly by a name or '$'", r.name)
 			}
 		case c == '\'':
-			end := closing(s, i, r.backslash)
+			end := dialect.ClosingQuote(s, i, r.backslash)
 			if end < 0 {
 				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
 		case c == '"':
-			end := closing(s, i, false)
+			end := dialect.ClosingQuote(s, i, false)
 			if end < 0 {
 				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
 		case c == '$':
-			if isDigit(byteAt(s, i+1)) {
+			if isDigit(dialect.ByteAt(s, i+1)) {
 				// A parameter: it would be bound to one of dbverify's own.
 				return dialect.WhereError(s, i, "a parameter marker $n", r.name)
 			}
@@ -115,7 +115,7 @@ func (r reading) check(s string) error {
 			i += len(tag) + end + len(tag) - 1
 		case c == ';':
 			return dialect.WhereError(s, i, "a semicolon outside quotes", r.name)
-		case c == '-' && byteAt(s, i+1) == '-', c == '/' && byteAt(s, i+1) == '*':
+		case c == '-' && dialect.ByteAt(s, i+1) == '-', c == '/' && dialect.ByteAt(s, i+1) == '*':
 			return dialect.WhereError(s, i, "a comment ("+s[i:i+2]+")", r.name)
 		case c == '\\':
 			return dialect.WhereError(s, i, "a backslash outside quotes", r.name)
@@ -140,13 +140,13 @@ func number(s string, i int) int {
 	for i+1 < len(s) && (isDigit(s[i+1]) || s[i+1] == '.') {
 		i++
 	}
-	if e := byteAt(s, i+1); e == 'e' || e == 'E' {
+	if e := dialect.ByteAt(s, i+1); e == 'e' || e == 'E' {
 		j := i + 2
-		if sign := byteAt(s, j); sign == '+' || sign == '-' {
+		if sign := dialect.ByteAt(s, j); sign == '+' || sign == '-' {
 			j++
 		}
-		if isDigit(byteAt(s, j)) {
-			for i = j; isDigit(byteAt(s, i+1)); i++ {
+		if isDigit(dialect.ByteAt(s, j)) {
+			for i = j; isDigit(dialect.ByteAt(s, i+1)); i++ {
 			}
 		}
 	}
@@ -156,43 +156,14 @@ func number(s string, i int) int {
 // dollarTag returns the dollar quote that starts at s[i] ($$ or $tag$), if one does.
 func dollarTag(s string, i int) (string, bool) {
 	j := i + 1
-	if isIdentStart(byteAt(s, j)) {
+	if isIdentStart(dialect.ByteAt(s, j)) {
 		for j++; j < len(s) && isIdentCont(s[j]) && s[j] != '$'; j++ {
 		}
 	}
-	if byteAt(s, j) != '$' {
+	if dialect.ByteAt(s, j) != '$' {
 		return "", false
 	}
 	return s[i : j+1], true
-}
-
-// closing returns the index of the quote that closes the one at s[i], or -1. A doubled quote
-// stands for itself; with escapes, a backslash takes the character after it.
-func closing(s string, i int, escapes bool) int {
-	q := s[i]
-	for j := i + 1; j < len(s); j++ {
-		switch s[j] {
-		case '\\':
-			if escapes {
-				j++
-			}
-		case q:
-			if byteAt(s, j+1) == q {
-				j++
-				continue
-			}
-			return j
-		}
-	}
-	return -1
-}
-
-// byteAt is s[i], or 0 past its end.
-func byteAt(s string, i int) byte {
-	if i < len(s) {
-		return s[i]
-	}
-	return 0
 }
 
 // PrepareWhere implements dialect.WhereChecker. The extended protocol's Parse takes one
