@@ -25,8 +25,11 @@ const (
 )
 
 // likelyCause names the likely reason two canonical values of a column differ, with detail, or
-// returns "" for a plain change. NULL on either side has no cause.
-func likelyCause(class dialect.Class, src, tgt []byte) string {
+// returns "" for a plain change. NULL on either side has no cause. A cause is named only when
+// it explains the difference: the migration made the target, so a rounding is one of the
+// source's value into the target's. targetScale is the target column's decimal places, -1 when
+// unknown (see decimalScale).
+func likelyCause(class dialect.Class, src, tgt []byte, targetScale int) string {
 	if src == nil || tgt == nil {
 		return ""
 	}
@@ -36,7 +39,7 @@ func likelyCause(class dialect.Class, src, tgt []byte) string {
 			return c
 		}
 	case dialect.ClassDecimal, dialect.ClassFloat, dialect.ClassDouble:
-		return numberCause(class, src, tgt)
+		return numberCause(class, src, tgt, targetScale)
 	case dialect.ClassTimestamp, dialect.ClassTime:
 		return timeCause(class, src, tgt)
 	}
@@ -80,23 +83,9 @@ func sameTextOtherEncoding(a, b []byte) bool {
 	return false
 }
 
-func numberCause(class dialect.Class, src, tgt []byte) string {
+func numberCause(class dialect.Class, src, tgt []byte, targetScale int) string {
 	if class == dialect.ClassDecimal {
-		a, ok1 := new(big.Rat).SetString(string(src))
-		b, ok2 := new(big.Rat).SetString(string(tgt))
-		if !ok1 || !ok2 {
-			return ""
-		}
-		// The value with fewer decimals is the other rounded (half away from zero) or cut to them.
-		fa, fb := fracDigits(src), fracDigits(tgt)
-		coarse, fine, digits := b, a, fb
-		if fa < fb {
-			coarse, fine, digits = a, b, fa
-		}
-		if fa != fb && (roundTo(fine, digits, false).Cmp(coarse) == 0 || roundTo(fine, digits, true).Cmp(coarse) == 0) {
-			return fmt.Sprintf("%s to %d decimal places", CauseRounded, digits)
-		}
-		return ""
+		return decimalCause(src, tgt, targetScale)
 	}
 	a, err1 := strconv.ParseFloat(string(src), 64)
 	b, err2 := strconv.ParseFloat(string(tgt), 64)
@@ -113,11 +102,70 @@ func numberCause(class dialect.Class, src, tgt []byte) string {
 	return ""
 }
 
+// decimalCause tells whether the target's value is the source's rounded (half away from zero)
+// or cut to fewer decimal places. How many places is told by the target column's scale when it
+// cannot hold the source's digits, else by the target value's own digits; a target value with
+// no fractional digit left in a column that could hold them shows no precision kept, so it is
+// not called a rounding: 7.99 -> 8.00 is as much a plain change as a rounding to 0 places.
+func decimalCause(src, tgt []byte, targetScale int) string {
+	a, ok1 := new(big.Rat).SetString(string(src))
+	b, ok2 := new(big.Rat).SetString(string(tgt))
+	if !ok1 || !ok2 || a.Cmp(b) == 0 {
+		return "" // the same number written another way is no rounding
+	}
+	fine := fracDigits(src)
+	digits := fracDigits(tgt)
+	switch {
+	case targetScale >= 0 && targetScale < fine:
+		digits = targetScale // the target column cannot hold the source's digits
+	case digits == 0:
+		return ""
+	}
+	if digits >= fine {
+		return "" // a target with as many places as the source is not its rounding
+	}
+	if roundTo(a, digits, false).Cmp(b) == 0 || roundTo(a, digits, true).Cmp(b) == 0 {
+		return fmt.Sprintf("%s to %s", CauseRounded, plural(digits, "decimal place", "decimal places"))
+	}
+	return ""
+}
+
+// fracDigits is how many fractional digits a decimal's text shows, trailing zeros aside.
 func fracDigits(b []byte) int {
 	if i := bytes.IndexByte(b, '.'); i >= 0 {
-		return len(b) - i - 1
+		return len(bytes.TrimRight(b[i+1:], "0"))
 	}
 	return 0
+}
+
+// decimalScale is the number of decimal places a column holds: the scale of DECIMAL(p,s) and
+// NUMERIC(p,s), 0 for integer types, -1 when the type does not bound it (NUMERIC, floats, text).
+func decimalScale(c dialect.Column) int {
+	switch c.Class {
+	case dialect.ClassInt, dialect.ClassUint, dialect.ClassBool, dialect.ClassYear:
+		return 0
+	case dialect.ClassDecimal:
+	default:
+		return -1
+	}
+	t := strings.ToLower(c.Type)
+	open := strings.IndexByte(t, '(')
+	end := strings.IndexByte(t, ')')
+	if open < 0 || end < open {
+		if strings.HasPrefix(t, "decimal") {
+			return 0 // MySQL's DECIMAL is DECIMAL(10,0)
+		}
+		return -1
+	}
+	_, scale, ok := strings.Cut(t[open+1:end], ",")
+	if !ok {
+		return 0 // DECIMAL(p) and NUMERIC(p) have no fractional digits
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(scale))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
 }
 
 // roundTo rounds r to digits decimals, half away from zero, or cuts it when cut is set.
@@ -155,13 +203,13 @@ func timeCause(class dialect.Class, src, tgt []byte) string {
 	if si < 0 || ti < 0 || s[:si] != t[:ti] {
 		return ""
 	}
-	sf, tf := strings.TrimRight(s[si+1:], "0"), strings.TrimRight(t[ti+1:], "0")
-	short, long := sf, tf
-	if len(sf) > len(tf) {
-		short, long = tf, sf
+	// The target is the one that lost digits: a target finer than its source is no rounding.
+	long, short := strings.TrimRight(s[si+1:], "0"), strings.TrimRight(t[ti+1:], "0")
+	if len(short) >= len(long) {
+		return ""
 	}
 	if strings.HasPrefix(long, short) || roundsTo(long, short) {
-		return fmt.Sprintf("%s to %d fractional digits", CauseRounded, len(short))
+		return fmt.Sprintf("%s to %s", CauseRounded, plural(len(short), "fractional digit", "fractional digits"))
 	}
 	return ""
 }
@@ -177,6 +225,14 @@ func roundsTo(long, short string) bool {
 	}
 	b, err2 := strconv.ParseUint("0"+short, 10, 64)
 	return err1 == nil && err2 == nil && long[len(short)] >= '5' && a+1 == b
+}
+
+// plural is n with the noun's form for n: "1 row", "2 rows", "0 rows".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func fmtShift(d time.Duration) string {

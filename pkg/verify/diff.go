@@ -386,7 +386,7 @@ func (j *job) changedDiffs(ctx context.Context, changed [][2]rowEntry) ([]RowDif
 				cd.Target = newValue(tv[i], class)
 			}
 			if sv != nil && tv != nil {
-				cd.Cause = likelyCause(class, sv[i], tv[i])
+				cd.Cause = likelyCause(class, sv[i], tv[i], decimalScale(j.tt.Columns[j.tcols[i]]))
 			}
 			d.Columns = append(d.Columns, cd)
 		}
