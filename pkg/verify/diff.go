@@ -387,6 +387,7 @@ func (j *job) changedDiffs(ctx context.Context, changed [][2]rowEntry) ([]RowDif
 			}
 			if sv != nil && tv != nil {
 				cd.Cause = likelyCause(class, sv[i], tv[i], decimalScale(j.tt.Columns[j.tcols[i]]))
+				cd.locate(sv[i], tv[i])
 			}
 			d.Columns = append(d.Columns, cd)
 		}

@@ -202,6 +202,9 @@ func (d *RowDiff) size() int {
 	}
 	for _, c := range d.Columns {
 		n += 48 + len(c.Column) + len(c.Cause) + c.Source.size() + c.Target.size()
+		if c.around != nil {
+			n += 24 + c.around.src.size() + c.around.tgt.size()
+		}
 	}
 	return n
 }
@@ -230,6 +233,15 @@ func (d *RowDiff) encode(b []byte) []byte {
 		b = c.Source.encode(b)
 		b = c.Target.encode(b)
 		b = appendString(b, c.Cause)
+		b = binary.AppendUvarint(b, uint64(c.Offset))
+		if c.around == nil {
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		b = binary.AppendUvarint(b, uint64(c.around.from))
+		b = c.around.src.encode(b)
+		b = c.around.tgt.encode(b)
 	}
 	return b
 }
@@ -299,6 +311,17 @@ func (r *decoder) value() Value {
 		Text: string(r.bytes()), Hex: string(r.bytes()), Length: int(r.uvarint())}
 }
 
+// flag reads a byte that is 0 or 1.
+func (r *decoder) flag() bool {
+	if len(r.b) == 0 || r.b[0] > 1 {
+		r.err, r.b = errDiffRecord, nil
+		return false
+	}
+	f := r.b[0] == 1
+	r.b = r.b[1:]
+	return f
+}
+
 // count reads a length and checks it against what is left, at least a byte per element.
 func (r *decoder) count() int {
 	n := r.uvarint()
@@ -326,6 +349,11 @@ func decodeDiff(b []byte) (RowDiff, error) {
 			c.Column = string(r.bytes())
 			c.Source, c.Target = r.value(), r.value()
 			c.Cause = string(r.bytes())
+			c.Offset = int(r.uvarint())
+			if r.flag() {
+				c.around = &diffContext{from: int(r.uvarint())}
+				c.around.src, c.around.tgt = r.value(), r.value()
+			}
 		}
 	}
 	if r.err != nil || len(r.b) != 0 {

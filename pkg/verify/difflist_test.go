@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
@@ -56,6 +57,12 @@ func sampleDiff(r *rand.Rand, id int) RowDiff {
 			{Column: "note", Source: Value{Null: true}, Target: Value{Text: "", Length: r.IntN(3)}},
 			{Column: "data", Source: Value{Hex: "00ff"}, Target: Value{Gone: true}, Cause: "truncated"},
 		}
+		long := []byte(strings.Repeat("x", 300+id%7))
+		changed := append([]byte{}, long...)
+		changed[290] = 'y'
+		c := ColumnDiff{Column: "doc", Source: newValue(long, dialect.ClassString), Target: newValue(changed, dialect.ClassString)}
+		c.locate(long, changed)
+		d.Columns = append(d.Columns, c)
 	}
 	return d
 }

@@ -137,6 +137,10 @@ type ColumnDiff struct {
 	Source Value  `json:"source"`
 	Target Value  `json:"target"`
 	Cause  string `json:"cause,omitempty"` // the likely reason, when one fits: truncated, rounded, ...
+	// Offset is, for values longer than a report keeps (Value.Length set), the byte offset at
+	// which the two first differ.
+	Offset int          `json:"first_diff_offset,omitempty"`
+	around *diffContext // the bytes around Offset, for the text report
 }
 
 // Value is a canonical value as reports show it.
@@ -305,10 +309,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				if i > 0 {
 					sep = ", "
 				}
-				fmt.Fprintf(b, "%s%s: %s -> %s", sep, c.Column, c.Source, c.Target)
-				if c.Cause != "" {
-					fmt.Fprintf(b, " (%s)", c.Cause)
-				}
+				b.WriteString(sep + c.text())
 			}
 			_, err := b.WriteString("\n")
 			return err
