@@ -252,8 +252,8 @@ func TestMigrateGate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"pass 1: DIFFERENT: 1 of 1 tables differ; 1 rows missing on target", "resolved   orders missing 3 (was in flight ",
-			"pass 2: IDENTICAL: 1 tables, 3 rows", "clean: pass 2 found no difference"}
+		want := []string{"pass 1: DIFFERENT: 1 of 1 table differs; 1 row missing on target", "resolved   orders missing 3 (was in flight ",
+			"pass 2: IDENTICAL: 1 table, 3 rows", "clean: pass 2 found no difference"}
 		if len(progress) != len(want) {
 			t.Fatalf("progress %q, want %d lines", progress, len(want))
 		}
@@ -262,7 +262,7 @@ func TestMigrateGate(t *testing.T) {
 				t.Errorf("progress line %d: %q, want %q...", i, p, want[i])
 			}
 		}
-		if !strings.HasPrefix(note, "pass 2 clean: IDENTICAL: 1 tables, 3 rows") || !strings.HasSuffix(note, "; 1 differing rows matched when read again (in flight)") {
+		if !strings.HasPrefix(note, "pass 2 clean: IDENTICAL: 1 table, 3 rows") || !strings.HasSuffix(note, "; 1 differing row matched when read again (in flight)") {
 			t.Errorf("note %q", note)
 		}
 
@@ -271,7 +271,7 @@ func TestMigrateGate(t *testing.T) {
 			t.Fatalf("apply: exit %d\n%s\n%s", code, out, errw)
 		}
 		for _, want := range []string{"prepare-target  done: target " + map[bool]string{true: "mysql", false: "postgres"}[strings.HasPrefix(tgt.DSN, "mysql")] + " ",
-			"gate            pass 1: IDENTICAL: 1 tables, 3 rows", "cutover         done: db.example.com CNAME -> shop-enc."} {
+			"gate            pass 1: IDENTICAL: 1 table, 3 rows", "cutover         done: db.example.com CNAME -> shop-enc."} {
 			if !strings.Contains(errw, want) {
 				t.Errorf("progress lacks %q:\n%s", want, errw)
 			}
@@ -298,7 +298,7 @@ func TestMigrateGateTimeout(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(errw), "\n")
 	last := lines[len(lines)-1]
 	if code != ExitDiffer || !strings.HasPrefix(last, "dbverify: gate: the target still differs from the source after 300ms (") ||
-		!strings.Contains(last, " passes, wait.gate_timeout); last pass: DIFFERENT: 1 of 1 tables differ; 0 rows missing on target, 0 extra on target, 1 changed (") {
+		!strings.Contains(last, " passes, wait.gate_timeout); last pass: DIFFERENT: 1 of 1 table differs; 0 rows missing on target, 0 extra on target, 1 changed (") {
 		t.Fatalf("exit %d, last line %q\n%s", code, last, errw)
 	}
 	if v, _ := w.cloud.Record(w.zone, "db.example.com", "CNAME"); v != "shop.old.example.com" {
@@ -327,8 +327,8 @@ func TestMigrateGateDrift(t *testing.T) {
 	took := time.Since(start)
 	lines := strings.Split(strings.TrimSpace(errw), "\n")
 	last := lines[len(lines)-1]
-	if code != ExitDiffer || !strings.HasPrefix(last, "dbverify: gate: the target still differs from the source: 1 rows are drift (the source row stayed unchanged for wait.gate_settle 100ms, and at least the CDC lag, while the target's differed): t changed 2  v: \"b\" -> \"B\"; pass 1: ") ||
-		!strings.Contains(last, "; pass 1: DIFFERENT: 1 of 1 tables differ;") {
+	if code != ExitDiffer || !strings.HasPrefix(last, "dbverify: gate: the target still differs from the source: 1 row is drift (the source row stayed unchanged for wait.gate_settle 100ms, and at least the CDC lag, while the target's differed): t changed 2  v: \"b\" -> \"B\"; pass 1: ") ||
+		!strings.Contains(last, "; pass 1: DIFFERENT: 1 of 1 table differs;") {
 		t.Fatalf("exit %d, last line %q\n%s", code, last, errw)
 	}
 	fix := strings.TrimSuffix(w.spec, ".yaml") + ".drift.sql"

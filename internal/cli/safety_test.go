@@ -220,7 +220,7 @@ func TestWhereAttacks(t *testing.T) {
 		// Valid conditions with quotes, parentheses and semicolons in strings still work.
 		code, out, errw := run(t, "compare", "-s", p.src.db.DSN, "-t", p.tgt.db.DSN, "--tables", "t",
 			"--where", `v LIKE 'a\_%' OR v IN ('(x)', 'it''s', ';') OR (id > 3 AND v <> ')')`)
-		if code != 0 || !strings.Contains(out, "IDENTICAL: 1 tables, 4 rows") {
+		if code != 0 || !strings.Contains(out, "IDENTICAL: 1 table, 4 rows") {
 			t.Errorf("%s, a valid condition: exit %d\n%s%s", p.name, code, out, errw)
 		}
 	}

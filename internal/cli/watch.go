@@ -342,7 +342,7 @@ func eventLine(ev verify.Event, sinceLast time.Duration) string {
 	}
 	switch ev.Kind {
 	case "pass":
-		line := fmt.Sprintf("pass %d: %s; %d rows pending", ev.Pass, ev.Report.Summary(), ev.Pending)
+		line := fmt.Sprintf("pass %d: %s; %s pending", ev.Pass, ev.Report.Summary(), plural(ev.Pending, "row", "rows"))
 		if len(ev.Untracked) > 0 {
 			line += fmt.Sprintf("; left to the next pass (no key, or more differing rows than --max-diffs): %s", strings.Join(ev.Untracked, ", "))
 		}

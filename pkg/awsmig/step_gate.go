@@ -116,12 +116,20 @@ func runWatcher(ctx context.Context, g Watcher, timeout time.Duration, w GateWat
 		if res.Repair != "" {
 			fix = "; the SQL that would fix them (review it; dbverify has not run it): " + res.Repair
 		}
-		return "", &StepError{StepGate, "", fmt.Errorf("%w: %d rows are drift (the source row stayed unchanged for wait.gate_settle %s, and at least the CDC lag, while the target's differed): %s; pass %d: %s%s",
-			ErrNotClean, len(res.Drift), w.Settle, rows, res.Passes, last, fix)}
+		drift := "1 row is drift"
+		if len(res.Drift) != 1 {
+			drift = fmt.Sprintf("%d rows are drift", len(res.Drift))
+		}
+		return "", &StepError{StepGate, "", fmt.Errorf("%w: %s (the source row stayed unchanged for wait.gate_settle %s, and at least the CDC lag, while the target's differed): %s; pass %d: %s%s",
+			ErrNotClean, drift, w.Settle, rows, res.Passes, last, fix)}
 	}
 	note := fmt.Sprintf("pass %d clean: %s", res.Passes, last)
 	if res.Resolved > 0 {
-		note += fmt.Sprintf("; %d differing rows matched when read again (in flight)", res.Resolved)
+		rows := "1 differing row"
+		if res.Resolved != 1 {
+			rows = fmt.Sprintf("%d differing rows", res.Resolved)
+		}
+		note += "; " + rows + " matched when read again (in flight)"
 	}
 	return note, nil
 }

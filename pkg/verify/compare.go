@@ -241,7 +241,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	}
 	j.grouped = j.canGroup()
 	if st.KeyKind == dialect.KeyNone {
-		j.rep.Note = and2("no primary key and no unique index on NOT NULL columns: compared as one whole-table digest; differing rows cannot be listed", j.rep.Note)
+		j.rep.Note = and2("no primary key and no unique index on NOT NULL columns: compared as one whole-table digest, whose differing rows cannot be listed", j.rep.Note)
 	}
 	return j, nil
 }
@@ -819,9 +819,6 @@ func (j *job) finish() error {
 	}
 	j.rep.SourceRows, j.rep.TargetRows = j.sd.Rows, j.td.Rows
 	j.rep.SourcePrint, j.rep.TargetPrint = j.sd.Fingerprint(), j.td.Fingerprint()
-	if j.st.KeyKind == dialect.KeyNone && j.sd != j.td {
-		j.rep.Note += "; the digests differ"
-	}
 	if sh := j.opt.Shard; sh.on() {
 		part := &ShardPart{Index: sh.Index, Count: sh.Count, MaxDiffs: j.opt.MaxDiffs, Chunks: j.shardChunks}
 		for _, c := range j.st.KeyColumns() {

@@ -283,21 +283,28 @@ func (r *Report) WriteText(w io.Writer) error {
 		if t.Hash != "" {
 			fp = t.Hash + ":" + fp
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", name, key, t.Strategy, t.Mode, t.Chunks,
-			t.SourceRows, t.TargetRows, t.Missing, t.Extra, t.Changed, fp, t.Duration.Round(time.Millisecond), result)
+		missing, extra, changed := fmt.Sprint(t.Missing), fmt.Sprint(t.Extra), fmt.Sprint(t.Changed)
+		if t.unlisted() != "" && len(t.Key) == 0 {
+			missing, extra, changed = "-", "-", "-" // not known: see below
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", name, key, t.Strategy, t.Mode, t.Chunks,
+			t.SourceRows, t.TargetRows, missing, extra, changed, fp, t.Duration.Round(time.Millisecond), result)
 	}
 	tw.Flush()
-	for _, t := range r.Tables {
-		if t.Note != "" {
-			fmt.Fprintf(b, "\n%s: %s\n", t.Source, t.Note)
+	if notes := noteLines(r.Tables); len(notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range notes {
+			b.WriteString(n + "\n")
 		}
-		for _, tol := range t.Tolerances {
-			fmt.Fprintf(b, "\n%s: tolerance: %s\n", t.Source, tol)
+	}
+	for _, t := range r.Tables {
+		if u := t.unlisted(); u != "" {
+			fmt.Fprintf(b, "\n%s: DIFFERENT: %s\n", t.Source, u)
 		}
 		if t.Listed() == 0 {
 			continue
 		}
-		fmt.Fprintf(b, "\n%s: %d differing rows", t.Source, t.Differences())
+		fmt.Fprintf(b, "\n%s: %s", t.Source, plural64(t.Differences(), "differing row", "differing rows"))
 		if t.Truncated {
 			fmt.Fprintf(b, " (showing %d)", t.Listed())
 		}
@@ -335,8 +342,11 @@ func keyText(names []string, vals []Value) string {
 // Summary is the one-line verdict.
 func (r *Report) Summary() string {
 	var rows, missing, extra, changed int64
-	differ := 0
+	differ, unlisted := 0, 0
 	for _, t := range r.Tables {
+		if t.unlisted() != "" {
+			unlisted++
+		}
 		rows += t.SourceRows
 		missing += t.Missing
 		extra += t.Extra
@@ -346,10 +356,16 @@ func (r *Report) Summary() string {
 		}
 	}
 	if differ == 0 {
-		return fmt.Sprintf("IDENTICAL: %d tables, %d rows, in %s", len(r.Tables), rows, r.Duration.Round(time.Millisecond))
+		return fmt.Sprintf("IDENTICAL: %s, %s, in %s", plural(len(r.Tables), "table", "tables"), plural64(rows, "row", "rows"), r.Duration.Round(time.Millisecond))
 	}
-	return fmt.Sprintf("DIFFERENT: %d of %d tables differ; %d rows missing on target, %d extra on target, %d changed (%s)",
-		differ, len(r.Tables), missing, extra, changed, r.Duration.Round(time.Millisecond))
+	s := fmt.Sprintf("DIFFERENT: %d of %s %s", differ, plural(len(r.Tables), "table", "tables"), verb(differ, "differs", "differ"))
+	if missing+extra+changed > 0 || unlisted == 0 {
+		s += fmt.Sprintf("; %s missing on target, %d extra on target, %d changed", plural64(missing, "row", "rows"), extra, changed)
+	}
+	if unlisted > 0 {
+		s += fmt.Sprintf("; %s %s without a row listed (row counts or digests only)", plural(unlisted, "table", "tables"), verb(unlisted, "differs", "differ"))
+	}
+	return s + fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond))
 }
 
 func isNumeric(c dialect.Class) bool {

@@ -63,3 +63,67 @@ func TestLongValueFirstDiff(t *testing.T) {
 		t.Errorf("short values: offset %d", c.Offset)
 	}
 }
+
+// TestWriteTextNotesAndCounts: a note many tables share is one line; counts take the noun's
+// form for their number; a differing table that lists no row says what differs.
+func TestWriteTextNotesAndCounts(t *testing.T) {
+	const streamed = "target streamed: the target (PostgreSQL 15) does not compute crcmix hashes in SQL"
+	r := &Report{Source: EndpointInfo{Engine: "mariadb"}, Target: EndpointInfo{Engine: "postgres"}}
+	for i := range 11 {
+		name := string(rune('a'+i)) + "_table"
+		r.Tables = append(r.Tables, &TableReport{Source: name, Target: name, Key: []string{"id"}, Note: streamed,
+			SourceRows: 1, TargetRows: 1, SourcePrint: "x", TargetPrint: "x"})
+	}
+	r.Tables[3].Note += "; paused 2s in all by the throttle"
+	one := r.Tables[4]
+	one.SourceRows, one.Missing, one.TargetRows, one.TargetPrint = 1, 1, 0, "y"
+	one.Diffs = []RowDiff{{Kind: Missing, Key: []Value{{Text: "7", number: true}}}}
+	r.Tables = append(r.Tables, &TableReport{Source: "nokey", Target: "nokey", KeyKind: "none", Strategy: "whole-table",
+		Note: "no primary key and no unique index on NOT NULL columns: compared as one whole-table digest, whose differing rows cannot be listed",
+		SourceRows: 10, TargetRows: 9, SourcePrint: "p", TargetPrint: "q"})
+	r.Tables = append(r.Tables, &TableReport{Source: "samecount", Target: "samecount", KeyKind: "none", Strategy: "whole-table",
+		SourceRows: 1, TargetRows: 1, SourcePrint: "p", TargetPrint: "q"})
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"\n11 tables (a_table, b_table, c_table, ...): " + streamed + "\n",
+		"\nd_table: paused 2s in all by the throttle\n",
+		"\nnokey: no primary key and no unique index on NOT NULL columns: compared as one whole-table digest, whose differing rows cannot be listed\n",
+		"\nnokey: DIFFERENT: row counts differ: source 10 rows, target 9; no key, rows not listed\n",
+		"\nsamecount: DIFFERENT: same row count (1), different digests: some row's values differ; no key, rows not listed\n",
+		"\ne_table: 1 differing row\n  missing  id=7\n",
+		"DIFFERENT: 3 of 13 tables differ; 1 row missing on target, 0 extra on target, 0 changed; 2 tables differ without a row listed (row counts or digests only)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, streamed); n != 1 {
+		t.Errorf("the shared note is written %d times, want once:\n%s", n, out)
+	}
+	// The keyless table's row in the table of tables does not claim 0 missing, extra, changed.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "nokey ") && !strings.Contains(line, " -  ") {
+			t.Errorf("keyless differing table shown with counts of rows: %s", line)
+		}
+	}
+
+	for _, tt := range []struct {
+		tables []*TableReport
+		want   string
+	}{
+		{[]*TableReport{{SourceRows: 1, TargetRows: 1}}, "IDENTICAL: 1 table, 1 row, in 0s"},
+		{[]*TableReport{{SourceRows: 2, TargetRows: 2}, {}}, "IDENTICAL: 2 tables, 2 rows, in 0s"},
+		{[]*TableReport{{SourceRows: 2, TargetRows: 3}, {}}, "DIFFERENT: 1 of 2 tables differs; 1 table differs without a row listed (row counts or digests only) (0s)"},
+		{[]*TableReport{{SourceRows: 2, TargetRows: 1, Missing: 1}}, "DIFFERENT: 1 of 1 table differs; 1 row missing on target, 0 extra on target, 0 changed (0s)"},
+		{[]*TableReport{{Missing: 2, Extra: 1, Changed: 1}, {Key: []string{"id"}, SourcePrint: "a"}}, "DIFFERENT: 2 of 2 tables differ; 2 rows missing on target, 1 extra on target, 1 changed; 1 table differs without a row listed (row counts or digests only) (0s)"},
+	} {
+		r := &Report{Tables: tt.tables}
+		if got := r.Summary(); got != tt.want {
+			t.Errorf("summary %q, want %q", got, tt.want)
+		}
+	}
+}
