@@ -79,7 +79,7 @@ func TestWriteTextNotesAndCounts(t *testing.T) {
 	one.SourceRows, one.Missing, one.TargetRows, one.TargetPrint = 1, 1, 0, "y"
 	one.Diffs = []RowDiff{{Kind: Missing, Key: []Value{{Text: "7", number: true}}}}
 	r.Tables = append(r.Tables, &TableReport{Source: "nokey", Target: "nokey", KeyKind: "none", Strategy: "whole-table",
-		Note: "no primary key and no unique index on NOT NULL columns: compared as one whole-table digest, whose differing rows cannot be listed",
+		Note:       "no primary key and no unique index on NOT NULL columns: compared as one whole-table digest, whose differing rows cannot be listed",
 		SourceRows: 10, TargetRows: 9, SourcePrint: "p", TargetPrint: "q"})
 	r.Tables = append(r.Tables, &TableReport{Source: "samecount", Target: "samecount", KeyKind: "none", Strategy: "whole-table",
 		SourceRows: 1, TargetRows: 1, SourcePrint: "p", TargetPrint: "q"})
