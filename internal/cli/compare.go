@@ -149,7 +149,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringFlag{Name: "dms-mappings", Usage: "apply an AWS DMS table-mappings JSON `FILE`: its selection, renames, removed columns and filters", Destination: &f.dmsMappings},
 		&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N or TABLE.COLUMN=N (repeatable; default: exactly)"},
 		&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P (repeatable; default: exactly)"},
-		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text; json; junit (JUnit XML, a test case per table, for CI); csv (the differing rows)", Destination: &f.output},
 		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
@@ -171,6 +171,9 @@ func (f *compareFlags) read(c *cli.Context) error {
 	}
 	if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
 		return usage("--chunk-rows and --chunk-time exclude each other")
+	}
+	if c.Command.Name == "watch" && f.output != "text" && f.output != "json" {
+		return usage("watch writes events as text or json lines, not %q", f.output)
 	}
 	if c.Args().Len() > 0 {
 		return usage("%s takes no arguments (got %q); use --source and --target", c.Command.Name, c.Args().First())
@@ -255,12 +258,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		return failIn(ctx, err)
 	}
 	defer rep.Close()
-	if f.output == "json" {
-		err = rep.WriteJSON(stdout)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, f.output); err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("write report: %w", err)}
 	}
 	if repair != nil {
@@ -299,8 +297,8 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--source is required")
 	case f.target == "":
 		err = usage("--target is required")
-	case f.output != "text" && f.output != "json":
-		err = usage("--output must be text or json, not %q", f.output)
+	case checkOutput(f.output) != nil:
+		err = checkOutput(f.output)
 	case f.workers < 1:
 		err = usage("--workers must be at least 1")
 	case f.mode != verify.ModeAuto && f.mode != verify.ModePushdown && f.mode != verify.ModeStream:

@@ -31,7 +31,7 @@ Examples:
 Exit codes: 0 identical, 1 differences found, 2 bad usage or reports that do not add up,
 3 a report that cannot be read.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "the merged report as `FORMAT`: text or json", Destination: &output},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "the merged report as `FORMAT`: text, json, junit or csv", Destination: &output},
 		},
 		Action: func(c *cli.Context) error {
 			return runMerge(c.Context, output, c.Args().Slice(), c.App.Writer)
@@ -40,8 +40,8 @@ Exit codes: 0 identical, 1 differences found, 2 bad usage or reports that do not
 }
 
 func runMerge(_ context.Context, output string, files []string, stdout io.Writer) error {
-	if output != "text" && output != "json" {
-		return usage("--output %q: want text or json", output)
+	if err := checkOutput(output); err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return usage("merge: give the shards' JSON reports")
@@ -63,12 +63,7 @@ func runMerge(_ context.Context, output string, files []string, stdout io.Writer
 		return fail(err)
 	}
 	defer rep.Close()
-	if output == "json" {
-		err = rep.WriteJSON(stdout)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, output); err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("write report: %w", err)}
 	}
 	if !rep.Identical() {

@@ -207,10 +207,13 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 		}
 		return &exitError{ExitDiffer, fmt.Errorf("not clean: %s before a full pass ended", stopReason(ctx))}
 	}
-	if f.output == "json" {
+	switch f.output {
+	case "junit", "csv":
+		err = writeReport(stdout, res.Last, f.output) // the last pass's tables and rows
+	case "json":
 		err = json.NewEncoder(stdout).Encode(gateReport{Clean: res.Clean, Passes: res.Passes, Resolved: res.Resolved,
 			Drift: res.Drift, Unsettled: res.Unsettled, Report: res.Last})
-	} else {
+	default:
 		err = writeGate(stdout, res)
 	}
 	if err != nil {

@@ -63,9 +63,9 @@ func stretch(b []byte, from, off int) Value {
 	return v
 }
 
-// text renders a changed column for people: both values, or, for long values that differ past
+// String renders a changed column for people: both values, or, for long values that differ past
 // the bytes a report keeps, where they first differ and the bytes around it.
-func (c ColumnDiff) text() string {
+func (c ColumnDiff) String() string {
 	var s string
 	switch {
 	case c.around != nil:

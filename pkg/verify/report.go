@@ -316,7 +316,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				if i > 0 {
 					sep = ", "
 				}
-				b.WriteString(sep + c.text())
+				b.WriteString(sep + c.String())
 			}
 			_, err := b.WriteString("\n")
 			return err

@@ -19,7 +19,7 @@ func TestLongValueFirstDiff(t *testing.T) {
 	if c.Offset != 700 {
 		t.Fatalf("offset %d, want 700", c.Offset)
 	}
-	got := c.text()
+	got := c.String()
 	want := `doc: first differs at byte 700: ..."` + string(src[676:740]) + `"... (900 bytes) -> ..."` + string(tgt[676:740]) + `"... (900 bytes)`
 	if got != want {
 		t.Errorf("text:\n%s\nwant\n%s", got, want)
@@ -32,7 +32,7 @@ func TestLongValueFirstDiff(t *testing.T) {
 	short := src[:600]
 	c = ColumnDiff{Column: "doc", Source: newValue(src, dialect.ClassString), Target: newValue(short, dialect.ClassString), Cause: likelyCause(dialect.ClassString, src, short, -1)}
 	c.locate(src, short)
-	if got := c.text(); c.Offset != 600 || !strings.Contains(got, `-> ..."`+string(src[576:600])+`" (600 bytes) (truncated: target keeps 600 of 900 bytes)`) {
+	if got := c.String(); c.Offset != 600 || !strings.Contains(got, `-> ..."`+string(src[576:600])+`" (600 bytes) (truncated: target keeps 600 of 900 bytes)`) {
 		t.Errorf("truncated: offset %d, %s", c.Offset, got)
 	}
 
@@ -52,7 +52,7 @@ func TestLongValueFirstDiff(t *testing.T) {
 	btgt[999] = 0xff
 	c = ColumnDiff{Column: "blob", Source: newValue(bsrc, dialect.ClassBytes), Target: newValue(btgt, dialect.ClassBytes)}
 	c.locate(bsrc, btgt)
-	if got := c.text(); got != "blob: first differs at byte 999: ...0x"+strings.Repeat("00", 25)+" (1000 bytes) -> ...0x"+strings.Repeat("00", 24)+"ff (1000 bytes)" {
+	if got := c.String(); got != "blob: first differs at byte 999: ...0x"+strings.Repeat("00", 25)+" (1000 bytes) -> ...0x"+strings.Repeat("00", 24)+"ff (1000 bytes)" {
 		t.Errorf("binary: %s", got)
 	}
 
