@@ -9,11 +9,9 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
 
@@ -150,7 +148,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N or TABLE.COLUMN=N (repeatable; default: exactly)"},
 		&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P (repeatable; default: exactly)"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text; json; junit (JUnit XML, a test case per table, for CI); csv (the differing rows)", Destination: &f.output},
-		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
+		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar on stderr when both stdout and stderr are terminals", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
 	}
@@ -225,9 +223,8 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	if f.watch.untilClean {
 		return runGate(ctx, f, src, tgt, opt, repair, stdout, stderr)
 	}
-	var bar *barProgress
-	if f.progress && f.output == "text" && isTerminal(stderr) {
-		bar = &barProgress{w: stderr}
+	bar := newBar(f.progress, stdout, stderr)
+	if bar != nil {
 		opt.Progress = bar
 	}
 	var stoppedBy func() (syscall.Signal, bool)
@@ -478,64 +475,4 @@ func openBoth(ctx context.Context, source, target string, conns int) (src, tgt *
 		return nil, nil, err
 	}
 	return src, tgt, nil
-}
-
-// barProgress draws one progress bar per table: rows hashed, rate, time left.
-type barProgress struct {
-	mu   sync.Mutex
-	w    io.Writer
-	bar  *progressbar.ProgressBar
-	name string
-}
-
-// Paused shows why the throttle pauses the compare beside the table's name.
-func (p *barProgress) Paused(reason string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar == nil {
-		return
-	}
-	if reason == "" {
-		p.bar.Describe(p.name)
-	} else {
-		p.bar.Describe(p.name + " (paused: " + reason + ")")
-	}
-}
-
-func (p *barProgress) Table(name string, rows int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Finish()
-	}
-	p.name = name
-	p.bar = progressbar.NewOptions64(max(rows, 1),
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(name),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-}
-
-func (p *barProgress) Rows(n int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Add64(n)
-	}
-}
-
-func (p *barProgress) finish() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Finish()
-	}
 }
