@@ -116,7 +116,7 @@ func writeCSV(w io.Writer, rep *verify.Report) error {
 			return err
 		}
 		if t.Truncated {
-			more := fmt.Sprintf("%d more differing rows not listed (--max-diffs)", t.Differences()-int64(t.Listed()))
+			more := plural64(t.Differences()-int64(t.Listed()), "more differing row", "more differing rows") + " not listed (--max-diffs)"
 			if err := cw.Write([]string{name, "table", "", "", "", "", more}); err != nil {
 				return err
 			}
