@@ -233,6 +233,17 @@ func (d *RowDiff) encode(b []byte) []byte {
 		b = c.Source.encode(b)
 		b = c.Target.encode(b)
 		b = appendString(b, c.Cause)
+	}
+	// Where long values first differ comes after the columns, and only when some column has
+	// it: records written before it was kept (a checkpoint's) read as they did.
+	located := false
+	for _, c := range d.Columns {
+		located = located || c.Offset > 0 || c.around != nil
+	}
+	if !located {
+		return b
+	}
+	for _, c := range d.Columns {
 		b = binary.AppendUvarint(b, uint64(c.Offset))
 		if c.around == nil {
 			b = append(b, 0)
@@ -349,10 +360,15 @@ func decodeDiff(b []byte) (RowDiff, error) {
 			c.Column = string(r.bytes())
 			c.Source, c.Target = r.value(), r.value()
 			c.Cause = string(r.bytes())
-			c.Offset = int(r.uvarint())
-			if r.flag() {
-				c.around = &diffContext{from: int(r.uvarint())}
-				c.around.src, c.around.tgt = r.value(), r.value()
+		}
+		if len(r.b) > 0 && r.err == nil {
+			for i := range d.Columns {
+				c := &d.Columns[i]
+				c.Offset = int(r.uvarint())
+				if r.flag() {
+					c.around = &diffContext{from: int(r.uvarint())}
+					c.around.src, c.around.tgt = r.value(), r.value()
+				}
 			}
 		}
 	}

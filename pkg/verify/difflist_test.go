@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
@@ -79,8 +80,19 @@ func TestDiffRecordDecode(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, d) {
 		t.Fatalf("decode: %v\n%#v\nwant\n%#v", err, got, d)
 	}
+	// A record of a build that kept no first differences (a checkpoint's) is this one's
+	// without them; cut anywhere else, a record is an error.
+	plain := d
+	plain.Columns = append([]ColumnDiff{}, d.Columns...)
+	for i := range plain.Columns {
+		plain.Columns[i].Offset, plain.Columns[i].around = 0, nil
+	}
+	old := plain.encode(nil)
+	if got, err := decodeDiff(old); err != nil || !reflect.DeepEqual(got, plain) || !bytes.HasPrefix(rec, old) || len(old) == len(rec) {
+		t.Fatalf("a record without first differences: %v\n%#v", err, got)
+	}
 	for i := range len(rec) {
-		if _, err := decodeDiff(rec[:i]); err == nil {
+		if _, err := decodeDiff(rec[:i]); err == nil && i != len(old) {
 			t.Errorf("a record cut to %d of %d bytes decoded", i, len(rec))
 		}
 	}
