@@ -3,12 +3,14 @@ package verify
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -145,6 +147,15 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	}
 	if w.Length < 0 || w.Length > 0 && w.Text == nil && w.Hex == nil {
 		return errors.New(`value: "length" is the full length of a cut "text" or "hex"`)
+	}
+	if w.Length > 0 {
+		shown := len(*cmp.Or(w.Text, w.Hex))
+		if w.Hex != nil {
+			shown /= 2
+		}
+		if w.Length <= shown || shown < maxShown-utf8.UTFMax {
+			return fmt.Errorf(`value: "length" %d: a cut value shows %d bytes or so, fewer than its length`, w.Length, maxShown)
+		}
 	}
 	*v = Value{Null: w.Null, Gone: w.Gone, Length: w.Length}
 	switch {
