@@ -105,13 +105,14 @@ func Recheck(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options) 
 // sameEndpoints checks that src and tgt are of the engines and schemas the report names.
 func sameEndpoints(src, tgt *Endpoint, rep *Report) error {
 	for _, s := range []struct {
+		side string
 		e    *Endpoint
 		info EndpointInfo
-	}{{src, rep.Source}, {tgt, rep.Target}} {
+	}{{"source", src, rep.Source}, {"target", tgt, rep.Target}} {
 		now := s.e.info()
 		if s.info.Engine != "" && now.Engine != s.info.Engine || s.info.Schema != "" && now.Schema != s.info.Schema {
-			return invalid(fmt.Errorf("the report's %s is %s schema %s (%s), this one is %s schema %s: give the databases the report compared",
-				s.e.Side, s.info.Engine, s.info.Schema, s.info.DSN, now.Engine, now.Schema))
+			return invalid(fmt.Errorf("the report's %s is %s schema %s (%s), the %s given is %s schema %s: give the databases the report compared",
+				s.side, s.info.Engine, s.info.Schema, s.info.DSN, s.side, now.Engine, now.Schema))
 		}
 	}
 	return nil

@@ -38,6 +38,9 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 	if !ok {
 		return nil, fmt.Errorf("%s: %s cannot write repair SQL", tgt.Side, tgt.DB.Engine())
 	}
+	if err := sameEndpoints(src, tgt, rep); err != nil {
+		return nil, err
+	}
 	res := &RepairResult{}
 	var tables []*tableRepair
 	var notes []string
