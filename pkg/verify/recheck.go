@@ -1,9 +1,12 @@
 package verify
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -265,4 +268,95 @@ func (tr *TableReport) job(ctx context.Context, src, tgt *Endpoint, opt Options)
 		}
 	}
 	return j, nil
+}
+
+// recheckRowJSON is a rechecked row on the wire: its key named by column, as in the report.
+type recheckRowJSON struct {
+	Key      keyJSON      `json:"key"`
+	Resolved bool         `json:"resolved"`
+	Was      rowDiffJSON  `json:"was"`
+	Now      *rowDiffJSON `json:"now"` // null when resolved
+}
+
+type rowDiffJSON struct {
+	Kind    DiffKind     `json:"kind"`
+	Columns []ColumnDiff `json:"columns"`
+}
+
+// WriteJSON writes the recheck as one JSON document: each table's verdicts, each row's key
+// named by column (as in the report), how it differed and how it differs now (null when
+// resolved).
+func (r *RecheckResult) WriteJSON(w io.Writer) error {
+	type tableJSON struct {
+		*RecheckTable
+		Rows []recheckRowJSON `json:"rows"`
+	}
+	out := struct {
+		*RecheckResult
+		Tables []tableJSON `json:"tables"`
+		Clean  bool        `json:"clean"`
+	}{RecheckResult: r, Tables: []tableJSON{}, Clean: r.Clean()}
+	for _, t := range r.Tables {
+		tj := tableJSON{RecheckTable: t, Rows: make([]recheckRowJSON, len(t.Rows))}
+		for i, row := range t.Rows {
+			rj := recheckRowJSON{Key: keyJSON{names: t.Key, vals: row.Was.Key}, Resolved: row.Resolved(),
+				Was: rowDiffJSON{Kind: row.Was.Kind, Columns: nonNil(row.Was.Columns)}}
+			if row.Now != nil {
+				rj.Now = &rowDiffJSON{Kind: row.Now.Kind, Columns: nonNil(row.Now.Columns)}
+			}
+			tj.Rows[i] = rj
+		}
+		out.Tables = append(out.Tables, tj)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// WriteText writes the recheck for people: per table the counts, then each row's verdict.
+func (r *RecheckResult) WriteText(w io.Writer) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprintf(b, "source  %s  (%s %s)\n", r.Source.DSN, r.Source.Engine, r.Source.Version)
+	fmt.Fprintf(b, "target  %s  (%s %s)\n", r.Target.DSN, r.Target.Engine, r.Target.Version)
+	if r.Report != nil {
+		fmt.Fprintf(b, "report  of %s\n", r.Report.Started.UTC().Format(time.RFC3339))
+	}
+	partial := 0
+	for _, t := range r.Tables {
+		name := t.Source
+		if t.Target != t.Source {
+			name += " -> " + t.Target
+		}
+		fmt.Fprintf(b, "\n%s: %d listed of %d differing: %d resolved, %d still differ\n", name, t.Listed, t.Differences, t.Resolved, t.Differ)
+		if t.Partial {
+			partial++
+			fmt.Fprintf(b, "  note: %s\n", t.Note)
+		}
+		for _, row := range t.Rows {
+			if row.Resolved() {
+				fmt.Fprintf(b, "  resolved  %-8s %s\n", row.Was.Kind, keyText(t.Key, row.Was.Key))
+				continue
+			}
+			fmt.Fprintf(b, "  differs   %-8s %s", row.Now.Kind, keyText(t.Key, row.Was.Key))
+			for i, c := range row.Now.Columns {
+				sep := "  "
+				if i > 0 {
+					sep = ", "
+				}
+				fmt.Fprintf(b, "%s%s: %s -> %s", sep, c.Column, c.Source, c.Target)
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\n")
+	switch {
+	case r.Differ > 0:
+		fmt.Fprintf(b, "STILL DIFFERENT: %d of %d rechecked rows still differ, %d resolved", r.Differ, r.Differ+r.Resolved, r.Resolved)
+	case partial > 0:
+		fmt.Fprintf(b, "RESOLVED IN PART: all %d rechecked rows resolved, but the report listed only some differing rows of %d tables: compare again", r.Resolved, partial)
+	default:
+		fmt.Fprintf(b, "RESOLVED: all %d rechecked rows resolved", r.Resolved)
+	}
+	fmt.Fprintf(b, " (%s)\n", r.Duration.Round(time.Millisecond))
+	return b.Flush()
 }

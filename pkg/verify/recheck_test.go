@@ -51,7 +51,7 @@ func verdicts(res *verify.RecheckResult) []string {
 
 // TestRecheck: on MariaDB, PostgreSQL and from MariaDB to PostgreSQL, a report saved as JSON
 // and read back is rechecked after some rows were fixed on the target: those are resolved,
-// the others still differ, and keys with quotes, backslashes, unicode, '' and NUL bytes are
+// the others still differ, and keys with quotes, backslashes, unicode, ” and NUL bytes are
 // found again exactly. Repair from the saved report then makes the tables identical.
 func TestRecheck(t *testing.T) {
 	my, pg := engines[0], engines[1]
