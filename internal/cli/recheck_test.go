@@ -156,7 +156,7 @@ func TestRecheckRepairRefuse(t *testing.T) {
 	}{
 		{"no such table", edited(`"t"`, `"nosuch"`), src.DSN, ExitFailure, "nosuch"},
 		{"not a report", edited(`"format": 2`, `"format": "x"`), src.DSN, ExitUsage, "edited.json: report: json: cannot unmarshal string"},
-		{"other database", report, other.DSN, ExitUsage, "the report's source is mysql schema " + src.Name},
+		{"other database", report, other.DSN, ExitUsage, "the report's source is mysql database " + src.Name},
 		{"key changed", report, "", ExitUsage, "table t: the report's key is (id), the source's is now (v)"},
 	} {
 		if c.report == "" {

@@ -113,9 +113,10 @@ func sameEndpoints(src, tgt *Endpoint, rep *Report) error {
 		info EndpointInfo
 	}{{"source", src, rep.Source}, {"target", tgt, rep.Target}} {
 		now := s.e.info()
-		if s.info.Engine != "" && now.Engine != s.info.Engine || s.info.Schema != "" && now.Schema != s.info.Schema {
-			return invalid(fmt.Errorf("the report's %s is %s schema %s (%s), the %s given is %s schema %s: give the databases the report compared",
-				s.side, s.info.Engine, s.info.Schema, s.info.DSN, s.side, now.Engine, now.Schema))
+		differ := func(a, b string) bool { return a != "" && b != "" && a != b }
+		if differ(s.info.Engine, now.Engine) || differ(s.info.Database, now.Database) || differ(s.info.Schema, now.Schema) {
+			return invalid(fmt.Errorf("the report's %s is %s database %s schema %s (%s), the %s given is %s database %s schema %s: give the databases the report compared",
+				s.side, s.info.Engine, s.info.Database, s.info.Schema, s.info.DSN, s.side, now.Engine, now.Database, now.Schema))
 		}
 	}
 	return nil

@@ -172,7 +172,7 @@ func TestRecheckRefuses(t *testing.T) {
 		t.Error("a partial recheck says clean")
 	}
 
-	if _, err := verify.Recheck(ctx, d, s, read(same), verify.Options{}); !errors.Is(err, verify.ErrInvalid) || !strings.Contains(err.Error(), "the report's source is mysql schema "+src.Name) {
+	if _, err := verify.Recheck(ctx, d, s, read(same), verify.Options{}); !errors.Is(err, verify.ErrInvalid) || !strings.Contains(err.Error(), "the report's source is mysql database "+src.Name) {
 		t.Errorf("swapped sides: %v", err)
 	}
 	noTable := read(func(s string) string {
@@ -285,5 +285,25 @@ func TestSavedReportSpilled(t *testing.T) {
 	back.WriteJSON(&again)
 	if again.String() != b.String() {
 		t.Fatal("the spilled listing, read back, writes other JSON")
+	}
+}
+
+// TestRecheckOtherPostgresDatabase: PostgreSQL databases share the schema name public; a
+// recheck still tells another database by the one its DSN names.
+func TestRecheckOtherPostgresDatabase(t *testing.T) {
+	e := engines[1]
+	ctx := t.Context()
+	src, tgt, other := e.newDB(t), e.newDB(t), e.newDB(t)
+	for _, db := range []*testdb.DB{src, tgt, other} {
+		db.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY)")
+	}
+	src.Exec(t, "INSERT INTO t VALUES (1)")
+	rep := compare(t, src, tgt, verify.Options{})
+	defer rep.Close()
+	s, d, closeBoth := openPair(t, ctx, src, other)
+	defer closeBoth()
+	_, err := verify.Recheck(ctx, s, d, rep, verify.Options{})
+	if !errors.Is(err, verify.ErrInvalid) || !strings.Contains(err.Error(), "the report's target is postgres database "+tgt.Name) {
+		t.Fatalf("another target database: %v", err)
 	}
 }

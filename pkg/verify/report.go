@@ -31,7 +31,10 @@ type EndpointInfo struct {
 	DSN     string `json:"dsn"` // password masked
 	Engine  string `json:"engine"`
 	Version string `json:"version"`
-	Schema  string `json:"schema"` // the default schema (PostgreSQL) or database (MySQL) of the connection
+	// Database is the database the DSN names ("" when it names none); Schema the connection's
+	// default schema (PostgreSQL) or database (MySQL).
+	Database string `json:"database"`
+	Schema   string `json:"schema"`
 }
 
 // Identical reports whether every table compared holds the same rows on both sides.

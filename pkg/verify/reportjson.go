@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -297,5 +300,28 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // info describes the endpoint in a report.
 func (e *Endpoint) info() EndpointInfo {
-	return EndpointInfo{DSN: e.DSN(), Engine: e.DB.Engine(), Version: e.DB.Version(), Schema: e.DB.Schema()}
+	return EndpointInfo{DSN: e.DSN(), Engine: e.DB.Engine(), Version: e.DB.Version(), Database: dsnDatabase(e.DSN()), Schema: e.DB.Schema()}
 }
+
+// dsnDatabase is the database a DSN names ("" when it names none, or cannot be read): the
+// path of a URL, what follows ")/" or "@/" in MySQL's native form, dbname= in PostgreSQL's
+// keyword form. A report records it, so that a recheck can tell another database apart
+// where the schema (PostgreSQL's public) does not.
+func dsnDatabase(dsn string) string {
+	if strings.Contains(dsn, "://") {
+		if u, err := url.Parse(dsn); err == nil {
+			return strings.TrimPrefix(u.Path, "/")
+		}
+		return ""
+	}
+	if m := keywordDB.FindStringSubmatch(dsn); m != nil {
+		return strings.Trim(m[1], "'")
+	}
+	if i := strings.LastIndex(dsn, "/"); i >= 0 && strings.Contains(dsn, "@") {
+		db, _, _ := strings.Cut(dsn[i+1:], "?")
+		return db
+	}
+	return ""
+}
+
+var keywordDB = regexp.MustCompile(`(?:^|\s)dbname\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
