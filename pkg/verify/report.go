@@ -153,7 +153,9 @@ type ColumnDiff struct {
 	Cause  string `json:"cause,omitempty"` // the likely reason, when one fits: truncated, rounded, ...
 }
 
-// Value is a canonical value as reports show it.
+// Value is a canonical value as reports show it. In JSON (MarshalJSON) it is an object with
+// exactly one of "text" ("" for the empty value), "hex", "null": true or "gone": true, and
+// "length" when cut.
 type Value struct {
 	Gone   bool   `json:"gone,omitempty"` // the row was not there any more when its values were read
 	Null   bool   `json:"null,omitempty"`
