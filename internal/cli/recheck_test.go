@@ -155,7 +155,8 @@ func TestRecheckRepairRefuse(t *testing.T) {
 		want                 string
 	}{
 		{"no such table", edited(`"t"`, `"nosuch"`), src.DSN, ExitFailure, "nosuch"},
-		{"not a report", edited(`"format": 2`, `"format": "x"`), src.DSN, ExitUsage, "edited.json: report: json: cannot unmarshal string"},
+		{"not a report", edited(`"format": 2`, `"format": "x"`), src.DSN, ExitUsage, "edited.json: report: not a dbverify JSON report: json: cannot unmarshal string"},
+		{"where attack", edited(`"source": "",`, `"source": "1=1) OR (1=1",`), src.DSN, ExitUsage, "table t: the report's row filter: bad row filter: a ')' that closes a parenthesis"},
 		{"other database", report, other.DSN, ExitUsage, "the report's source is mysql database " + src.Name},
 		{"key changed", report, "", ExitUsage, "table t: the report's key is (id), the source's is now (v)"},
 	} {

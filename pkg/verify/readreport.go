@@ -32,7 +32,7 @@ func ReadReport(r io.Reader) (*Report, error) {
 		Format *int `json:"format"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, badReport("", err)
+		return nil, badReport("", fmt.Errorf("not a dbverify JSON report: %w", err))
 	}
 	switch {
 	case probe.Format == nil:

@@ -245,8 +245,15 @@ func (tr *TableReport) job(ctx context.Context, src, tgt *Endpoint, opt Options)
 			e     *Endpoint
 			where string
 		}{{src, tr.Where.Source}, {tgt, tr.Where.Target}} {
-			if err := checkWhere(w.e, w.e, w.where); err != nil {
-				return nil, err
+			if w.where == "" {
+				continue
+			}
+			wc, ok := w.e.DB.(dialect.WhereChecker)
+			if !ok {
+				return nil, w.e.errorf(tr.Source, invalid(fmt.Errorf("the report's row filter: the %s dialect cannot check a condition before it runs", w.e.DB.Engine())))
+			}
+			if err := wc.CheckWhere(w.where); err != nil {
+				return nil, w.e.errorf(tr.Source, invalid(fmt.Errorf("the report's row filter: %w", err)))
 			}
 		}
 	}
