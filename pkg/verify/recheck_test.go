@@ -307,3 +307,59 @@ func TestRecheckOtherPostgresDatabase(t *testing.T) {
 		t.Fatalf("another target database: %v", err)
 	}
 }
+
+// TestSavedReportOptions: a saved report's row filter, ignored column and float tolerance
+// rule its recheck, with no options given: a float within the tolerance, an ignored column and
+// a row outside the filter do not differ; a float past it does. Repair from it matches the
+// compare's (repairSQL).
+func TestSavedReportOptions(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := t.Context()
+			src, tgt := e.newDB(t), e.newDB(t)
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, "CREATE TABLE o (id INT NOT NULL PRIMARY KEY, f DOUBLE PRECISION, s VARCHAR(10), junk INT)")
+			}
+			src.Exec(t, "INSERT INTO o VALUES (1, 1.0001, 'a', 1), (2, 2, 'b', 2), (200, 1, 'z', 3)")
+			tgt.Exec(t, "INSERT INTO o VALUES (1, 1.0002, 'x', 9), (2, 2, 'b', 9), (200, 1, 'y', 9)")
+			opt := verify.Options{Where: "id < 100", IgnoreColumns: []string{"junk"}, FloatDigits: 3}
+			s, d, closeBoth := openPair(t, ctx, src, tgt)
+			defer closeBoth()
+			rep, err := verify.Compare(ctx, s, d, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var saved bytes.Buffer
+			rep.WriteJSON(&saved)
+			rep.Close()
+			back, err := verify.ReadReport(&saved)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer back.Close()
+			columns := func() []string {
+				t.Helper()
+				res, err := verify.Recheck(ctx, s, d, back, verify.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Tables) != 1 || len(res.Tables[0].Rows) != 1 || res.Tables[0].Rows[0].Now == nil {
+					t.Fatalf("recheck: %q", verdicts(res))
+				}
+				var cols []string
+				for _, c := range res.Tables[0].Rows[0].Now.Columns {
+					cols = append(cols, c.Column)
+				}
+				return cols
+			}
+			if got := columns(); !slices.Equal(got, []string{"s"}) {
+				t.Errorf("differing columns %q, want [s]", got)
+			}
+			tgt.Exec(t, "UPDATE o SET f = 1.5 WHERE id = 1")
+			if got := columns(); !slices.Equal(got, []string{"f", "s"}) {
+				t.Errorf("differing columns %q, want [f s]", got)
+			}
+			repairSQL(t, src, tgt, opt)
+		})
+	}
+}
