@@ -97,7 +97,7 @@ SIGINT/SIGTERM.`,
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Commands:        []*cli.Command{compareCommand(), watchCommand(), mergeCommand(), demoCommand(), migrateCommand(), preflightCommand()},
+		Commands:        []*cli.Command{compareCommand(), watchCommand(), recheckCommand(), repairCommand(), mergeCommand(), demoCommand(), migrateCommand(), preflightCommand()},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usage("%v", err)
 		},

@@ -75,6 +75,8 @@ Examples:
   dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
   dbverify compare --source $SRC --target $TGT --mode stream
   dbverify compare --source $SRC --target $TGT --repair fix-target.sql
+  dbverify compare --source $SRC --target $TGT -o json > report.json   (later: dbverify recheck
+      --report report.json ... to read only its rows again; dbverify repair --report ... for SQL)
   dbverify compare --source $SRC --target $TGT --timeout 2h --query-timeout 10m
   dbverify compare --source $SRC --target $TGT --checkpoint run.cp   (then, after a stop: ... --resume)
   dbverify compare --source $SRC --target $TGT --shard 0/4 -o json > part0.json   (and 1/4, 2/4, 3/4;

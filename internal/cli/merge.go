@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -48,15 +47,17 @@ func runMerge(_ context.Context, output string, files []string, stdout io.Writer
 	}
 	var parts []*verify.Report
 	for _, name := range files {
-		b, err := os.ReadFile(name)
+		f, err := os.Open(name)
 		if err != nil {
 			return &exitError{ExitFailure, fmt.Errorf("merge: %v", err)}
 		}
-		var r verify.Report
-		if err := json.Unmarshal(b, &r); err != nil {
+		r, err := verify.ReadReport(f)
+		f.Close()
+		if err != nil {
 			return usage("merge: %s: not a JSON report: %v", name, err)
 		}
-		parts = append(parts, &r)
+		defer r.Close()
+		parts = append(parts, r)
 	}
 	rep, err := verify.Merge(parts)
 	if err != nil {

@@ -33,9 +33,11 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	}
 	opt.throttler = newThrottler(src, opt)
 	rep := &Report{
-		Source:  EndpointInfo{DSN: src.DSN(), Engine: src.DB.Engine(), Version: src.DB.Version()},
-		Target:  EndpointInfo{DSN: tgt.DSN(), Engine: tgt.DB.Engine(), Version: tgt.DB.Version()},
+		Format:  ReportFormat,
+		Source:  src.info(),
+		Target:  tgt.info(),
 		Started: time.Now(),
+		Options: reportOptions(opt),
 	}
 	pairs, err := resolveTables(ctx, src, opt)
 	if err != nil {
@@ -222,12 +224,16 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	if q, ok := src.DB.(mapping.Quoter); ok {
 		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
 	}
+	if opt.sourceWhere != nil { // a saved report's
+		j.srcWhere = *opt.sourceWhere
+	}
 	if err := j.prepareWhere(ctx); err != nil {
 		return nil, err
 	}
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols)}
+	j.describe()
 	j.list.cols = st.KeyColumns()
 	j.tol = j.newTolerance()
 	fam, err := hashFamily(src.DB, tgt.DB, opt.Hash)
@@ -324,6 +330,9 @@ func (j *job) alignColumns() error {
 			continue
 		}
 		name, include := j.opt.Mapping.Column(st.Schema, st.Name, c.Name)
+		if n, ok := j.opt.columnNames[c.Name]; ok { // a saved report's
+			name, include = n, true
+		}
 		if !include {
 			if isKey(i) {
 				return invalid(fmt.Errorf("table %s: the mapping removes key column %s", st, c.Name))

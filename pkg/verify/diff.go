@@ -346,7 +346,7 @@ const changedBatch = 1000
 func (j *job) newDiff(kind DiffKind, key dialect.Key) RowDiff {
 	d := RowDiff{Kind: kind, key: key, Key: make([]Value, len(key))}
 	for i, v := range key {
-		d.Key[i] = newValue(v, j.st.Columns[j.st.Key[i]].Class)
+		d.Key[i] = newKeyValue(v, j.st.Columns[j.st.Key[i]].Class)
 	}
 	return d
 }

@@ -91,7 +91,7 @@ func TestLongListing(t *testing.T) {
 				Identical bool
 				Tables    []struct {
 					Source string
-					Diffs  []verify.RowDiff
+					Diffs  []json.RawMessage
 				}
 			}
 			if err := json.Unmarshal(sj.Bytes(), &doc); err != nil {

@@ -93,6 +93,11 @@ func TestNameMapping(t *testing.T) {
 			if got, want := diffString(table(t, rep, "Customers")), []string{`changed CustomerId=42 FullName:"Customer Name"->"Someone Else"`}; !slices.Equal(got, want) {
 				t.Errorf("Customers: %q, want %q", got, want)
 			}
+			// A saved report carries the names the mapping gave: repair from it, with no
+			// mapping given, writes the compare's own SQL (repairSQL checks).
+			if _, res, sql := repairSQL(t, src, tgt, c.opt); res.Statements != 1 {
+				t.Errorf("repair: %d statements, want 1\n%s", res.Statements, sql)
+			}
 		})
 	}
 	t.Run("without mapping", func(t *testing.T) {

@@ -43,6 +43,11 @@ type Options struct {
 	Logger   *slog.Logger // nil discards
 
 	throttler *throttler // Throttle at work, shared by a compare's tables
+
+	// A saved report's table, read again (see TableReport.job): its columns by source name ->
+	// target name, and its source's row filter.
+	columnNames map[string]string
+	sourceWhere *string
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.

@@ -3,7 +3,6 @@ package verify
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -23,7 +22,8 @@ type RepairResult struct {
 }
 
 // Repair writes to w the SQL that makes the target's rows match the source's, for each
-// difference rep (from Compare with the same endpoints and opt) lists, in the target's dialect,
+// difference rep lists (a report from Compare with the same endpoints and opt, or one read by
+// ReadReport, whose own columns, row filters and tolerances then apply), in the target's dialect,
 // in one transaction: first the DELETEs of rows extra on the target (every table's), then the
 // UPDATEs of the differing columns of changed rows, then the INSERTs of missing rows. The
 // values are the source's, read again by key now. Repair only reads: the SQL is for a person
@@ -37,6 +37,9 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 	r, ok := tgt.DB.(dialect.Repairer)
 	if !ok {
 		return nil, fmt.Errorf("%s: %s cannot write repair SQL", tgt.Side, tgt.DB.Engine())
+	}
+	if err := sameEndpoints(src, tgt, rep); err != nil {
+		return nil, err
 	}
 	res := &RepairResult{}
 	var tables []*tableRepair
@@ -156,8 +159,6 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 	name := tr.Source + " -> " + tr.Target
 	t := &tableRepair{name: tr.Target}
 	switch {
-	case tr.pair == (tablePair{}):
-		return nil, errors.New("repair: the report does not come from Compare on these endpoints")
 	case tr.KeyKind == string(dialect.KeyNone):
 		t.skipped = []string{name + ": no key: rows cannot be told apart, so no statement can target one"}
 		return t, nil
@@ -165,9 +166,9 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		t.skipped = []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", name, tr.Listed(), tr.Differences(), tr.Differences())}
 		return t, nil
 	}
-	j, err := newJob(ctx, src, tgt, tr.pair, opt)
+	j, err := tr.job(ctx, src, tgt, opt)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("repair: %w", err)
 	}
 	if j.tt.KeyName == "" {
 		t.skipped = []string{name + ": the target has no unique index on the key (" + strings.Join(tr.Key, ", ") + "): a statement could touch several rows"}

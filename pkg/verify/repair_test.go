@@ -248,7 +248,32 @@ func repairSQL(t *testing.T, src, tgt *testdb.DB, opt verify.Options) (*verify.R
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The same report saved as JSON and read back gives the same SQL, without the options:
+	// the report carries them.
+	var saved bytes.Buffer
+	if err := rep.WriteJSON(&saved); err != nil {
+		t.Fatal(err)
+	}
+	back, err := verify.ReadReport(&saved)
+	if err != nil {
+		t.Fatalf("reading the saved report: %v", err)
+	}
+	defer back.Close()
+	var again bytes.Buffer
+	res2, err := verify.Repair(ctx, s, d, back, verify.Options{}, &again)
+	if err != nil {
+		t.Fatalf("repair from the saved report: %v", err)
+	}
+	if a, b := withoutWritten(sql.String()), withoutWritten(again.String()); a != b || res.Statements != res2.Statements || !slices.Equal(res.Skipped, res2.Skipped) {
+		t.Fatalf("repair from the saved report differs:\n%s\n\nfrom the compare's report:\n%s", again.String(), sql.String())
+	}
 	return rep, res, &sql
+}
+
+// withoutWritten drops the first line of repair SQL, which says when it was written.
+func withoutWritten(sql string) string {
+	_, rest, _ := strings.Cut(sql, "\n")
+	return rest
 }
 
 // runRepair runs repair SQL on tgt from a file, with the engine's command-line client.

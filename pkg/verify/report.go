@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -13,13 +12,18 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-// Report is the result of a compare.
+// Report is the result of a compare. Its JSON form (WriteJSON, ReadReport) is described by
+// docs/report.schema.json.
 type Report struct {
+	Format   int            `json:"format"` // ReportFormat
 	Source   EndpointInfo   `json:"source"`
 	Target   EndpointInfo   `json:"target"`
 	Started  time.Time      `json:"started"`
 	Duration time.Duration  `json:"duration_ns"`
 	Tables   []*TableReport `json:"tables"`
+	// Options are the compare's settings that decide what was compared and how: a saved
+	// report carries them so that Recheck and Repair read rows as the compare did.
+	Options ReportOptions `json:"options"`
 }
 
 // EndpointInfo describes a side in a report.
@@ -27,6 +31,10 @@ type EndpointInfo struct {
 	DSN     string `json:"dsn"` // password masked
 	Engine  string `json:"engine"`
 	Version string `json:"version"`
+	// Database is the database the DSN names ("" when it names none); Schema the connection's
+	// default schema (PostgreSQL) or database (MySQL).
+	Database string `json:"database"`
+	Schema   string `json:"schema"`
 }
 
 // Identical reports whether every table compared holds the same rows on both sides.
@@ -41,32 +49,38 @@ func (r *Report) Identical() bool {
 
 // TableReport is the result for one table.
 type TableReport struct {
-	Source      string        `json:"source"` // schema.name on the source
-	Target      string        `json:"target"`
-	Key         []string      `json:"key"`      // the key's columns; empty without one
-	KeyKind     string        `json:"key_kind"` // primary key, unique index, none
-	Columns     int           `json:"columns"`  // how many columns were compared
-	Strategy    string        `json:"strategy"` // range, keyset, whole-table
-	Mode        string        `json:"mode"`     // pushdown, stream, or "source pushdown, target stream" (or the reverse)
-	Hash        string        `json:"hash"`     // the row-hash family the fingerprints are in: md5, crcmix, pg64
-	Chunks      int           `json:"chunks"`
-	SourceRows  int64         `json:"source_rows"`
-	TargetRows  int64         `json:"target_rows"`
-	SourcePrint string        `json:"source_fingerprint"` // the table's digest, independent of chunking
-	TargetPrint string        `json:"target_fingerprint"`
-	Missing     int64         `json:"missing"` // rows only the source has
-	Extra       int64         `json:"extra"`   // rows only the target has
-	Changed     int64         `json:"changed"` // rows both have, with different values
-	Diffs       []RowDiff     `json:"diffs"`   // the differing rows listed, sorted by key, when few (see EachDiff)
-	Truncated   bool          `json:"diffs_truncated"`
-	Retries     int64         `json:"retries,omitempty"`      // reads tried again after a transient failure
-	Throttled   time.Duration `json:"throttled_ns,omitempty"` // how long the throttle paused the table
-	Note        string        `json:"note,omitempty"`
-	Tolerances  []string      `json:"tolerances,omitempty"` // opt-in tolerances applied, per column
-	Duration    time.Duration `json:"duration_ns"`
-	Shard       *ShardPart    `json:"shard,omitempty"` // a shard's share, for Merge (Options.Shard)
-	pair        tablePair     // the names Compare resolved, for Watch's rechecks
-	list        *diffList     // a long listing, in a temporary file; Diffs is nil then
+	Source  string   `json:"source"` // schema.name on the source
+	Target  string   `json:"target"`
+	Key     []string `json:"key"`      // the key's columns; empty without one
+	KeyKind string   `json:"key_kind"` // primary key, unique index, none
+	Columns int      `json:"columns"`  // how many columns were compared
+	// KeyColumns are the key's columns, in key order, with both sides' names and types.
+	KeyColumns []ReportColumn `json:"key_columns"`
+	// Compared are the columns compared, in the source's order (the key's included).
+	Compared    []ReportColumn `json:"compared_columns"`
+	Where       TableWhere     `json:"where"`    // the row filter each side was read under
+	Strategy    string         `json:"strategy"` // range, keyset, whole-table
+	Mode        string         `json:"mode"`     // pushdown, stream, or "source pushdown, target stream" (or the reverse)
+	Hash        string         `json:"hash"`     // the row-hash family the fingerprints are in: md5, crcmix, pg64
+	Chunks      int            `json:"chunks"`
+	SourceRows  int64          `json:"source_rows"`
+	TargetRows  int64          `json:"target_rows"`
+	SourcePrint string         `json:"source_fingerprint"` // the table's digest, independent of chunking
+	TargetPrint string         `json:"target_fingerprint"`
+	Missing     int64          `json:"missing"` // rows only the source has
+	Extra       int64          `json:"extra"`   // rows only the target has
+	Changed     int64          `json:"changed"` // rows both have, with different values
+	Diffs       []RowDiff      `json:"diffs"`   // the differing rows listed, sorted by key, when few (see EachDiff)
+	Truncated   bool           `json:"diffs_truncated"`
+	Retries     int64          `json:"retries,omitempty"`      // reads tried again after a transient failure
+	Throttled   time.Duration  `json:"throttled_ns,omitempty"` // how long the throttle paused the table
+	Note        string         `json:"note,omitempty"`
+	Tolerances  []string       `json:"tolerances"` // opt-in tolerances applied, per column
+	Duration    time.Duration  `json:"duration_ns"`
+	Shard       *ShardPart     `json:"shard,omitempty"` // a shard's share, for Merge (Options.Shard)
+	pair        tablePair      // the names Compare resolved, for Watch's rechecks
+	list        *diffList      // a long listing, in a temporary file; Diffs is nil then
+	saved       *ReportOptions // the report's options, when the report was read by ReadReport
 }
 
 // EachDiff hands each differing row the report lists to fn, in key order, and stops at fn's
@@ -143,11 +157,13 @@ type ColumnDiff struct {
 	around *diffContext // the bytes around Offset, for the text report
 }
 
-// Value is a canonical value as reports show it.
+// Value is a canonical value as reports show it. In JSON (MarshalJSON) it is an object with
+// exactly one of "text" ("" for the empty value), "hex", "null": true or "gone": true, and
+// "length" when cut.
 type Value struct {
 	Gone   bool   `json:"gone,omitempty"` // the row was not there any more when its values were read
 	Null   bool   `json:"null,omitempty"`
-	Text   string `json:"text,omitempty"`   // the value, when it is printable UTF-8
+	Text   string `json:"text,omitempty"`   // the value, when it is printable UTF-8 ("" is the empty value)
 	Hex    string `json:"hex,omitempty"`    // the value in hex, when it is not
 	Length int    `json:"length,omitempty"` // the full length in bytes, when Text or Hex was cut
 	number bool   // print without quotes
@@ -156,13 +172,20 @@ type Value struct {
 // maxShown is how many bytes of a value a report keeps.
 const maxShown = 256
 
-func newValue(b []byte, class dialect.Class) Value {
+func newValue(b []byte, class dialect.Class) Value { return newValueCut(b, class, maxShown) }
+
+// newKeyValue is a key's value, never cut: a saved report finds its rows again by it. An
+// index bounds a key's length (3072 bytes in InnoDB, a third of a page in PostgreSQL).
+func newKeyValue(b []byte, class dialect.Class) Value { return newValueCut(b, class, 0) }
+
+// newValueCut shows b cut to maxShown bytes, or whole when maxShown is 0.
+func newValueCut(b []byte, class dialect.Class, maxShown int) Value {
 	if b == nil {
 		return Value{Null: true}
 	}
 	v := Value{number: isNumeric(class)}
 	cut := b
-	if len(b) > maxShown {
+	if maxShown > 0 && len(b) > maxShown {
 		n := maxShown
 		for n > maxShown-utf8.UTFMax && !utf8.RuneStart(b[n]) {
 			n-- // end on a character boundary, so that cut text stays text
@@ -197,66 +220,6 @@ func (v Value) String() string {
 		s += fmt.Sprintf("... (%d bytes)", v.Length)
 	}
 	return s
-}
-
-// WriteJSON writes the report as one JSON document. Listed rows are written one at a time, so a
-// listing of millions of rows costs no more memory than it did to collect.
-func (r *Report) WriteJSON(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	// Each object is marshalled without its long list (an empty field of the outer struct
-	// hides the embedded one), which is then written after its last field.
-	head, err := json.MarshalIndent(struct {
-		*Report
-		Tables    []*TableReport `json:"tables,omitempty"`
-		Identical bool           `json:"identical"`
-	}{Report: r, Identical: r.Identical()}, "", "  ")
-	if err != nil {
-		return err
-	}
-	bw.Write(head[:len(head)-len("\n}")])
-	bw.WriteString(",\n  \"tables\": [")
-	for i, t := range r.Tables {
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		const in = "    "
-		tb, err := json.MarshalIndent(struct {
-			*TableReport
-			Diffs []RowDiff `json:"diffs,omitempty"`
-		}{TableReport: t}, in, "  ")
-		if err != nil {
-			return err
-		}
-		bw.WriteString("\n" + in)
-		bw.Write(tb[:len(tb)-len("\n"+in+"}")])
-		bw.WriteString(",\n" + in + "  \"diffs\": [")
-		n := 0
-		err = t.EachDiff(func(d RowDiff) error {
-			b, err := json.MarshalIndent(d, in+"    ", "  ")
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				bw.WriteString(",")
-			}
-			n++
-			bw.WriteString("\n" + in + "    ")
-			_, err = bw.Write(b)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			bw.WriteString("\n" + in + "  ")
-		}
-		bw.WriteString("]\n" + in + "}")
-	}
-	if len(r.Tables) > 0 {
-		bw.WriteString("\n  ")
-	}
-	bw.WriteString("]\n}\n")
-	return bw.Flush()
 }
 
 // WriteText writes the report for people: a table of tables, then each differing row.

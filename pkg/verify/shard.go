@@ -108,7 +108,7 @@ func Merge(parts []*Report) (*Report, error) {
 		return nil, invalid(fmt.Errorf("merge: shard %s missing", strings.Join(missing, ", ")))
 	}
 	first := parts[0]
-	out := &Report{Source: first.Source, Target: first.Target, Started: first.Started}
+	out := &Report{Format: ReportFormat, Source: first.Source, Target: first.Target, Started: first.Started, Options: first.Options}
 	for _, p := range parts {
 		if p.Started.Before(out.Started) {
 			out.Started = p.Started
@@ -143,7 +143,8 @@ func Merge(parts []*Report) (*Report, error) {
 func mergeTable(shares []*TableReport) (*TableReport, error) {
 	base := shares[0]
 	tr := &TableReport{Source: base.Source, Target: base.Target, Key: base.Key, KeyKind: base.KeyKind, Columns: base.Columns,
-		Mode: base.Mode, Hash: base.Hash, Tolerances: base.Tolerances}
+		Mode: base.Mode, Hash: base.Hash, Tolerances: base.Tolerances,
+		KeyColumns: base.KeyColumns, Compared: base.Compared, Where: base.Where, pair: base.pair, saved: base.saved}
 	cols := make([]dialect.Column, len(base.Shard.KeyClasses))
 	for i, c := range base.Shard.KeyClasses {
 		cols[i] = dialect.Column{Class: c}

@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -28,11 +27,11 @@ func shardReports(t *testing.T, src, tgt *testdb.DB, opt verify.Options, n int, 
 			t.Fatal(err)
 		}
 		rep.Close()
-		var back verify.Report
-		if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		back, err := verify.ReadReport(&b)
+		if err != nil {
 			t.Fatalf("shard %d's report does not parse: %v", i, err)
 		}
-		parts = append(parts, &back)
+		parts = append(parts, back)
 	}
 	return parts
 }
