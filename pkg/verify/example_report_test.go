@@ -42,5 +42,5 @@ func ExampleReadReport() {
 	}
 	// Output:
 	// users missing id 7 []
-	// users changed id 9 [{note "" NULL }]
+	// users changed id 9 [note: "" -> NULL]
 }
