@@ -211,13 +211,14 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	}
 	defer src.Close()
 	defer tgt.Close()
-	var repair *os.File
+	var repair *atomicFile
 	if f.repair != "" {
-		// Opened first: a path that cannot be written fails now, not after a long compare.
-		if repair, err = os.OpenFile(f.repair, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+		// Opened first: a path that cannot be written fails now, not after a long compare. The
+		// file there is replaced only once the new one is written whole.
+		if repair, err = createAtomic(f.repair); err != nil {
 			return usage("--repair: %v", err)
 		}
-		defer repair.Close()
+		defer repair.Discard()
 	}
 	if f.watch.untilClean {
 		return runGate(ctx, f, src, tgt, opt, repair, stdout, stderr)
@@ -275,13 +276,13 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 }
 
 // writeRepair writes the repair SQL for rep to f and says on stderr what it holds.
-func writeRepair(ctx context.Context, src, tgt *verify.Endpoint, rep *verify.Report, opt verify.Options, f *os.File, stderr io.Writer) error {
+func writeRepair(ctx context.Context, src, tgt *verify.Endpoint, rep *verify.Report, opt verify.Options, f *atomicFile, stderr io.Writer) error {
 	res, err := verify.Repair(ctx, src, tgt, rep, opt, f)
 	if err == nil {
-		err = f.Close()
+		err = f.Commit()
 	}
 	if err != nil {
-		os.Remove(f.Name()) // a partial script must not look like a whole one
+		f.Discard() // a partial script never replaces the file
 		return fail(fmt.Errorf("--repair %s: %w", f.Name(), err))
 	}
 	fmt.Fprintf(stderr, "repair SQL: %s written to %s; review it, then run it on the target\n", plural(res.Statements, "statement", "statements"), f.Name())
