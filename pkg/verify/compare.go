@@ -84,11 +84,14 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair
 	}
 	for _, p := range opt.Tables {
 		if !isPattern(p) {
-			names = append(names, p) // checked when introspected, with a clear "not found"
+			if err := tableExists(ctx, src, opt, all, p); err != nil {
+				return nil, err
+			}
+			names = append(names, p)
 			continue
 		}
 		if _, err := path.Match(p, ""); err != nil {
-			return nil, invalid(fmt.Errorf("--tables pattern %q: %v", p, err))
+			return nil, optionError("Tables", invalid(fmt.Errorf("table pattern %q: %v", p, err)))
 		}
 		n := 0
 		for _, t := range all {
@@ -98,7 +101,7 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair
 			}
 		}
 		if n == 0 {
-			return nil, invalid(fmt.Errorf("no table of the source schema %s matches %q", src.DB.Schema(), p))
+			return nil, src.errorf("", optionError("Tables", invalid(fmt.Errorf("no table of schema %s matches %q", src.DB.Schema(), p))))
 		}
 	}
 	var out []tablePair
