@@ -27,6 +27,7 @@ type compareFlags struct {
 	tables, exclude   []string
 	where             string
 	columns, ignore   []string
+	strict            bool
 	workers           int
 	chunkRows         int
 	chunkTime         time.Duration
@@ -74,6 +75,8 @@ Examples:
   dbverify compare --source mysql://root@127.0.0.1:3306/shop --target mysql://root@10.0.0.2:3306/shop
   dbverify compare --source $SRC --target $TGT --tables 'orders,order_*' --exclude audit_log
   dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --output json
+  dbverify compare --source $SRC --target $TGT --ignore-columns address.location   (dropped on the target)
+  dbverify compare --source $SRC --target $TGT --strict   (refuse columns no side can compare, not skip them)
   dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
   dbverify compare --source $SRC --target $TGT --mode stream
   dbverify compare --source $SRC --target $TGT --repair fix-target.sql
@@ -124,8 +127,9 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "tables to leave out: names or glob `PATTERN`s"},
 		&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides: one expression (no ; or comment outside quotes, no parenthesis it did not open), which each server prepares first", Destination: &f.where},
-		&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always)"},
-		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
+		&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always): COLUMN for every table that has it, TABLE.COLUMN (or SCHEMA.TABLE.COLUMN) for one table"},
+		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out, named as in --columns; a column one side lacks (dropped in the migration) too"},
+		&cli.BoolFlag{Name: "strict", Usage: "refuse (exit 2) a column that no side can compare (e.g. MySQL SET against a PostgreSQL enum array); without it such a column is skipped with a warning and listed in the report", Destination: &f.strict},
 		&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
 		&cli.StringFlag{Name: "mode", Value: "auto", Usage: "how rows are hashed: auto, pushdown (in SQL, by each database) or stream (here)", Destination: &f.mode},
 		&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash family: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crcmix (CRC32 and CRC32C of each row, mixed: MariaDB 10.8+ and Go) or pg64", Destination: &f.hash},
@@ -147,8 +151,8 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringSliceFlag{Name: "rename-column", Usage: "a column's target name, `TABLE.COLUMN=TARGET` (repeatable)"},
 		&cli.StringFlag{Name: "target-schema", Usage: "look tables up in this target `SCHEMA` (PostgreSQL schema or MySQL database)", Destination: &f.targetSchema},
 		&cli.StringFlag{Name: "dms-mappings", Usage: "apply an AWS DMS table-mappings JSON `FILE`: its selection, renames, removed columns and filters", Destination: &f.dmsMappings},
-		&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N or TABLE.COLUMN=N (repeatable; default: exactly)"},
-		&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P (repeatable; default: exactly)"},
+		&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N, TABLE.COLUMN=N (repeatable; default: exactly)"},
+		&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P, TABLE.COLUMN=P (repeatable; default: exactly)"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text or json", Destination: &f.output},
 		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
@@ -364,7 +368,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		return nil, nil, opt, failIn(ctx, err)
 	}
 	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
-	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
+	opt.Columns, opt.IgnoreColumns, opt.Mapping, opt.Strict = f.columns, f.ignore, mapper, f.strict
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
 	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
 	opt.Retries = f.retries

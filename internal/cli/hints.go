@@ -9,12 +9,14 @@ import (
 
 // optionFlags are the flags that set each of verify.Options' fields that errors name.
 var optionFlags = map[string]string{
-	"Tables":        "--tables",
-	"Where":         "--where",
-	"TableWhere":    "--where TABLE:CONDITION",
-	"Columns":       "--columns",
-	"IgnoreColumns": "--ignore-columns",
-	"Strict":        "--strict",
+	"Tables":              "--tables",
+	"Where":               "--where",
+	"TableWhere":          "--where TABLE:CONDITION",
+	"Columns":             "--columns",
+	"IgnoreColumns":       "--ignore-columns",
+	"Strict":              "--strict",
+	"ColumnFloatDigits":   "--float-digits",
+	"ColumnTimePrecision": "--time-precision",
 }
 
 // flagHint adds to a library error about one of its options the flag that sets it: the library

@@ -41,6 +41,9 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	if err := checkColumnRefs(src, tgt, pairs, opt); err != nil {
+		return nil, err
+	}
 	for _, p := range pairs {
 		if stopped(opt.Stop) {
 			rep.Close()
@@ -144,14 +147,15 @@ func excluded(name string, patterns []string) bool {
 // job is the compare of one table.
 type job struct {
 	src, tgt *Endpoint
-	st, tt   *dialect.Table // tt's key is the source key's columns, on the target
-	scols    []int          // compared columns, source indexes
-	tcols    []int          // the same columns, target indexes
-	names    []string       // their names (source spelling)
-	keyPos   []int          // where the key's columns sit among the compared columns
-	textKey  bool           // the key has a text column: collations may order it differently
-	tol      *tolerance     // opt-in tolerances; nil for exact
-	srcWhere string         // the source's row filter: the user's and the mapping's (DMS filters)
+	st, tt   *dialect.Table  // tt's key is the source key's columns, on the target
+	scols    []int           // compared columns, source indexes
+	tcols    []int           // the same columns, target indexes
+	names    []string        // their names (source spelling)
+	keyPos   []int           // where the key's columns sit among the compared columns
+	textKey  bool            // the key has a text column: collations may order it differently
+	skipped  []SkippedColumn // columns left out because no side can compare them
+	tol      *tolerance      // opt-in tolerances; nil for exact
+	srcWhere string          // the source's row filter: the user's and the mapping's (DMS filters)
 	opt      Options
 	rep      *TableReport
 	waits    waits           // the bounds of every request to the servers
@@ -190,6 +194,7 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 		return nil, err
 	}
 	j.rep.Duration, j.rep.pair = time.Since(started), p
+	j.warnSkipped()
 	return j.rep, nil
 }
 
@@ -230,7 +235,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	}
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
-		Key: st.KeyNames(), Columns: len(j.scols)}
+		Key: st.KeyNames(), Columns: len(j.scols), Skipped: j.skipped}
 	j.list.cols = st.KeyColumns()
 	j.tol = j.newTolerance()
 	fam, err := hashFamily(src.DB, tgt.DB, opt.Hash)
@@ -292,9 +297,10 @@ func withNameHint(ctx context.Context, tgt bounded, name string, err error) erro
 // ignoring case, as PostgreSQL folds unquoted names to lower case).
 func (j *job) alignColumns() error {
 	st, tt := j.st, j.tt
-	for _, c := range j.opt.Columns {
+	only := j.columnsHere(j.opt.Columns) // the columns to compare, if the options name any here
+	for _, c := range only {
 		if findColumn(st, c) < 0 {
-			return j.src.tableError(st, invalid(fmt.Errorf("no column %q (named in --columns)", c)))
+			return j.src.tableError(st, optionError("Columns", invalid(fmt.Errorf("no column %q among the columns to compare", c))))
 		}
 	}
 	isKey := func(i int) bool { return slices.Contains(st.Key, i) }
@@ -302,10 +308,10 @@ func (j *job) alignColumns() error {
 	// out with its target counterpart, a target-only column is left out alone.
 	used := make([]bool, len(tt.Columns))
 	ignored := make([]bool, len(st.Columns))
-	for _, c := range j.opt.IgnoreColumns {
+	for _, c := range j.columnsHere(j.opt.IgnoreColumns) {
 		si, ti := findColumn(st, c), findColumn(tt, c)
 		if si < 0 && ti < 0 {
-			return j.src.tableError(st, invalid(fmt.Errorf("no column %q on either side (named in --ignore-columns)", c)))
+			return j.src.tableError(st, optionError("IgnoreColumns", invalid(fmt.Errorf("no column %q to leave out on either side", c))))
 		}
 		if si >= 0 {
 			if isKey(si) {
@@ -323,7 +329,7 @@ func (j *job) alignColumns() error {
 	}
 	var missing []string
 	for i, c := range st.Columns {
-		if ignored[i] || len(j.opt.Columns) > 0 && findColumnIn(j.opt.Columns, c.Name) < 0 && !isKey(i) {
+		if ignored[i] || len(only) > 0 && findColumnIn(only, c.Name) < 0 && !isKey(i) {
 			continue
 		}
 		name, include := j.opt.Mapping.Column(st.Schema, st.Name, c.Name)
@@ -342,9 +348,9 @@ func (j *job) alignColumns() error {
 		j.scols, j.tcols, j.names = append(j.scols, i), append(j.tcols, ti), append(j.names, c.Name)
 	}
 	if len(missing) > 0 {
-		return j.tgt.tableError(tt, fmt.Errorf("column set differs: the target lacks %s (present on the source); exclude with --ignore-columns", strings.Join(missing, ", ")))
+		return j.tgt.tableError(tt, remedy("IgnoreColumns", fmt.Errorf("column set differs: the target lacks %s (present on the source)", strings.Join(missing, ", "))))
 	}
-	if len(j.opt.Columns) == 0 {
+	if len(only) == 0 {
 		var extra []string
 		for ti, c := range tt.Columns {
 			if !used[ti] {
@@ -352,15 +358,11 @@ func (j *job) alignColumns() error {
 			}
 		}
 		if len(extra) > 0 {
-			return j.tgt.tableError(tt, fmt.Errorf("column set differs: the target has %s, which the source lacks; exclude with --ignore-columns", strings.Join(extra, ", ")))
+			return j.tgt.tableError(tt, remedy("IgnoreColumns", fmt.Errorf("column set differs: the target has %s, which the source lacks", strings.Join(extra, ", "))))
 		}
 	}
-	sameEngine := j.src.DB.Engine() == j.tgt.DB.Engine()
-	for i := range j.scols {
-		sc, tc := &st.Columns[j.scols[i]], &tt.Columns[j.tcols[i]]
-		if err := reconcile(sc, tc, sameEngine); err != nil {
-			return invalid(fmt.Errorf("table %s: %w", j.src.tableName(st), err))
-		}
+	if err := j.reconcileColumns(only); err != nil {
+		return err
 	}
 	// The target is read with the source's key, whatever its own indexes are.
 	keyed := *tt

@@ -67,6 +67,8 @@ type TableReport struct {
 	Shard       *ShardPart    `json:"shard,omitempty"` // a shard's share, for Merge (Options.Shard)
 	pair        tablePair     // the names Compare resolved, for Watch's rechecks
 	list        *diffList     // a long listing, in a temporary file; Diffs is nil then
+
+	Skipped []SkippedColumn `json:"skipped_columns,omitempty"` // columns not compared: no side can compare them (see Options.Strict)
 }
 
 // EachDiff hands each differing row the report lists to fn, in key order, and stops at fn's
@@ -290,6 +292,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, tol := range t.Tolerances {
 			fmt.Fprintf(b, "\n%s: tolerance: %s\n", t.Source, tol)
 		}
+		if s := t.skippedText(); s != "" {
+			fmt.Fprintf(b, "\n%s\n", s)
+		}
 		if t.Listed() == 0 {
 			continue
 		}
@@ -345,10 +350,10 @@ func (r *Report) Summary() string {
 		}
 	}
 	if differ == 0 {
-		return fmt.Sprintf("IDENTICAL: %d tables, %d rows, in %s", len(r.Tables), rows, r.Duration.Round(time.Millisecond))
+		return fmt.Sprintf("IDENTICAL: %d tables, %d rows, in %s", len(r.Tables), rows, r.Duration.Round(time.Millisecond)) + r.skippedSummary()
 	}
 	return fmt.Sprintf("DIFFERENT: %d of %d tables differ; %d rows missing on target, %d extra on target, %d changed (%s)",
-		differ, len(r.Tables), missing, extra, changed, r.Duration.Round(time.Millisecond))
+		differ, len(r.Tables), missing, extra, changed, r.Duration.Round(time.Millisecond)) + r.skippedSummary()
 }
 
 func isNumeric(c dialect.Class) bool {

@@ -143,7 +143,7 @@ func Merge(parts []*Report) (*Report, error) {
 func mergeTable(shares []*TableReport) (*TableReport, error) {
 	base := shares[0]
 	tr := &TableReport{Source: base.Source, Target: base.Target, Key: base.Key, KeyKind: base.KeyKind, Columns: base.Columns,
-		Mode: base.Mode, Hash: base.Hash, Tolerances: base.Tolerances}
+		Mode: base.Mode, Hash: base.Hash, Tolerances: base.Tolerances, Skipped: base.Skipped}
 	cols := make([]dialect.Column, len(base.Shard.KeyClasses))
 	for i, c := range base.Shard.KeyClasses {
 		cols[i] = dialect.Column{Class: c}
