@@ -25,7 +25,9 @@ import (
 type compareFlags struct {
 	source, target    string
 	tables, exclude   []string
-	where             string
+	where             string            // the condition for every table
+	tableWhere        map[string]string // conditions scoped to one table
+	wheres            whereList         // --where as given
 	columns, ignore   []string
 	strict            bool
 	workers           int
@@ -75,6 +77,7 @@ Examples:
   dbverify compare --source mysql://root@127.0.0.1:3306/shop --target mysql://root@10.0.0.2:3306/shop
   dbverify compare --source $SRC --target $TGT --tables 'orders,order_*' --exclude audit_log
   dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --output json
+  dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --where "audit_log:logged_at < '2026-01-01'"
   dbverify compare --source $SRC --target $TGT --ignore-columns address.location   (dropped on the target)
   dbverify compare --source $SRC --target $TGT --strict   (refuse columns no side can compare, not skip them)
   dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
@@ -126,7 +129,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
 		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "tables to leave out: names or glob `PATTERN`s"},
-		&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides: one expression (no ; or comment outside quotes, no parenthesis it did not open), which each server prepares first", Destination: &f.where},
+		&cli.GenericFlag{Name: "where", Usage: whereUsage, Value: &f.wheres},
 		&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always): COLUMN for every table that has it, TABLE.COLUMN (or SCHEMA.TABLE.COLUMN) for one table"},
 		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out, named as in --columns; a column one side lacks (dropped in the migration) too"},
 		&cli.BoolFlag{Name: "strict", Usage: "refuse (exit 2) a column that no side can compare (e.g. MySQL SET against a PostgreSQL enum array); without it such a column is skipped with a warning and listed in the report", Destination: &f.strict},
@@ -170,6 +173,10 @@ func (f *compareFlags) read(c *cli.Context) error {
 	f.renameColumns = splitList(c.StringSlice("rename-column"))
 	f.floatDigits = splitList(c.StringSlice("float-digits"))
 	f.timePrecision = splitList(c.StringSlice("time-precision"))
+	var err error
+	if f.where, f.tableWhere, err = parseWhere(f.wheres); err != nil {
+		return err
+	}
 	if f.watch.untilClean && !c.IsSet("timeout") && c.Command.Name == "compare" {
 		f.watch.timeout = time.Hour // the gate's default bound
 	}
@@ -367,7 +374,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	if err != nil {
 		return nil, nil, opt, failIn(ctx, err)
 	}
-	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
+	opt.Tables, opt.Exclude, opt.Where, opt.TableWhere = f.tables, f.exclude, f.where, f.tableWhere
 	opt.Columns, opt.IgnoreColumns, opt.Mapping, opt.Strict = f.columns, f.ignore, mapper, f.strict
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
 	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout

@@ -75,16 +75,7 @@ func nameIn(name string, names []string) bool {
 func checkColumnRefs(src, tgt *Endpoint, pairs []tablePair, opt Options) error {
 	var names []string
 	for _, p := range pairs {
-		ss, sn := src.DB.Schema(), p.src
-		if s, n, ok := strings.Cut(p.src, "."); ok {
-			ss, sn = s, n
-		}
-		ts, tn := tgt.DB.Schema(), p.tgt
-		if s, n, ok := strings.Cut(p.tgt, "."); ok {
-			ts, tn = s, n
-		}
-		names = append(names, tableNames(ss, sn, ts, tn)...)
-		names = append(names, p.src, p.tgt) // a table whose own name holds a dot
+		names = append(names, pairNames(src, tgt, p)...)
 	}
 	fields := map[string][]string{"Columns": opt.Columns, "IgnoreColumns": opt.IgnoreColumns}
 	for k := range opt.ColumnFloatDigits {

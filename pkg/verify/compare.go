@@ -28,7 +28,7 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	if err := checkWhere(src, tgt, opt.Where); err != nil {
+	if err := checkWhere(src, tgt, opt); err != nil {
 		return nil, err
 	}
 	opt.throttler = newThrottler(src, opt)
@@ -42,6 +42,9 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 		return nil, err
 	}
 	if err := checkColumnRefs(src, tgt, pairs, opt); err != nil {
+		return nil, err
+	}
+	if err := checkTableWhere(src, tgt, pairs, opt); err != nil {
 		return nil, err
 	}
 	for _, p := range pairs {
@@ -155,6 +158,7 @@ type job struct {
 	textKey  bool            // the key has a text column: collations may order it differently
 	skipped  []SkippedColumn // columns left out because no side can compare them
 	tol      *tolerance      // opt-in tolerances; nil for exact
+	where    string          // the user's row filter of this table: its own, else Options.Where
 	srcWhere string          // the source's row filter: the user's and the mapping's (DMS filters)
 	opt      Options
 	rep      *TableReport
@@ -226,9 +230,14 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	if err := j.alignColumns(); err != nil {
 		return nil, err
 	}
-	j.srcWhere = opt.Where
+	where, err := j.tableWhere()
+	if err != nil {
+		return nil, err
+	}
+	j.where = where
+	j.srcWhere = j.where
 	if q, ok := src.DB.(mapping.Quoter); ok {
-		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
+		j.srcWhere = and(j.where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
 	}
 	if err := j.prepareWhere(ctx); err != nil {
 		return nil, err
@@ -260,7 +269,7 @@ func (j *job) whereFor(e *Endpoint) string {
 	if e == j.src {
 		return j.srcWhere
 	}
-	return j.opt.Where
+	return j.where
 }
 
 // and joins two conditions; either may be empty.

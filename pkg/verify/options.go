@@ -47,6 +47,10 @@ type Options struct {
 	// engine's column shares). Without it such a column is left out with a warning, and the
 	// report lists it (TableReport.Skipped, and the summary): the verdict is on the other columns.
 	Strict bool
+	// TableWhere scopes row filters to tables, by name as either side names it (with or without
+	// its schema): a table's own condition replaces Where on it; Where applies to the others.
+	// Each is checked as Where is: one SQL expression, which each server prepares first.
+	TableWhere map[string]string
 
 	throttler *throttler // Throttle at work, shared by a compare's tables
 }
