@@ -99,7 +99,9 @@ PostgreSQL side streams; --hash md5 pushes both down (slower on PostgreSQL, less
 confirmed as drift): DELETE for extra rows, UPDATE of
 the differing columns, INSERT for missing rows, in the target's dialect, in one transaction,
 with the source's values read again when it is written. dbverify never runs it: review it,
-then run it on the target (mysql ... < FILE, psql -v ON_ERROR_STOP=1 -f FILE). Tables with
+then run it on the target (mysql ... < FILE, psql -v ON_ERROR_STOP=1 -f FILE). FILE is
+replaced only once the new script is written whole: a run that fails or is interrupted
+leaves a script already there as it was. Tables with
 more differences than --max-diffs, without a key, or whose target has no unique index on it
 are named in the file and left out.
 
