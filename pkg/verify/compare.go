@@ -150,16 +150,15 @@ func excluded(name string, patterns []string) bool {
 // job is the compare of one table.
 type job struct {
 	src, tgt *Endpoint
-	st, tt   *dialect.Table  // tt's key is the source key's columns, on the target
-	scols    []int           // compared columns, source indexes
-	tcols    []int           // the same columns, target indexes
-	names    []string        // their names (source spelling)
-	keyPos   []int           // where the key's columns sit among the compared columns
-	textKey  bool            // the key has a text column: collations may order it differently
-	skipped  []SkippedColumn // columns left out because no side can compare them
-	tol      *tolerance      // opt-in tolerances; nil for exact
-	where    string          // the user's row filter of this table: its own, else Options.Where
-	srcWhere string          // the source's row filter: the user's and the mapping's (DMS filters)
+	st, tt   *dialect.Table // tt's key is the source key's columns, on the target
+	scols    []int          // compared columns, source indexes
+	tcols    []int          // the same columns, target indexes
+	names    []string       // their names (source spelling)
+	keyPos   []int          // where the key's columns sit among the compared columns
+	textKey  bool           // the key has a text column: collations may order it differently
+	tol      *tolerance     // opt-in tolerances; nil for exact
+	where    string         // the user's row filter of this table: its own, else Options.Where
+	srcWhere string         // the source's row filter: the user's and the mapping's (DMS filters)
 	opt      Options
 	rep      *TableReport
 	waits    waits           // the bounds of every request to the servers
@@ -168,6 +167,8 @@ type job struct {
 	hashers  sync.Pool       // *checksum.Hasher under layout, one per worker at a time
 	grouped  bool            // differing chunks are digested by key group (see canGroup)
 	rows     int64           // the source's row count, estimated on large tables
+
+	skipped []SkippedColumn // columns left out because no side can compare them
 
 	widthOnce sync.Once
 	width     int64 // the key span of a group (see groupWidth)
