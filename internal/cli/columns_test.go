@@ -9,7 +9,7 @@ import (
 
 // TestSkippedColumnsCLI: from MariaDB to PostgreSQL, a SET that became an enum array is skipped
 // with one warning on stderr and a line in the report, and the exit code is the data's (0);
-// --strict refuses it, exit 2, saying which flag to change.
+// watch warns once in all; --strict refuses it, exit 2, saying which flag to change.
 func TestSkippedColumnsCLI(t *testing.T) {
 	src, tgt := testdb.MySQL(t), testdb.Postgres(t)
 	src.Exec(t, "CREATE TABLE t (id INT PRIMARY KEY, v INT, tags SET('a','b'))", "INSERT INTO t VALUES (1, 1, 'a')")
@@ -18,6 +18,11 @@ func TestSkippedColumnsCLI(t *testing.T) {
 	if code != 0 || strings.Count(errw, "dbverify: table t: column tags not compared") != 1 ||
 		!strings.Contains(out, "t: not compared, no side can compare 1 column: tags (") || !strings.Contains(out, "; 1 column not compared: t.tags") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errw)
+	}
+	// watch warns once, not at every pass.
+	_, out, errw = run(t, "watch", "--source", src.DSN, "--target", tgt.DSN, "--every", "100ms", "--timeout", "3s")
+	if !strings.Contains(out, "pass 3:") || strings.Count(errw, "column tags not compared") != 1 {
+		t.Errorf("watch: \nstdout: %s\nstderr: %s", out, errw)
 	}
 	code, out, errw = run(t, "compare", "--source", src.DSN, "--target", tgt.DSN, "--strict")
 	first, _, _ := strings.Cut(errw, "\n")

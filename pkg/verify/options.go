@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/dbverify/dbverify/pkg/mapping"
@@ -53,6 +54,7 @@ type Options struct {
 	TableWhere map[string]string
 
 	throttler *throttler // Throttle at work, shared by a compare's tables
+	warned    *sync.Map  // skipped columns already warned about, across a watch's passes; nil: each compare warns
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.

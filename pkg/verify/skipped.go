@@ -47,9 +47,14 @@ func (j *job) reconcileColumns(only []string) error {
 	return nil
 }
 
-// warnSkipped logs, once per table compared, the columns left out.
+// warnSkipped logs the columns left out: once per compare, and once in all in a watch.
 func (j *job) warnSkipped() {
 	for _, s := range j.skipped {
+		if w := j.opt.warned; w != nil {
+			if _, told := w.LoadOrStore(j.rep.Source+"\x00"+s.Column, true); told {
+				continue
+			}
+		}
 		j.opt.Logger.Warn(fmt.Sprintf("table %s: column %s not compared: %s", j.rep.Source, s.Column, s.Reason))
 	}
 }
