@@ -90,7 +90,7 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair
 	}
 	for _, p := range opt.Tables {
 		if !isPattern(p) {
-			if err := tableExists(ctx, src, opt, all, p); err != nil {
+			if err := sourceHasTable(ctx, src, opt, all, p); err != nil {
 				return nil, err
 			}
 			names = append(names, p)

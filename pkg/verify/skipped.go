@@ -68,7 +68,7 @@ func (t *TableReport) skippedText() string {
 	for i, s := range t.Skipped {
 		parts[i] = s.Column + " (" + s.Reason + ")"
 	}
-	return fmt.Sprintf("%s: not compared, no side can compare %s: %s", t.Source, plural(len(t.Skipped), "column", "columns"), strings.Join(parts, "; "))
+	return fmt.Sprintf("%s: not compared, no side can compare %s: %s", t.Source, columnCount(len(t.Skipped)), strings.Join(parts, "; "))
 }
 
 // skippedSummary is what the summary line adds about columns not compared, "" for none.
@@ -82,13 +82,13 @@ func (r *Report) skippedSummary() string {
 	if len(cols) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %s not compared: %s", plural(len(cols), "column", "columns"), strings.Join(cols, ", "))
+	return fmt.Sprintf("; %s not compared: %s", columnCount(len(cols)), strings.Join(cols, ", "))
 }
 
-// plural is "1 column" or "2 columns".
-func plural(n int, one, many string) string {
+// columnCount is "1 column" or "2 columns".
+func columnCount(n int) string {
 	if n == 1 {
-		return "1 " + one
+		return "1 column"
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d columns", n)
 }

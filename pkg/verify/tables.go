@@ -9,11 +9,11 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-// tableExists checks that a table named in Options.Tables (not a pattern) is on the source, so
+// sourceHasTable checks that a table named in Options.Tables (not a pattern) is on the source, so
 // that a name that is nobody's table is the caller's error, told before anything is compared,
 // like a pattern that matches nothing. all is the default schema's tables; a name that is not
 // one of them (schema.table, another spelling the server folds) is looked up.
-func tableExists(ctx context.Context, src *Endpoint, opt Options, all []string, name string) error {
+func sourceHasTable(ctx context.Context, src *Endpoint, opt Options, all []string, name string) error {
 	if slices.Contains(all, name) {
 		return nil
 	}
