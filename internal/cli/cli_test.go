@@ -117,7 +117,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown database mysql", []string{"--source", unknownMy, "--target", my.DSN}, 3, []string{"source", "no_such_db", "not found"}},
 		{"unknown database postgres", []string{"--source", pg.DSN, "--target", unknownPg}, 3, []string{"target", "no_such_db", "not found"}},
 		{"missing table on target", []string{"--source", my.DSN, "--target", myTgt.DSN, "--tables", "only_src"}, 3, []string{"target", "only_src", "not found"}},
-		{"missing table on source", []string{"--source", my.DSN, "--target", myTgt.DSN, "--tables", "nope"}, 3, []string{"source", "nope", "not found"}},
+		{"missing table on source", []string{"--source", my.DSN, "--target", myTgt.DSN, "--tables", "nope"}, 2, []string{"source", "nope", "no table", "--tables"}},
 		{"target has an extra column", []string{"--source", my.DSN, "--target", myTgt.DSN, "--tables", "t"}, 3, []string{"target", "table t", "column set differs", "extra_col"}},
 		{"target lacks a column", []string{"--source", pg.DSN, "--target", pgTgt.DSN}, 3, []string{"target", "table t", "column set differs", "lacks v"}},
 		{"malformed mysql DSN", []string{"--source", "mysql://root:" + secret + "@127.0.0.1:notaport/db", "--target", my.DSN}, 2, []string{"source", "malformed DSN"}},

@@ -23,8 +23,11 @@ import (
 type compareFlags struct {
 	source, target    string
 	tables, exclude   []string
-	where             string
+	where             string            // the condition for every table
+	tableWhere        map[string]string // conditions scoped to one table
+	wheres            whereList         // --where as given
 	columns, ignore   []string
+	strict            bool
 	workers           int
 	chunkRows         int
 	chunkTime         time.Duration
@@ -72,6 +75,9 @@ Examples:
   dbverify compare --source mysql://root@127.0.0.1:3306/shop --target mysql://root@10.0.0.2:3306/shop
   dbverify compare --source $SRC --target $TGT --tables 'orders,order_*' --exclude audit_log
   dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --output json
+  dbverify compare --source $SRC --target $TGT --where "created_at < '2026-01-01'" --where "audit_log:logged_at < '2026-01-01'"
+  dbverify compare --source $SRC --target $TGT --ignore-columns address.location   (dropped on the target)
+  dbverify compare --source $SRC --target $TGT --strict   (refuse columns no side can compare, not skip them)
   dbverify compare --source $SRC --target $TGT --workers 8 --chunk-time 250ms
   dbverify compare --source $SRC --target $TGT --mode stream
   dbverify compare --source $SRC --target $TGT --repair fix-target.sql
@@ -93,7 +99,9 @@ PostgreSQL side streams; --hash md5 pushes both down (slower on PostgreSQL, less
 confirmed as drift): DELETE for extra rows, UPDATE of
 the differing columns, INSERT for missing rows, in the target's dialect, in one transaction,
 with the source's values read again when it is written. dbverify never runs it: review it,
-then run it on the target (mysql ... < FILE, psql -v ON_ERROR_STOP=1 -f FILE). Tables with
+then run it on the target (mysql ... < FILE, psql -v ON_ERROR_STOP=1 -f FILE). FILE is
+replaced only once the new script is written whole: a run that fails or is interrupted
+leaves a script already there as it was. Tables with
 more differences than --max-diffs, without a key, or whose target has no unique index on it
 are named in the file and left out.
 
@@ -123,9 +131,10 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
 		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "tables to leave out: names or glob `PATTERN`s"},
-		&cli.StringFlag{Name: "where", Usage: "SQL `CONDITION` applied on both sides: one expression (no ; or comment outside quotes, no parenthesis it did not open), which each server prepares first", Destination: &f.where},
-		&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always)"},
-		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out"},
+		&cli.GenericFlag{Name: "where", Usage: whereUsage, Value: &f.wheres},
+		&cli.StringSliceFlag{Name: "columns", Usage: "compare only these `COLUMNS` (key columns always): COLUMN for every table that has it, TABLE.COLUMN (or SCHEMA.TABLE.COLUMN) for one table"},
+		&cli.StringSliceFlag{Name: "ignore-columns", Usage: "leave these `COLUMNS` out, named as in --columns; a column one side lacks (dropped in the migration) too"},
+		&cli.BoolFlag{Name: "strict", Usage: "refuse (exit 2) a column that no side can compare (e.g. MySQL SET against a PostgreSQL enum array); without it such a column is skipped with a warning and listed in the report", Destination: &f.strict},
 		&cli.IntFlag{Name: "workers", Aliases: []string{"w"}, Value: 4, Usage: "chunks hashed at once, each on both sides (`N`)", Destination: &f.workers},
 		&cli.StringFlag{Name: "mode", Value: "auto", Usage: "how rows are hashed (`MODE`): auto, pushdown (in SQL, by each database) or stream (here)", Destination: &f.mode},
 		&cli.StringFlag{Name: "hash", Value: "auto", Usage: "row-hash `FAMILY`: auto (by engine pair), md5 (every engine computes it in SQL: full pushdown across engines, at a CPU cost), crcmix (CRC32 and CRC32C of each row, mixed: MariaDB 10.8+ and Go) or pg64", Destination: &f.hash},
@@ -147,8 +156,8 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringSliceFlag{Name: "rename-column", Usage: "a column's target name, `TABLE.COLUMN=TARGET` (repeatable)"},
 		&cli.StringFlag{Name: "target-schema", Usage: "look tables up in this target `SCHEMA` (PostgreSQL schema or MySQL database)", Destination: &f.targetSchema},
 		&cli.StringFlag{Name: "dms-mappings", Usage: "apply an AWS DMS table-mappings JSON `FILE`: its selection, renames, removed columns and filters", Destination: &f.dmsMappings},
-		&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N or TABLE.COLUMN=N (repeatable; default: exactly)"},
-		&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P (repeatable; default: exactly)"},
+		&cli.StringSliceFlag{Name: "float-digits", Usage: "compare FLOAT/DOUBLE columns to `N` significant digits: N for all, or COLUMN=N, TABLE.COLUMN=N (repeatable; default: exactly)"},
+		&cli.StringSliceFlag{Name: "time-precision", Usage: "truncate times and timestamps to `PRECISION` (1s, 1ms, ...) before comparing: P for all, or COLUMN=P, TABLE.COLUMN=P (repeatable; default: exactly)"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text; json; junit (JUnit XML, a test case per table, for CI); csv (the differing rows)", Destination: &f.output},
 		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar on stderr when both stdout and stderr are terminals", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
@@ -166,6 +175,10 @@ func (f *compareFlags) read(c *cli.Context) error {
 	f.renameColumns = splitList(c.StringSlice("rename-column"))
 	f.floatDigits = splitList(c.StringSlice("float-digits"))
 	f.timePrecision = splitList(c.StringSlice("time-precision"))
+	var err error
+	if f.where, f.tableWhere, err = parseWhere(f.wheres); err != nil {
+		return err
+	}
 	if f.watch.untilClean && !c.IsSet("timeout") && c.Command.Name == "compare" {
 		f.watch.timeout = time.Hour // the gate's default bound
 	}
@@ -214,13 +227,14 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 	}
 	defer src.Close()
 	defer tgt.Close()
-	var repair *os.File
+	var repair *atomicFile
 	if f.repair != "" {
-		// Opened first: a path that cannot be written fails now, not after a long compare.
-		if repair, err = os.OpenFile(f.repair, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+		// Opened first: a path that cannot be written fails now, not after a long compare. The
+		// file there is replaced only once the new one is written whole.
+		if repair, err = createAtomic(f.repair); err != nil {
 			return usage("--repair: %v", err)
 		}
-		defer repair.Close()
+		defer repair.Discard()
 	}
 	if f.watch.untilClean {
 		return runGate(ctx, f, src, tgt, opt, repair, stdout, stderr)
@@ -272,13 +286,13 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 }
 
 // writeRepair writes the repair SQL for rep to f and says on stderr what it holds.
-func writeRepair(ctx context.Context, src, tgt *verify.Endpoint, rep *verify.Report, opt verify.Options, f *os.File, stderr io.Writer) error {
+func writeRepair(ctx context.Context, src, tgt *verify.Endpoint, rep *verify.Report, opt verify.Options, f *atomicFile, stderr io.Writer) error {
 	res, err := verify.Repair(ctx, src, tgt, rep, opt, f)
 	if err == nil {
-		err = f.Close()
+		err = f.Commit()
 	}
 	if err != nil {
-		os.Remove(f.Name()) // a partial script must not look like a whole one
+		f.Discard() // a partial script never replaces the file
 		return fail(fmt.Errorf("--repair %s: %w", f.Name(), err))
 	}
 	fmt.Fprintf(stderr, "repair SQL: %s written to %s; review it, then run it on the target\n", plural(res.Statements, "statement", "statements"), f.Name())
@@ -359,8 +373,8 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	if err != nil {
 		return nil, nil, opt, failIn(ctx, err)
 	}
-	opt.Tables, opt.Exclude, opt.Where = f.tables, f.exclude, f.where
-	opt.Columns, opt.IgnoreColumns, opt.Mapping = f.columns, f.ignore, mapper
+	opt.Tables, opt.Exclude, opt.Where, opt.TableWhere = f.tables, f.exclude, f.where, f.tableWhere
+	opt.Columns, opt.IgnoreColumns, opt.Mapping, opt.Strict = f.columns, f.ignore, mapper, f.strict
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
 	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
 	opt.Retries = f.retries

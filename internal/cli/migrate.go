@@ -488,13 +488,15 @@ func (g *verifyGate) Watch(ctx context.Context, w awsmig.GateWatch) (awsmig.Gate
 // writeRepair writes the SQL fixing the drift rows to g.repairPath and returns the path, or
 // why it could not (the gate's verdict stands either way).
 func (g *verifyGate) writeRepair(ctx context.Context, src, tgt *verify.Endpoint, res *verify.WatchResult) string {
-	f, err := os.OpenFile(g.repairPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := createAtomic(g.repairPath)
 	if err == nil {
 		_, err = verify.Repair(ctx, src, tgt, res.DriftReport(), g.opt, f)
-		err = errors.Join(err, f.Close())
+		if err == nil {
+			err = f.Commit()
+		}
+		f.Discard() // a partial script never replaces the file
 	}
 	if err != nil {
-		os.Remove(g.repairPath)
 		return fmt.Sprintf("none (writing %s failed: %v)", g.repairPath, err)
 	}
 	return g.repairPath

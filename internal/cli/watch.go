@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -190,7 +189,7 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 
 // runGate is compare --until-clean: it watches until a full pass is clean or drift is confirmed,
 // logs each event to stderr, and prints the last pass's report and the drift on stdout.
-func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, repair *os.File, stdout, stderr io.Writer) error {
+func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt verify.Options, repair *atomicFile, stdout, stderr io.Writer) error {
 	wo := f.watchOptions(src, tgt, opt)
 	wo.UntilClean = true
 	p := &eventPrinter{w: stderr}
@@ -202,9 +201,8 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 		return failIn(ctx, err)
 	}
 	if res.Last == nil {
-		if repair != nil {
-			os.Remove(repair.Name()) // nothing is known to repair
-		}
+		// Nothing is known to repair: a file already there stays as it was (the caller
+		// discards the temporary one).
 		return &exitError{ExitDiffer, fmt.Errorf("not clean: %s before a full pass ended", stopReason(ctx))}
 	}
 	switch f.output {
@@ -229,8 +227,8 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 		if err != nil {
 			return err
 		}
-	case repair != nil:
-		os.Remove(repair.Name()) // no drift confirmed: nothing to repair
+	case repair != nil && res.Clean:
+		repair.Remove() // clean: a script from an earlier run would be out of date
 	}
 	switch {
 	case res.Clean:

@@ -48,9 +48,22 @@ func reconcile(s, t *dialect.Column, sameEngine bool) error {
 		if tc == dialect.ClassOther {
 			other = t
 		}
-		return fmt.Errorf("unsupported type %s in column %s for a compare across engines; exclude it with --ignore-columns or map it", other.Type, other.Name)
+		return &unsupportedError{column: other.Name, typ: other.Type, src: s.Type, tgt: t.Type}
 	}
 	return nil
+}
+
+// unsupportedError is a column pair that no side can compare across engines: neither has a
+// canonical form of the other's type.
+type unsupportedError struct{ column, typ, src, tgt string }
+
+func (e *unsupportedError) Error() string {
+	return fmt.Sprintf("unsupported type %s in column %s for a compare across engines", e.typ, e.column)
+}
+
+// reason is why the column is not compared, for the report.
+func (e *unsupportedError) reason() string {
+	return fmt.Sprintf("no canonical form in common across engines (source %s, target %s)", e.src, e.tgt)
 }
 
 func textual(c dialect.Class) bool {

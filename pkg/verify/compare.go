@@ -28,7 +28,7 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	if err := checkWhere(src, tgt, opt.Where); err != nil {
+	if err := checkWhere(src, tgt, opt); err != nil {
 		return nil, err
 	}
 	opt.throttler = newThrottler(src, opt)
@@ -41,6 +41,12 @@ func Compare(ctx context.Context, src, tgt *Endpoint, opt Options) (*Report, err
 	}
 	pairs, err := resolveTables(ctx, src, opt)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkColumnRefs(src, tgt, pairs, opt); err != nil {
+		return nil, err
+	}
+	if err := checkTableWhere(src, tgt, pairs, opt); err != nil {
 		return nil, err
 	}
 	for _, p := range pairs {
@@ -86,11 +92,14 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair
 	}
 	for _, p := range opt.Tables {
 		if !isPattern(p) {
-			names = append(names, p) // checked when introspected, with a clear "not found"
+			if err := sourceHasTable(ctx, src, opt, all, p); err != nil {
+				return nil, err
+			}
+			names = append(names, p)
 			continue
 		}
 		if _, err := path.Match(p, ""); err != nil {
-			return nil, invalid(fmt.Errorf("--tables pattern %q: %v", p, err))
+			return nil, optionError("Tables", invalid(fmt.Errorf("table pattern %q: %v", p, err)))
 		}
 		n := 0
 		for _, t := range all {
@@ -100,7 +109,7 @@ func resolveTables(ctx context.Context, src *Endpoint, opt Options) ([]tablePair
 			}
 		}
 		if n == 0 {
-			return nil, invalid(fmt.Errorf("no table of the source schema %s matches %q", src.DB.Schema(), p))
+			return nil, src.errorf("", optionError("Tables", invalid(fmt.Errorf("no table of schema %s matches %q", src.DB.Schema(), p))))
 		}
 	}
 	var out []tablePair
@@ -150,6 +159,7 @@ type job struct {
 	keyPos   []int          // where the key's columns sit among the compared columns
 	textKey  bool           // the key has a text column: collations may order it differently
 	tol      *tolerance     // opt-in tolerances; nil for exact
+	where    string         // the user's row filter of this table: its own, else Options.Where
 	srcWhere string         // the source's row filter: the user's and the mapping's (DMS filters)
 	opt      Options
 	rep      *TableReport
@@ -159,6 +169,8 @@ type job struct {
 	hashers  sync.Pool       // *checksum.Hasher under layout, one per worker at a time
 	grouped  bool            // differing chunks are digested by key group (see canGroup)
 	rows     int64           // the source's row count, estimated on large tables
+
+	skipped []SkippedColumn // columns left out because no side can compare them
 
 	widthOnce sync.Once
 	width     int64 // the key span of a group (see groupWidth)
@@ -189,6 +201,7 @@ func compareTable(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Opti
 		return nil, err
 	}
 	j.rep.Duration, j.rep.pair = time.Since(started), p
+	j.warnSkipped()
 	return j.rep, nil
 }
 
@@ -220,9 +233,14 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	if err := j.alignColumns(); err != nil {
 		return nil, err
 	}
-	j.srcWhere = opt.Where
+	where, err := j.tableWhere()
+	if err != nil {
+		return nil, err
+	}
+	j.where = where
+	j.srcWhere = j.where
 	if q, ok := src.DB.(mapping.Quoter); ok {
-		j.srcWhere = and(opt.Where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
+		j.srcWhere = and(j.where, opt.Mapping.Where(j.st.Schema, j.st.Name, q))
 	}
 	if opt.sourceWhere != nil { // a saved report's
 		j.srcWhere = *opt.sourceWhere
@@ -232,7 +250,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	}
 	st := j.st
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
-		Key: st.KeyNames(), Columns: len(j.scols)}
+		Key: st.KeyNames(), Columns: len(j.scols), Skipped: j.skipped}
 	j.describe()
 	j.list.cols = st.KeyColumns()
 	j.tol = j.newTolerance()
@@ -258,7 +276,7 @@ func (j *job) whereFor(e *Endpoint) string {
 	if e == j.src {
 		return j.srcWhere
 	}
-	return j.opt.Where
+	return j.where
 }
 
 // and joins two conditions; either may be empty.
@@ -295,9 +313,10 @@ func withNameHint(ctx context.Context, tgt bounded, name string, err error) erro
 // ignoring case, as PostgreSQL folds unquoted names to lower case).
 func (j *job) alignColumns() error {
 	st, tt := j.st, j.tt
-	for _, c := range j.opt.Columns {
+	only := j.columnsHere(j.opt.Columns) // the columns to compare, if the options name any here
+	for _, c := range only {
 		if findColumn(st, c) < 0 {
-			return j.src.tableError(st, invalid(fmt.Errorf("no column %q (named in --columns)", c)))
+			return j.src.tableError(st, optionError("Columns", invalid(fmt.Errorf("no column %q among the columns to compare", c))))
 		}
 	}
 	isKey := func(i int) bool { return slices.Contains(st.Key, i) }
@@ -305,10 +324,10 @@ func (j *job) alignColumns() error {
 	// out with its target counterpart, a target-only column is left out alone.
 	used := make([]bool, len(tt.Columns))
 	ignored := make([]bool, len(st.Columns))
-	for _, c := range j.opt.IgnoreColumns {
+	for _, c := range j.columnsHere(j.opt.IgnoreColumns) {
 		si, ti := findColumn(st, c), findColumn(tt, c)
 		if si < 0 && ti < 0 {
-			return j.src.tableError(st, invalid(fmt.Errorf("no column %q on either side (named in --ignore-columns)", c)))
+			return j.src.tableError(st, optionError("IgnoreColumns", invalid(fmt.Errorf("no column %q to leave out on either side", c))))
 		}
 		if si >= 0 {
 			if isKey(si) {
@@ -326,7 +345,7 @@ func (j *job) alignColumns() error {
 	}
 	var missing []string
 	for i, c := range st.Columns {
-		if ignored[i] || len(j.opt.Columns) > 0 && findColumnIn(j.opt.Columns, c.Name) < 0 && !isKey(i) {
+		if ignored[i] || len(only) > 0 && findColumnIn(only, c.Name) < 0 && !isKey(i) {
 			continue
 		}
 		name, include := j.opt.Mapping.Column(st.Schema, st.Name, c.Name)
@@ -348,9 +367,9 @@ func (j *job) alignColumns() error {
 		j.scols, j.tcols, j.names = append(j.scols, i), append(j.tcols, ti), append(j.names, c.Name)
 	}
 	if len(missing) > 0 {
-		return j.tgt.tableError(tt, fmt.Errorf("column set differs: the target lacks %s (present on the source); exclude with --ignore-columns", strings.Join(missing, ", ")))
+		return j.tgt.tableError(tt, remedy("IgnoreColumns", fmt.Errorf("column set differs: the target lacks %s (present on the source)", strings.Join(missing, ", "))))
 	}
-	if len(j.opt.Columns) == 0 {
+	if len(only) == 0 {
 		var extra []string
 		for ti, c := range tt.Columns {
 			if !used[ti] {
@@ -358,15 +377,11 @@ func (j *job) alignColumns() error {
 			}
 		}
 		if len(extra) > 0 {
-			return j.tgt.tableError(tt, fmt.Errorf("column set differs: the target has %s, which the source lacks; exclude with --ignore-columns", strings.Join(extra, ", ")))
+			return j.tgt.tableError(tt, remedy("IgnoreColumns", fmt.Errorf("column set differs: the target has %s, which the source lacks", strings.Join(extra, ", "))))
 		}
 	}
-	sameEngine := j.src.DB.Engine() == j.tgt.DB.Engine()
-	for i := range j.scols {
-		sc, tc := &st.Columns[j.scols[i]], &tt.Columns[j.tcols[i]]
-		if err := reconcile(sc, tc, sameEngine); err != nil {
-			return invalid(fmt.Errorf("table %s: %w", j.src.tableName(st), err))
-		}
+	if err := j.reconcileColumns(only); err != nil {
+		return err
 	}
 	// The target is read with the source's key, whatever its own indexes are.
 	keyed := *tt

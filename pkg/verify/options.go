@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/dbverify/dbverify/pkg/mapping"
@@ -15,8 +16,8 @@ type Options struct {
 	Exclude       []string        // tables to leave out: names or glob patterns
 	Where         string          // an SQL condition applied on both sides, e.g. "created_at < '2026-01-01'"
 	Mapping       *mapping.Mapper // source -> target names, and what DMS selected; nil maps names to themselves
-	Columns       []string        // compare only these columns (the key's are always compared)
-	IgnoreColumns []string        // leave these columns out
+	Columns       []string        // compare only these columns (the key's are always compared): "column", or "table.column" / "schema.table.column" for one table
+	IgnoreColumns []string        // leave these columns out, of either side or of one side only (named as in Columns)
 	Workers       int             // chunks hashed at once (each on both sides); 0 means 4
 	Mode          string          // auto (pushdown on each side that can, else stream), pushdown or stream; "" means auto
 	Hash          string          // the row-hash family: md5, crcmix or pg64; "" or auto picks by engine pair
@@ -29,8 +30,9 @@ type Options struct {
 	MaxDiffs      int             // differing rows kept per table in the report (counts are always exact); 0 means 1000
 	FloatDigits   int             // compare FLOAT/DOUBLE columns to this many significant digits; 0 compares exactly
 	TimePrecision time.Duration   // truncate times and timestamps to this precision (1s ... 1µs) before comparing; 0 compares exactly
-	// Per-column settings by "column" or "table.column", over FloatDigits and TimePrecision;
-	// 0 compares that column exactly.
+	// Per-column settings by "column", "table.column" or "schema.table.column" (the most
+	// qualified wins; see Columns), over FloatDigits and TimePrecision; 0 compares that column
+	// exactly.
 	ColumnFloatDigits   map[string]int
 	ColumnTimePrecision map[string]time.Duration
 	Throttle            Throttle    // pauses between chunks for a busy source; zero for none
@@ -42,12 +44,22 @@ type Options struct {
 	Progress Progress     // told of progress; nil for none
 	Logger   *slog.Logger // nil discards
 
+	// Strict refuses a column that no side can compare (a type with no canonical form the other
+	// engine's column shares). Without it such a column is left out with a warning, and the
+	// report lists it (TableReport.Skipped, and the summary): the verdict is on the other columns.
+	Strict bool
+	// TableWhere scopes row filters to tables, by name as either side names it (with or without
+	// its schema): a table's own condition replaces Where on it; Where applies to the others.
+	// Each is checked as Where is: one SQL expression, which each server prepares first.
+	TableWhere map[string]string
+
 	throttler *throttler // Throttle at work, shared by a compare's tables
 
 	// A saved report's table, read again (see TableReport.job): its columns by source name ->
 	// target name, and its source's row filter.
 	columnNames map[string]string
 	sourceWhere *string
+	warned    *sync.Map  // skipped columns already warned about, across a watch's passes; nil: each compare warns
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.

@@ -48,8 +48,9 @@ func TestTimeZonePinned(t *testing.T) {
 	}
 }
 
-// TestUnsupportedAcrossEngines: a PostgreSQL-only type against a column of another kind is a
-// clear error naming the type and column; against a text column it compares as text.
+// TestUnsupportedAcrossEngines: a PostgreSQL-only type against a column of another kind is
+// skipped and listed, or under Strict a clear error naming the type and column; against a text
+// column it compares as text.
 func TestUnsupportedAcrossEngines(t *testing.T) {
 	my, pg := engines[0], engines[1]
 	mdb, pdb := my.newDB(t), pg.newDB(t)
@@ -59,12 +60,16 @@ func TestUnsupportedAcrossEngines(t *testing.T) {
 	d, _ := verify.Open(t.Context(), verify.Target, pdb.DSN)
 	defer s.Close()
 	defer d.Close()
-	_, err := verify.Compare(t.Context(), s, d, verify.Options{})
-	if err == nil || !strings.Contains(err.Error(), "unsupported type interval in column span") || !strings.Contains(err.Error(), "--ignore-columns") {
+	_, err := verify.Compare(t.Context(), s, d, verify.Options{Strict: true})
+	if err == nil || !strings.Contains(err.Error(), "unsupported type interval in column span") {
 		t.Fatalf("want an unsupported type error, got %v", err)
 	}
-	rep, err := verify.Compare(t.Context(), s, d, verify.Options{IgnoreColumns: []string{"span"}})
-	if err != nil || !rep.Identical() {
+	rep, err := verify.Compare(t.Context(), s, d, verify.Options{})
+	if err != nil || !rep.Identical() || len(rep.Tables[0].Skipped) != 1 || rep.Tables[0].Skipped[0].Column != "span" {
+		t.Fatalf("skipped: err %v, report %+v", err, rep)
+	}
+	rep, err = verify.Compare(t.Context(), s, d, verify.Options{IgnoreColumns: []string{"span"}})
+	if err != nil || !rep.Identical() || len(rep.Tables[0].Skipped) != 0 {
 		t.Fatalf("inet against text: err %v, report %+v", err, rep)
 	}
 }

@@ -81,6 +81,8 @@ type TableReport struct {
 	pair        tablePair      // the names Compare resolved, for Watch's rechecks
 	list        *diffList      // a long listing, in a temporary file; Diffs is nil then
 	saved       *ReportOptions // the report's options, when the report was read by ReadReport
+
+	Skipped []SkippedColumn `json:"skipped_columns"` // columns not compared: no side can compare them (see Options.Strict)
 }
 
 // EachDiff hands each differing row the report lists to fn, in key order, and stops at fn's
@@ -264,6 +266,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		if u := t.unlisted(); u != "" {
 			fmt.Fprintf(b, "\n%s: DIFFERENT: %s\n", t.Source, u)
 		}
+		if s := t.skippedText(); s != "" {
+			fmt.Fprintf(b, "\n%s\n", s)
+		}
 		if t.Listed() == 0 {
 			continue
 		}
@@ -319,7 +324,7 @@ func (r *Report) Summary() string {
 		}
 	}
 	if differ == 0 {
-		return fmt.Sprintf("IDENTICAL: %s, %s, in %s", plural(len(r.Tables), "table", "tables"), plural64(rows, "row", "rows"), r.Duration.Round(time.Millisecond))
+		return fmt.Sprintf("IDENTICAL: %s, %s, in %s", plural(len(r.Tables), "table", "tables"), plural64(rows, "row", "rows"), r.Duration.Round(time.Millisecond)) + r.skippedSummary()
 	}
 	s := fmt.Sprintf("DIFFERENT: %d of %s %s", differ, plural(len(r.Tables), "table", "tables"), verb(differ, "differs", "differ"))
 	if missing+extra+changed > 0 || unlisted == 0 {
@@ -328,7 +333,7 @@ func (r *Report) Summary() string {
 	if unlisted > 0 {
 		s += fmt.Sprintf("; %s %s without a row listed (row counts or digests only)", plural(unlisted, "table", "tables"), verb(unlisted, "differs", "differ"))
 	}
-	return s + fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond))
+	return s + fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond)) + r.skippedSummary()
 }
 
 func isNumeric(c dialect.Class) bool {

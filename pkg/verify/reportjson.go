@@ -253,7 +253,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		const in = "    "
 		th := *t
-		th.Key, th.KeyColumns, th.Compared, th.Tolerances = nonNil(th.Key), nonNil(th.KeyColumns), nonNil(th.Compared), nonNil(th.Tolerances)
+		th.Key, th.KeyColumns, th.Compared, th.Tolerances, th.Skipped = nonNil(th.Key), nonNil(th.KeyColumns), nonNil(th.Compared), nonNil(th.Tolerances), nonNil(th.Skipped)
 		if th.Shard != nil {
 			sh := *th.Shard
 			sh.KeyClasses, sh.Chunks = nonNil(sh.KeyClasses), nonNil(sh.Chunks)

@@ -144,7 +144,7 @@ func mergeTable(shares []*TableReport) (*TableReport, error) {
 	base := shares[0]
 	tr := &TableReport{Source: base.Source, Target: base.Target, Key: base.Key, KeyKind: base.KeyKind, Columns: base.Columns,
 		Mode: base.Mode, Hash: base.Hash, Tolerances: base.Tolerances,
-		KeyColumns: base.KeyColumns, Compared: base.Compared, Where: base.Where, pair: base.pair, saved: base.saved}
+		KeyColumns: base.KeyColumns, Compared: base.Compared, Where: base.Where, pair: base.pair, saved: base.saved, Skipped: base.Skipped}
 	cols := make([]dialect.Column, len(base.Shard.KeyClasses))
 	for i, c := range base.Shard.KeyClasses {
 		cols[i] = dialect.Column{Class: c}

@@ -42,17 +42,6 @@ type tolerance struct {
 	digits []int     // per compared column: significant digits (floats) or fractional digits (times)
 }
 
-// columnSetting looks a column's own setting up ("table.column", then "column"), else def.
-func columnSetting[V any](m map[string]V, table, column string, def V) V {
-	if v, ok := m[table+"."+column]; ok {
-		return v
-	}
-	if v, ok := m[column]; ok {
-		return v
-	}
-	return def
-}
-
 // newTolerance returns the table's tolerance, or nil when none applies to its columns.
 func (j *job) newTolerance() *tolerance {
 	tol := &tolerance{kinds: make([]tolKind, len(j.scols)), digits: make([]int, len(j.scols))}
@@ -65,14 +54,14 @@ func (j *job) newTolerance() *tolerance {
 		var line string
 		switch class := j.st.Columns[c].Class; class {
 		case dialect.ClassFloat, dialect.ClassDouble:
-			d := columnSetting(j.opt.ColumnFloatDigits, j.st.Name, j.names[i], j.opt.FloatDigits)
+			d := columnSetting(j, j.opt.ColumnFloatDigits, j.names[i], j.opt.FloatDigits)
 			if d <= 0 {
 				continue
 			}
 			tol.kinds[i], tol.digits[i] = tolFloat, d
 			line = fmt.Sprintf("floats compared to %d significant digits", d)
 		case dialect.ClassTimestamp, dialect.ClassTime:
-			p := columnSetting(j.opt.ColumnTimePrecision, j.st.Name, j.names[i], j.opt.TimePrecision)
+			p := columnSetting(j, j.opt.ColumnTimePrecision, j.names[i], j.opt.TimePrecision)
 			d, err := timeDigits(p)
 			if p <= 0 || err != nil || d == 6 {
 				continue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -187,6 +188,7 @@ func Watch(ctx context.Context, src, tgt *Endpoint, opt WatchOptions) (*WatchRes
 	if opt.Checkpoint != nil {
 		return nil, invalid(errors.New("watch: a checkpoint resumes one compare; every pass of a watch reads the tables afresh"))
 	}
+	opt.warned = &sync.Map{} // a column skipped is told once, not at every pass
 	w := &watcher{src: src, tgt: tgt, opt: opt, tables: map[string]*watchedTable{}}
 	for {
 		err := w.pass(ctx)

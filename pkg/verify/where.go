@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -16,18 +17,34 @@ import (
 // the side and the table. What keeps the databases unwritten does not rest on these checks: every
 // statement runs in a read-only transaction, one statement per call (see the dialects).
 
-// checkWhere checks the user's condition with both sides' dialects: it runs on both.
-func checkWhere(src, tgt *Endpoint, where string) error {
-	if where == "" {
-		return nil
+// checkWhere checks the user's conditions, Where and each of TableWhere, with both sides'
+// dialects: each runs on both.
+func checkWhere(src, tgt *Endpoint, opt Options) error {
+	type cond struct{ option, what, where string }
+	conds := []cond{{"Where", "the condition for every table", opt.Where}}
+	tables := make([]string, 0, len(opt.TableWhere))
+	for t := range opt.TableWhere {
+		tables = append(tables, t)
 	}
-	for _, e := range []*Endpoint{src, tgt} {
-		wc, ok := e.DB.(dialect.WhereChecker)
-		if !ok {
-			return e.errorf("", invalid(fmt.Errorf("--where: the %s dialect cannot check a condition before it runs", e.DB.Engine())))
+	slices.Sort(tables)
+	for _, t := range tables {
+		if opt.TableWhere[t] == "" {
+			return optionError("TableWhere", invalid(fmt.Errorf("the row filter scoped to table %q is empty", t)))
 		}
-		if err := wc.CheckWhere(where); err != nil {
-			return e.errorf("", invalid(fmt.Errorf("--where: %w", err)))
+		conds = append(conds, cond{"TableWhere", fmt.Sprintf("the condition of table %q", t), opt.TableWhere[t]})
+	}
+	for _, c := range conds {
+		if c.where == "" {
+			continue
+		}
+		for _, e := range []*Endpoint{src, tgt} {
+			wc, ok := e.DB.(dialect.WhereChecker)
+			if !ok {
+				return e.errorf("", optionError(c.option, invalid(fmt.Errorf("%s: the %s dialect cannot check a condition before it runs", c.what, e.DB.Engine()))))
+			}
+			if err := wc.CheckWhere(c.where); err != nil {
+				return e.errorf("", optionError(c.option, invalid(fmt.Errorf("%s: %w", c.what, err))))
+			}
 		}
 	}
 	return nil
@@ -43,12 +60,15 @@ func (j *job) prepareWhere(ctx context.Context) error {
 		if where == "" {
 			continue
 		}
-		what := "--where"
+		what, option := "the condition for every table", "Where"
+		if j.where != j.opt.Where {
+			what, option = "the table's own condition", "TableWhere"
+		}
 		switch {
-		case where != j.opt.Where && j.opt.Where == "":
-			what = "the DMS mapping's filters"
-		case where != j.opt.Where:
-			what = "the row filter (--where and the DMS mapping's filters)"
+		case where != j.where && j.where == "":
+			what, option = "the DMS mapping's filters", ""
+		case where != j.where:
+			what += " and the DMS mapping's filters"
 		}
 		wc, ok := e.DB.(dialect.WhereChecker)
 		if !ok {
@@ -57,6 +77,9 @@ func (j *job) prepareWhere(ctx context.Context) error {
 		err := wc.PrepareWhere(ctx, t, where)
 		if errors.Is(err, dialect.ErrBadWhere) {
 			err = invalid(err)
+			if option != "" {
+				err = optionError(option, err)
+			}
 		}
 		if err != nil {
 			return e.tableError(t, fmt.Errorf("%s: %w", what, err))
