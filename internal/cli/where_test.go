@@ -82,7 +82,7 @@ func TestWhereScoped(t *testing.T) {
 				t.Errorf("scoped: exit %d\n%s\n%s", code, out, errw)
 			}
 			code, out, errw = runMain(t, args("--where", "audit:logged < 3", "--tables", "orders,audit")...)
-			if code != ExitDiffer || !strings.Contains(out, "orders: 1 differing rows") || strings.Contains(out, "audit: 1 differing") {
+			if code != ExitDiffer || !strings.Contains(out, "orders: 1 differing row\n") || strings.Contains(out, "audit: 1 differing") {
 				t.Errorf("scoped alone (orders unfiltered): exit %d\n%s\n%s", code, out, errw)
 			}
 
