@@ -19,6 +19,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	dmysql "github.com/dbverify/dbverify/pkg/dialect/mysql"
+	_ "github.com/dbverify/dbverify/pkg/dialect/postgres" // registers the engine
 	"github.com/dbverify/dbverify/pkg/verify"
 )
 

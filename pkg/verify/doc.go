@@ -1,7 +1,13 @@
 // Package verify proves that a target database holds exactly the data of its source, or says
 // which rows differ.
 //
-// Open two endpoints and call Compare:
+// Import the engines you need (they register themselves with package dialect), open two
+// endpoints and call Compare:
+//
+//	import (
+//		_ "github.com/dbverify/dbverify/pkg/dialect/mysql"
+//		_ "github.com/dbverify/dbverify/pkg/dialect/postgres"
+//	)
 //
 //	src, err := verify.Open(ctx, verify.Source, "mysql://app:secret@old-db:3306/shop")
 //	...

@@ -65,10 +65,10 @@ func sqlFamilies(db dialect.DB) []checksum.Family {
 
 // layoutFor is how the compared columns enter the hash text: the form of each follows from its
 // class (the same on both sides once reconciled), the decimals' scales on both sides, and
-// whether a side is PostgreSQL (which prints fractions of seconds without trailing zeros).
+// whether a side prints fractions of seconds without trailing zeros (PostgreSQL).
 func (j *job) layoutFor(fam checksum.Family) checksum.Layout {
 	l := checksum.Layout{Family: fam, Forms: make([]checksum.Form, len(j.scols))}
-	trim := j.src.DB.Engine() == dialect.Postgres || j.tgt.DB.Engine() == dialect.Postgres
+	trim := trimsFractions(j.src.DB) || trimsFractions(j.tgt.DB)
 	for i := range j.scols {
 		sc, tc := j.st.Columns[j.scols[i]], j.tt.Columns[j.tcols[i]]
 		f := &l.Forms[i]
@@ -77,8 +77,8 @@ func (j *job) layoutFor(fam checksum.Family) checksum.Layout {
 			f.Kind = checksum.FormPlain
 		case dialect.ClassDecimal:
 			f.Kind, f.Scale = checksum.FormDecimal, -1
-			ss, ok1 := dialect.DecimalScale(sc)
-			ts, ok2 := dialect.DecimalScale(tc)
+			ss, ok1 := sc.DecimalScale()
+			ts, ok2 := tc.DecimalScale()
 			if ok1 && ok2 {
 				f.Scale = max(ss, ts)
 			}
@@ -169,4 +169,10 @@ func and2(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// trimsFractions reports whether db writes fractions of seconds without trailing zeros.
+func trimsFractions(db dialect.DB) bool {
+	t, ok := db.(dialect.FractionTrimmer)
+	return ok && t.TrimsTimeFractions()
 }
