@@ -1,11 +1,13 @@
 package verify
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/dbverify/dbverify/pkg/chunker"
 	"github.com/dbverify/dbverify/pkg/mapping"
 )
 
@@ -43,6 +45,7 @@ type Options struct {
 	Logger   *slog.Logger // nil discards
 
 	throttler *throttler // Throttle at work, shared by a compare's tables
+	tune      tuning     // internal bounds; zero fields mean the defaults
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.
@@ -134,3 +137,21 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	return o, nil
 }
+
+// tuning holds internal bounds of a compare that tests lower, per compare, to reach rare paths
+// with small tables (export_test.go); zero fields mean the defaults.
+type tuning struct {
+	maxHeldRows int64 // rows of differing hash buckets held at once per side
+	// keepRows bounds the rows of one side of a chunk whose keys and hashes are kept for
+	// matching: by default as many as the largest chunk a time target plans (pushed-down chunks
+	// reach it), at about 30 bytes a row for an integer key (6 MiB a side per worker). Larger
+	// differing chunks, from ChunkRows, are narrowed by digests of sub-ranges instead.
+	keepRows   int
+	groupRows  int // rows a key group aims to hold
+	diffMemory int // bytes of listed rows (and repair SQL) a table holds before spilling
+}
+
+func (t tuning) heldRows() int64 { return cmp.Or(t.maxHeldRows, defaultMaxHeldRows) }
+func (t tuning) keptRows() int   { return cmp.Or(t.keepRows, chunker.DefaultMaxRows) }
+func (t tuning) groupSize() int  { return cmp.Or(t.groupRows, defaultGroupRows) }
+func (t tuning) memory() int     { return cmp.Or(t.diffMemory, defaultDiffMemory) }

@@ -29,8 +29,9 @@ func TestManyDifferences(t *testing.T) {
 				// which pushdown soon lists without digesting first.
 				for _, c := range []struct{ chunk, keep int }{{2500, 100_000}, {2500, 1000}, {200, 100_000}} {
 					t.Run(fmt.Sprintf("%s/chunk=%d/keep=%d", mode, c.chunk, c.keep), func(t *testing.T) {
-						defer verify.SetKeepRows(c.keep)()
-						manyDifferences(t, compare(t, src, tgt, verify.Options{Mode: mode, Workers: 3, ChunkRows: c.chunk, DiffRows: 300, MaxDiffs: 50}))
+						opt := verify.Options{Mode: mode, Workers: 3, ChunkRows: c.chunk, DiffRows: 300, MaxDiffs: 50}
+						verify.SetKeepRows(&opt, c.keep)
+						manyDifferences(t, compare(t, src, tgt, opt))
 					})
 				}
 			}

@@ -155,6 +155,9 @@ func parentsFirst(tables []*tableRepair) []*tableRepair {
 func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr *TableReport, opt Options) (*tableRepair, error) {
 	name := tr.Source + " -> " + tr.Target
 	t := &tableRepair{name: tr.Target}
+	for i := range t.phases {
+		t.phases[i].memory = opt.tune.memory()
+	}
 	switch {
 	case tr.pair == (tablePair{}):
 		return nil, errors.New("repair: the report does not come from Compare on these endpoints")

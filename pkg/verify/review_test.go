@@ -255,9 +255,9 @@ func TestBucketSpill(t *testing.T) {
 	}
 	tgt.Exec(t, "UPDATE sp SET v = v + 1 WHERE v % 3 = 0", "DELETE FROM sp WHERE v % 100 = 1", "INSERT INTO sp VALUES ('new', 0, '\\x00')")
 	inMemory := table(t, compare(t, src, tgt, verify.Options{MaxDiffs: 5000}), "sp")
-	restore := verify.SetMaxHeldRows(150)
-	defer restore()
-	spilled := table(t, compare(t, src, tgt, verify.Options{MaxDiffs: 5000}), "sp")
+	opt := verify.Options{MaxDiffs: 5000}
+	verify.SetMaxHeldRows(&opt, 150)
+	spilled := table(t, compare(t, src, tgt, opt), "sp")
 	var changed, missing int64 // what the UPDATE then the DELETE did
 	for g := 1; g <= 3000; g++ {
 		v := g
