@@ -9,9 +9,9 @@
 //		_ "github.com/dbverify/dbverify/pkg/dialect/postgres"
 //	)
 //
-//	src, err := verify.Open(ctx, verify.Source, "mysql://app:secret@old-db:3306/shop")
+//	src, err := verify.Open(ctx, verify.Source, "mysql://app:secret@old-db:3306/shop", verify.OpenOptions{})
 //	...
-//	tgt, err := verify.Open(ctx, verify.Target, "postgres://app:secret@new-db:5432/shop")
+//	tgt, err := verify.Open(ctx, verify.Target, "postgres://app:secret@new-db:5432/shop", verify.OpenOptions{})
 //	...
 //	rep, err := verify.Compare(ctx, src, tgt, verify.Options{Workers: 8})
 //	if err != nil { ... }           // could not compare: names side, table and cause

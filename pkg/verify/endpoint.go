@@ -26,17 +26,18 @@ type Endpoint struct {
 	pass string // the password, to scrub from messages that drivers build
 }
 
-// Open connects to a DSN as one side of a compare, with a pool of conns connections (0 means 8).
+// OpenOptions tune Open. Zero values mean the defaults.
+type OpenOptions struct {
+	Conns int // the most connections the pool holds; 0 means 8
+}
+
+// Open connects to a DSN as one side of a compare.
 // DSNs are URLs (mysql://user:pass@host:3306/db?tls=true, postgres://user:pass@host:5432/db) or
 // the drivers' native forms. The DSN's engine must be registered: import its package
 // (pkg/dialect/mysql, pkg/dialect/postgres).
-func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, error) {
-	n := 0
-	if len(conns) > 0 {
-		n = conns[0]
-	}
+func Open(ctx context.Context, side Side, dsn string, opt OpenOptions) (*Endpoint, error) {
 	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), pass: dialect.Password(dsn)}
-	db, err := dialect.Open(ctx, dsn, n)
+	db, err := dialect.Open(ctx, dsn, opt.Conns)
 	if errors.Is(err, dialect.ErrMalformedDSN) || errors.Is(err, dialect.ErrUnsafeDSN) || errors.Is(err, dialect.ErrNoEngine) {
 		err = invalid(err)
 	}

@@ -20,8 +20,8 @@ type Options struct {
 	Columns       []string        // compare only these columns (the key's are always compared)
 	IgnoreColumns []string        // leave these columns out
 	Workers       int             // chunks hashed at once (each on both sides); 0 means 4
-	Mode          string          // auto (pushdown on each side that can, else stream), pushdown or stream; "" means auto
-	Hash          string          // the row-hash family: md5, crcmix or pg64; "" or auto picks by engine pair
+	Mode          Mode            // auto (pushdown on each side that can, else stream), pushdown or stream; "" means auto
+	Hash          HashFamily      // the row-hash family: md5, crcmix or pg64; "" or auto picks by engine pair
 	ChunkRows     int             // fixed rows per chunk; 0 sizes chunks by ChunkTime
 	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
 	ChunkLimit    time.Duration   // a chunk hashing longer is cancelled and cut in two (integer keys); 0 means 10x ChunkTime, at least 5s (at most QueryTimeout)
@@ -93,7 +93,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, invalid(fmt.Errorf("options: mode %q: want auto, pushdown or stream", o.Mode))
 	}
 	switch o.Hash {
-	case "", "auto", "md5", "crcmix", "pg64":
+	case "", HashAuto, HashMD5, HashCRCMix, HashPG64:
 	default:
 		return o, invalid(fmt.Errorf("options: hash %q: want auto, md5, crcmix or pg64", o.Hash))
 	}

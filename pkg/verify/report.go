@@ -47,7 +47,7 @@ type TableReport struct {
 	KeyKind     string        `json:"key_kind"` // primary key, unique index, none
 	Columns     int           `json:"columns"`  // how many columns were compared
 	Strategy    string        `json:"strategy"` // range, keyset, whole-table
-	Mode        string        `json:"mode"`     // pushdown, stream, or "source pushdown, target stream" (or the reverse)
+	Mode        Mode          `json:"mode"`     // pushdown, stream, ModeSourcePushdown or ModeTargetPushdown
 	Hash        string        `json:"hash"`     // the row-hash family the fingerprints are in: md5, crcmix, pg64
 	Chunks      int           `json:"chunks"`
 	SourceRows  int64         `json:"source_rows"`

@@ -31,8 +31,8 @@ func TestTolerances(t *testing.T) {
 		t.Errorf("tolerances reported %q, want %q", tr.Tolerances, want)
 	}
 	for _, bad := range []verify.Options{{FloatDigits: 18}, {TimePrecision: 3 * time.Millisecond}} {
-		s, _ := verify.Open(t.Context(), verify.Source, mdb.DSN)
-		d, _ := verify.Open(t.Context(), verify.Target, pdb.DSN)
+		s, _ := verify.Open(t.Context(), verify.Source, mdb.DSN, verify.OpenOptions{})
+		d, _ := verify.Open(t.Context(), verify.Target, pdb.DSN, verify.OpenOptions{})
 		if _, err := verify.Compare(t.Context(), s, d, bad); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
