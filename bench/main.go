@@ -34,6 +34,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	dmysql "github.com/dbverify/dbverify/pkg/dialect/mysql"
+	_ "github.com/dbverify/dbverify/pkg/dialect/postgres" // registers the engine
 )
 
 const (

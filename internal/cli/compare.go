@@ -314,7 +314,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = checkOutput(f.output)
 	case f.workers < 1:
 		err = usage("--workers must be at least 1")
-	case f.mode != verify.ModeAuto && f.mode != verify.ModePushdown && f.mode != verify.ModeStream:
+	case verify.Mode(f.mode) != verify.ModeAuto && verify.Mode(f.mode) != verify.ModePushdown && verify.Mode(f.mode) != verify.ModeStream:
 		err = usage("--mode must be auto, pushdown or stream, not %q", f.mode)
 	case f.chunkRows < 0:
 		err = usage("--chunk-rows must not be negative")
@@ -376,7 +376,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	opt.Tables, opt.Exclude, opt.Where, opt.TableWhere = f.tables, f.exclude, f.where, f.tableWhere
 	opt.Columns, opt.IgnoreColumns, opt.Mapping, opt.Strict = f.columns, f.ignore, mapper, f.strict
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
-	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = f.mode, f.hash, f.chunkLimit, f.queryTimeout
+	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = verify.Mode(f.mode), verify.HashFamily(f.hash), f.chunkLimit, f.queryTimeout
 	opt.Retries = f.retries
 	if f.retries == 0 {
 		opt.Retries = -1 // none
@@ -483,8 +483,14 @@ func parseRenames(specs []string, flag, form string, qualified bool, into map[st
 // openBoth opens the source and the target at once.
 func openBoth(ctx context.Context, source, target string, conns int) (src, tgt *verify.Endpoint, err error) {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { src, err = verify.Open(gctx, verify.Source, source, conns); return err })
-	g.Go(func() (err error) { tgt, err = verify.Open(gctx, verify.Target, target, conns); return err })
+	g.Go(func() (err error) {
+		src, err = verify.Open(gctx, verify.Source, source, verify.OpenOptions{Conns: conns})
+		return err
+	})
+	g.Go(func() (err error) {
+		tgt, err = verify.Open(gctx, verify.Target, target, verify.OpenOptions{Conns: conns})
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		src.Close()
 		tgt.Close()

@@ -75,7 +75,7 @@ func (m *watchMetrics) observe(ev verify.Event) {
 	case "recheck":
 		m.pending.Set(float64(ev.Pending))
 	case "resolved", "drift", "unsettled":
-		m.verdicts.WithLabelValues(ev.Kind).Inc()
+		m.verdicts.WithLabelValues(string(ev.Kind)).Inc()
 	}
 }
 

@@ -527,7 +527,7 @@ func (p *targetCheck) Prepare(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	e, err := verify.Open(ctx, verify.Target, dsn, 1)
+	e, err := verify.Open(ctx, verify.Target, dsn, verify.OpenOptions{Conns: 1})
 	if err != nil {
 		return "", err
 	}

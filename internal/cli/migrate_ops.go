@@ -37,7 +37,7 @@ const writeProbeTimeout = time.Minute
 // WritesStopped reads the source's read-only settings, then its write counter until settle has
 // passed or it moved.
 func (w *sourceWrites) WritesStopped(ctx context.Context, settle time.Duration) (bool, string, error) {
-	e, err := verify.Open(ctx, verify.Source, w.dsn, 1)
+	e, err := verify.Open(ctx, verify.Source, w.dsn, verify.OpenOptions{Conns: 1})
 	if err != nil {
 		return false, "", err
 	}

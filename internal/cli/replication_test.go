@@ -139,7 +139,7 @@ func TestGateMariaDBReplica(t *testing.T) {
 	stop := replicationScenario(t, r, false)
 
 	// The replica knows it is behind.
-	tgt, err := verify.Open(t.Context(), verify.Target, r.Target.DSN, 1)
+	tgt, err := verify.Open(t.Context(), verify.Target, r.Target.DSN, verify.OpenOptions{Conns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestGatePostgresLogical(t *testing.T) {
 	if err := errors.Join(<-resumed, stop()); err != nil {
 		t.Fatal(err)
 	}
-	src, err := verify.Open(t.Context(), verify.Source, r.Source.DSN, 1)
+	src, err := verify.Open(t.Context(), verify.Source, r.Source.DSN, verify.OpenOptions{Conns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

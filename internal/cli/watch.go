@@ -364,7 +364,7 @@ func eventLine(ev verify.Event, sinceLast time.Duration) string {
 	case "clean":
 		return fmt.Sprintf("clean: pass %d found no difference", ev.Pass)
 	}
-	return ev.Kind
+	return string(ev.Kind)
 }
 
 // recheckLine is the least time between two text lines about rereads.

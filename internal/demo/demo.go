@@ -19,6 +19,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	dmysql "github.com/dbverify/dbverify/pkg/dialect/mysql"
+	_ "github.com/dbverify/dbverify/pkg/dialect/postgres" // registers the engine
 	"github.com/dbverify/dbverify/pkg/verify"
 )
 
@@ -170,12 +171,12 @@ func runOne(ctx context.Context, cfg Config, s Server) error {
 	}
 
 	fmt.Fprintf(cfg.Out, "   $ dbverify compare --source '%s' --target '%s'\n\n", src, tgt)
-	se, err := verify.Open(ctx, verify.Source, src)
+	se, err := verify.Open(ctx, verify.Source, src, verify.OpenOptions{})
 	if err != nil {
 		return err
 	}
 	defer se.Close()
-	te, err := verify.Open(ctx, verify.Target, tgt)
+	te, err := verify.Open(ctx, verify.Target, tgt, verify.OpenOptions{})
 	if err != nil {
 		return err
 	}

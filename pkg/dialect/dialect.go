@@ -2,10 +2,6 @@ package dialect
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net"
-	"syscall"
 )
 
 // DB is an open connection pool to one database (MySQL: a schema; PostgreSQL: a database and its
@@ -73,18 +69,6 @@ type Rows interface {
 // retries a transient failure, a bounded number of times.
 type Retrier interface {
 	Transient(err error) bool
-}
-
-// NetTransient reports whether err is a network failure that a new connection may not meet: the
-// peer closed or reset the connection, or refused a new one (a server restarting). The
-// caller's own cancellation is not one.
-func NetTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) ||
-		errors.Is(err, net.ErrClosed)
 }
 
 // LoadReader is implemented by a DB that can tell how busy its server is: how many statements

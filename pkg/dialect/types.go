@@ -3,6 +3,7 @@ package dialect
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -206,4 +207,35 @@ func printable(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// DecimalScale returns the declared scale of a decimal column from its type, "decimal(12,2)"
+// or "numeric(12, 2)": 0 for "decimal(12)", ok=false when the type declares none.
+func (c Column) DecimalScale() (int, bool) {
+	_, mods, ok := strings.Cut(c.Type, "(")
+	if !ok {
+		return 0, false
+	}
+	mods, _, _ = strings.Cut(mods, ")")
+	_, s, ok := strings.Cut(mods, ",")
+	if !ok {
+		return 0, true
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	return n, err == nil
+}
+
+// TimePrecision returns the fractional-second digits of a time or timestamp type, "datetime(3)"
+// or "timestamp(3) without time zone"; def when the type declares none.
+func (c Column) TimePrecision(def int) int {
+	_, mods, ok := strings.Cut(c.Type, "(")
+	if !ok {
+		return def
+	}
+	mods, _, _ = strings.Cut(mods, ")")
+	n, err := strconv.Atoi(strings.TrimSpace(mods))
+	if err != nil {
+		return def
+	}
+	return n
 }

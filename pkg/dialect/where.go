@@ -3,7 +3,6 @@ package dialect
 import (
 	"context"
 	"errors"
-	"fmt"
 )
 
 // A row filter (the user's --where, an AWS DMS mapping's source filters) is SQL pasted into the
@@ -26,50 +25,3 @@ type WhereChecker interface {
 // ErrBadWhere is wrapped by the errors of a row filter that is not one SQL expression, or that
 // the server rejects: the caller's input is wrong.
 var ErrBadWhere = errors.New("bad row filter")
-
-// WhereError describes what is wrong with cond at byte pos, in one line that quotes the
-// condition around that byte. reading, if not empty, says under which reading of quotes.
-func WhereError(cond string, pos int, problem, reading string) error {
-	from := max(0, pos-12)
-	excerpt := cond[from:min(len(cond), pos+20)]
-	if from > 0 {
-		excerpt = "..." + excerpt
-	}
-	if pos+20 < len(cond) {
-		excerpt += "..."
-	}
-	if reading != "" {
-		reading = ", " + reading
-	}
-	return fmt.Errorf("%w: %s at byte %d (%q%s): the condition must be one SQL expression", ErrBadWhere, problem, pos, excerpt, reading)
-}
-
-// ClosingQuote returns the index of the quote that closes the one at s[i], or -1: the engines'
-// lexers of row filters share it. A doubled quote stands for itself; with escapes, a backslash
-// takes the character after it.
-func ClosingQuote(s string, i int, escapes bool) int {
-	q := s[i]
-	for j := i + 1; j < len(s); j++ {
-		switch s[j] {
-		case '\\':
-			if escapes {
-				j++
-			}
-		case q:
-			if ByteAt(s, j+1) == q {
-				j++
-				continue
-			}
-			return j
-		}
-	}
-	return -1
-}
-
-// ByteAt is s[i], or 0 past its end.
-func ByteAt(s string, i int) byte {
-	if i < len(s) {
-		return s[i]
-	}
-	return 0
-}

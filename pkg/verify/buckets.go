@@ -29,9 +29,9 @@ import (
 // bucketCount is how many buckets a table is hashed into.
 const bucketCount = 4096
 
-// maxHeldRows bounds the rows of differing buckets held in memory at once per side in the
+// defaultMaxHeldRows bounds the rows of differing buckets held in memory at once per side in the
 // second pass; more go to shard files on disk. A variable for tests.
-var maxHeldRows int64 = 100_000
+const defaultMaxHeldRows int64 = 100_000
 
 // orderSafe reports whether keys of a class order the same way on every engine and under every
 // collation: numbers, dates and times by value, binary strings by bytes.
@@ -106,7 +106,8 @@ func (j *job) runBuckets(ctx context.Context) error {
 	// One more pass over each side reads the rows of the differing buckets; when they would not
 	// fit in memory they go to shard files on disk, each shard small enough to match in memory.
 	perBucket := max(j.sd.Rows, j.td.Rows)/bucketCount + 1
-	shards := int(min(int64(len(differ)), (int64(len(differ))*perBucket+maxHeldRows-1)/maxHeldRows))
+	held := j.opt.tune.heldRows()
+	shards := int(min(int64(len(differ)), (int64(len(differ))*perBucket+held-1)/held))
 	return j.diffBuckets(ctx, differ, max(1, shards))
 }
 

@@ -43,8 +43,8 @@ func TestCheckpointResume(t *testing.T) {
 			}
 			tgt.Exec(t, "UPDATE a SET name = 'edited' WHERE id % 400 = 3", "DELETE FROM a WHERE id % 500 = 9", "UPDATE b SET note = NULL WHERE id % 300 = 1")
 			e.insert(t, tgt, "a", wideCols, [][]any{wideRow(9001)})
-			for _, mode := range []string{verify.ModePushdown, verify.ModeStream} {
-				t.Run(mode, func(t *testing.T) {
+			for _, mode := range []verify.Mode{verify.ModePushdown, verify.ModeStream} {
+				t.Run(string(mode), func(t *testing.T) {
 					opt := verify.Options{Mode: mode, ChunkRows: 250, Workers: 2, DiffRows: 20}
 					want := compare(t, src, tgt, opt)
 					defer want.Close()

@@ -252,7 +252,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols), Skipped: j.skipped}
 	j.describe()
-	j.list.cols = st.KeyColumns()
+	j.list.cols, j.list.memory = st.KeyColumns(), opt.tune.memory()
 	j.tol = j.newTolerance()
 	fam, err := hashFamily(src.DB, tgt.DB, opt.Hash)
 	if err != nil {
@@ -529,7 +529,7 @@ func (j *job) rowsHint(ctx context.Context) (int64, error) {
 }
 
 // chunk hashes one chunk on both sides and finds its differing rows if the digests differ. A
-// streamed side keeps each row's key and hashes from its first read (up to keepRows), so that a
+// streamed side keeps each row's key and hashes from its first read (up to the keep bound), so that a
 // differing chunk is matched without reading it again. Where both sides push down, a differing
 // chunk is digested again by key group and only the differing groups' rows are listed; where one
 // side does, it lists its keys and hashes, computed in SQL. Once most chunks differ, the second
@@ -545,7 +545,7 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 	start := time.Now()
 	var kept [2]*keptRows
 	if j.st.KeyKind != dialect.KeyNone {
-		kept = [2]*keptRows{getKept(), getKept()}
+		kept = [2]*keptRows{getKept(j.opt.tune.keptRows()), getKept(j.opt.tune.keptRows())}
 		defer putKept(kept[0])
 		defer putKept(kept[1])
 	}
@@ -645,7 +645,7 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 	if grouped {
 		return j.diffGroups(ctx, c.Range, groups, width, kept)
 	}
-	if max(sd.Rows, td.Rows) <= int64(keepRows) {
+	if max(sd.Rows, td.Rows) <= int64(j.opt.tune.keptRows()) {
 		err := j.again(ctx, "the chunk's row hashes"+rangeText(dialect.Query{Table: j.st, Range: c.Range}), func() error {
 			g, gctx := errgroup.WithContext(ctx)
 			for side := range 2 {

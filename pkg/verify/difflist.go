@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"errors"
@@ -17,12 +18,12 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-// diffMemory is how many bytes of listed rows a table holds in memory before it writes them,
+// defaultDiffMemory is how many bytes of listed rows a table holds in memory before it writes them,
 // sorted, as a block of a temporary file; a variable so that tests reach the file with few rows.
-var diffMemory = 8 << 20
+const defaultDiffMemory = 8 << 20
 
 // diffList holds the rows a table's report lists: in memory while they are few, in sorted
-// blocks of a temporary file past diffMemory, merged in key order when read. A million listed
+// blocks of a temporary file past defaultDiffMemory (Options can lower it in tests), merged in key order when read. A million listed
 // rows then cost a few blocks' worth of memory, not a million RowDiffs.
 type diffList struct {
 	cols   []dialect.Column // the key's columns, which order the rows
@@ -31,6 +32,7 @@ type diffList struct {
 	n      int              // rows listed in all
 	file   *tempFile        // nil until the first block
 	blocks []diffBlock
+	memory int // bytes held before a block is written; 0 means defaultDiffMemory
 }
 
 // diffBlock is one sorted run of rows in the file.
@@ -45,7 +47,7 @@ func (l *diffList) add(ds []RowDiff) error {
 		l.size += d.size()
 		l.n++
 	}
-	if l.size > diffMemory {
+	if l.size > cmp.Or(l.memory, defaultDiffMemory) {
 		return l.spill()
 	}
 	return nil
@@ -434,12 +436,13 @@ func (t *tempFile) close() {
 }
 
 // sqlLines is a list of statements and comments of a repair script, in memory while short and
-// in a temporary file past diffMemory bytes.
+// in a temporary file past its memory bound.
 type sqlLines struct {
 	mem        []string // lines after those in the file
 	size       int
 	file       *tempFile
 	statements int // the lines that are not comments
+	memory     int // bytes held before spilling; 0 means defaultDiffMemory
 }
 
 func (s *sqlLines) add(line string) error {
@@ -448,7 +451,7 @@ func (s *sqlLines) add(line string) error {
 	}
 	s.mem = append(s.mem, line)
 	s.size += len(line) + 16
-	if s.size <= diffMemory {
+	if s.size <= cmp.Or(s.memory, defaultDiffMemory) {
 		return nil
 	}
 	if s.file == nil {

@@ -14,10 +14,9 @@ import (
 // TestDiffListMerge: rows added in any order, spilled in blocks whose key ranges overlap, come
 // back from each in key order (numeric, not by bytes), each once, equal to what was added.
 func TestDiffListMerge(t *testing.T) {
-	defer SetDiffMemory(4 << 10)()
 	cols := []dialect.Column{{Name: "id", Class: dialect.ClassInt}}
 	r := rand.New(rand.NewPCG(1, 2))
-	l := &diffList{cols: cols}
+	l := &diffList{cols: cols, memory: 4 << 10}
 	defer l.close()
 	want := map[string]RowDiff{}
 	for _, id := range r.Perm(5000) {

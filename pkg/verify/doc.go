@@ -1,11 +1,17 @@
 // Package verify proves that a target database holds exactly the data of its source, or says
 // which rows differ.
 //
-// Open two endpoints and call Compare:
+// Import the engines you need (they register themselves with package dialect), open two
+// endpoints and call Compare:
 //
-//	src, err := verify.Open(ctx, verify.Source, "mysql://app:secret@old-db:3306/shop")
+//	import (
+//		_ "github.com/dbverify/dbverify/pkg/dialect/mysql"
+//		_ "github.com/dbverify/dbverify/pkg/dialect/postgres"
+//	)
+//
+//	src, err := verify.Open(ctx, verify.Source, "mysql://app:secret@old-db:3306/shop", verify.OpenOptions{})
 //	...
-//	tgt, err := verify.Open(ctx, verify.Target, "postgres://app:secret@new-db:5432/shop")
+//	tgt, err := verify.Open(ctx, verify.Target, "postgres://app:secret@new-db:5432/shop", verify.OpenOptions{})
 //	...
 //	rep, err := verify.Compare(ctx, src, tgt, verify.Options{Workers: 8})
 //	if err != nil { ... }           // could not compare: names side, table and cause

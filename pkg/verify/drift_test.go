@@ -69,7 +69,7 @@ func TestDrift(t *testing.T) {
 				d.apply(t, e, tgt)
 			}
 			prints := map[string][2]string{}
-			for _, mode := range []string{verify.ModeStream, verify.ModePushdown} {
+			for _, mode := range []verify.Mode{verify.ModeStream, verify.ModePushdown} {
 				for _, workers := range []int{1, 8} {
 					for _, chunk := range []int{100, 50_000} {
 						t.Run(fmt.Sprintf("%s/workers=%d/chunk=%d", mode, workers, chunk), func(t *testing.T) {

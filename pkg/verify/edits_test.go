@@ -49,7 +49,7 @@ func TestEqualEditsOnManyRows(t *testing.T) {
 			src, tgt := se.newDB(t), te.newDB(t)
 			editsTable(t, se, src, ids, before)
 			editsTable(t, te, tgt, ids, after)
-			for _, mode := range []string{verify.ModeAuto, verify.ModeStream} {
+			for _, mode := range []verify.Mode{verify.ModeAuto, verify.ModeStream} {
 				t.Run(fmt.Sprintf("%d rows/%s->%s/%s", k, se.name, te.name, mode), func(t *testing.T) {
 					// One chunk holds every row.
 					tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, ChunkRows: 5000, MaxDiffs: 2000}), "t")
@@ -112,7 +112,7 @@ func TestCraftedPair(t *testing.T) {
 		for _, m := range []string{"auto", "stream", "auto/md5"} {
 			mode, hash, _ := strings.Cut(m, "/")
 			t.Run(se.name+"->"+te.name+"/"+m, func(t *testing.T) {
-				tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, Hash: hash}), "t")
+				tr := table(t, compare(t, src, tgt, verify.Options{Mode: verify.Mode(mode), Hash: verify.HashFamily(hash)}), "t")
 				var want []string
 				for _, id := range pair {
 					want = append(want, fmt.Sprintf("changed id=%d status:%q->%q", id, value(id, "a"), value(id, "b")))

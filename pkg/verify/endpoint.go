@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
-	"github.com/dbverify/dbverify/pkg/dialect/mysql"
-	"github.com/dbverify/dbverify/pkg/dialect/postgres"
 )
 
 // Side names an endpoint's role in a compare.
@@ -28,27 +26,19 @@ type Endpoint struct {
 	pass string // the password, to scrub from messages that drivers build
 }
 
-// Open connects to a DSN as one side of a compare, with a pool of conns connections (0 means 8).
+// OpenOptions tune Open. Zero values mean the defaults.
+type OpenOptions struct {
+	Conns int // the most connections the pool holds; 0 means 8
+}
+
+// Open connects to a DSN as one side of a compare.
 // DSNs are URLs (mysql://user:pass@host:3306/db?tls=true, postgres://user:pass@host:5432/db) or
-// the drivers' native forms.
-func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, error) {
-	n := 0
-	if len(conns) > 0 {
-		n = conns[0]
-	}
+// the drivers' native forms. The DSN's engine must be registered: import its package
+// (pkg/dialect/mysql, pkg/dialect/postgres).
+func Open(ctx context.Context, side Side, dsn string, opt OpenOptions) (*Endpoint, error) {
 	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), pass: dialect.Password(dsn)}
-	engine, err := dialect.DetectEngine(dsn)
-	if err != nil {
-		return nil, e.errorf("", invalid(err))
-	}
-	var db dialect.DB
-	switch engine {
-	case dialect.MySQL:
-		db, err = mysql.Open(ctx, dsn, n)
-	case dialect.Postgres:
-		db, err = postgres.Open(ctx, dsn, n)
-	}
-	if errors.Is(err, dialect.ErrMalformedDSN) || errors.Is(err, dialect.ErrUnsafeDSN) {
+	db, err := dialect.Open(ctx, dsn, opt.Conns)
+	if errors.Is(err, dialect.ErrMalformedDSN) || errors.Is(err, dialect.ErrUnsafeDSN) || errors.Is(err, dialect.ErrNoEngine) {
 		err = invalid(err)
 	}
 	if err != nil {

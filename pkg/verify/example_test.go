@@ -12,12 +12,12 @@ import (
 // A migration tool opens both sides, compares, and gates its cutover on the result.
 func Example() {
 	ctx := context.Background()
-	src, err := verify.Open(ctx, verify.Source, os.Getenv("SOURCE_DSN")) // e.g. mysql://app:pw@old:3306/shop
+	src, err := verify.Open(ctx, verify.Source, os.Getenv("SOURCE_DSN"), verify.OpenOptions{}) // e.g. mysql://app:pw@old:3306/shop
 	if err != nil {
 		log.Fatal(err) // names the side, the host and the cause; the password is masked
 	}
 	defer src.Close()
-	tgt, err := verify.Open(ctx, verify.Target, os.Getenv("TARGET_DSN")) // e.g. mysql://app:pw@new:3306/shop
+	tgt, err := verify.Open(ctx, verify.Target, os.Getenv("TARGET_DSN"), verify.OpenOptions{}) // e.g. mysql://app:pw@new:3306/shop
 	if err != nil {
 		log.Fatal(err)
 	}

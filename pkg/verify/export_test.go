@@ -1,37 +1,26 @@
 package verify
 
-// SetMaxHeldRows lowers the in-memory bound of the hash-bucket diff, so that tests reach the
-// spill files with small tables; it returns a function restoring the old bound.
-func SetMaxHeldRows(n int64) func() {
-	old := maxHeldRows
-	maxHeldRows = n
-	return func() { maxHeldRows = old }
-}
+import "io"
 
-// SetKeepRows lowers how many rows of a chunk are kept for matching, so that tests reach the
-// narrowing of chunks too large to keep; it returns a function restoring the old bound.
-func SetKeepRows(n int) func() {
-	old := keepRows
-	keepRows = n
-	return func() { keepRows = old }
-}
+// SetMaxHeldRows lowers, for compares with o, the in-memory bound of the hash-bucket diff, so
+// that tests reach the spill files with small tables.
+func SetMaxHeldRows(o *Options, n int64) { o.tune.maxHeldRows = n }
 
-// SetGroupRows sets how many rows a key group aims to hold, so that small tables get many
-// groups; it returns a function restoring the old value.
-func SetGroupRows(n int) func() {
-	old := groupRows
-	groupRows = n
-	return func() { groupRows = old }
-}
+// SetKeepRows lowers, for compares with o, how many rows of a chunk are kept for matching, so
+// that tests reach the narrowing of chunks too large to keep.
+func SetKeepRows(o *Options, n int) { o.tune.keepRows = n }
 
-// SetDiffMemory sets how many bytes of listed rows (and of repair SQL) a table holds in memory
-// before writing them to a temporary file, so that tests reach the file with few rows; it
-// returns a function restoring the old bound.
-func SetDiffMemory(n int) func() {
-	old := diffMemory
-	diffMemory = n
-	return func() { diffMemory = old }
-}
+// SetGroupRows sets, for compares with o, how many rows a key group aims to hold, so that small
+// tables get many groups.
+func SetGroupRows(o *Options, n int) { o.tune.groupRows = n }
+
+// SetDiffMemory sets, for compares and repairs with o, how many bytes of listed rows (and of
+// repair SQL) a table holds in memory before writing them to a temporary file, so that tests
+// reach the file with few rows.
+func SetDiffMemory(o *Options, n int) { o.tune.diffMemory = n }
+
+// ReadReportMemory is ReadReport holding at most n bytes of a table's listed rows in memory.
+func ReadReportMemory(r io.Reader, n int) (*Report, error) { return readReport(r, n) }
 
 // Spilled reports whether a table's listed rows live in a temporary file.
 func (t *TableReport) Spilled() bool { return t.list != nil && t.Diffs == nil }

@@ -113,11 +113,11 @@ func (e engine) fillWide(t testing.TB, db *testdb.DB, name string, n int) {
 // openPair opens both sides; closeBoth closes them.
 func openPair(t testing.TB, ctx context.Context, src, tgt *testdb.DB) (s, d *verify.Endpoint, closeBoth func()) {
 	t.Helper()
-	s, err := verify.Open(ctx, verify.Source, src.DSN)
+	s, err := verify.Open(ctx, verify.Source, src.DSN, verify.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err = verify.Open(ctx, verify.Target, tgt.DSN)
+	d, err = verify.Open(ctx, verify.Target, tgt.DSN, verify.OpenOptions{})
 	if err != nil {
 		s.Close()
 		t.Fatal(err)

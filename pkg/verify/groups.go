@@ -12,12 +12,12 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-// groupRows is how many rows a key group aims to hold when both sides push down and a chunk
+// defaultGroupRows is how many rows a key group aims to hold when both sides push down and a chunk
 // differs: each side digests the chunk by groups of key values in one query (one row per group
 // crosses), and only the rows of the groups that differ are listed. With a change every 10,000
 // rows, 256-row groups list 2.5% of the rows where listing whole chunks lists them all. A
 // variable for tests.
-var groupRows = 256
+const defaultGroupRows = 256
 
 // canGroup reports whether differing chunks are digested by key group: both sides push down and
 // the key is one integer column on both.
@@ -36,12 +36,12 @@ func (j *job) canGroup() bool {
 }
 
 // groupWidth is the span of key values of one group, the same for both sides and every chunk:
-// the source's key span over its row count, times groupRows (at least 2). It is worked out once,
+// the source's key span over its row count, times the group size (at least 2). It is worked out once,
 // on first use: the first chunk that differs, so that a compare of equal tables never walks the
 // key for it.
 func (j *job) groupWidth(ctx context.Context) int64 {
 	j.widthOnce.Do(func() {
-		j.width = int64(max(2, groupRows))
+		j.width = int64(max(2, j.opt.tune.groupSize()))
 		first, last, ok, err := j.on(j.src).KeyBounds(ctx, dialect.Query{Table: j.st, Where: j.srcWhere})
 		if err != nil || !ok || j.rows <= 0 {
 			return
@@ -52,7 +52,7 @@ func (j *job) groupWidth(ctx context.Context) int64 {
 			return
 		}
 		span, _ := new(big.Float).Sub(b, a).Float64()
-		w := (span + 1) / float64(j.rows) * float64(groupRows)
+		w := (span + 1) / float64(j.rows) * float64(j.opt.tune.groupSize())
 		j.width = int64(min(max(w, 2), 1<<62))
 	})
 	return j.width
@@ -187,11 +187,11 @@ func keyInt(k dialect.Key) *big.Int {
 func (j *job) diffGroups(ctx context.Context, r dialect.Range, groups [2][]dialect.GroupDigest, w int64, kept [2]*keptRows) error {
 	var missing, extra []rowEntry
 	var changed [][2]rowEntry
-	runs := differingRuns(groups, int64(keepRows))
+	runs := differingRuns(groups, int64(j.opt.tune.keptRows()))
 	j.opt.Logger.Debug("differing key groups", "table", j.st.String(), "range", r.String(), "width", w, "runs", len(runs))
 	for _, run := range runs {
 		rr := runRange(r, run, w)
-		if max(run.rows[0], run.rows[1]) <= int64(keepRows) {
+		if max(run.rows[0], run.rows[1]) <= int64(j.opt.tune.keptRows()) {
 			err := j.again(ctx, "the row hashes"+rangeText(dialect.Query{Table: j.st, Range: rr}), func() error {
 				g, gctx := errgroup.WithContext(ctx)
 				for side := range 2 {

@@ -59,11 +59,12 @@ func TestGroupDiffs(t *testing.T) {
 			}
 			for _, c := range []struct{ groupRows, keep, chunk int }{{8, 100_000, 500}, {8, 100_000, 20_000}, {256, 100_000, 500}, {64, 20, 2000}} {
 				t.Run(fmt.Sprintf("group=%d/keep=%d/chunk=%d", c.groupRows, c.keep, c.chunk), func(t *testing.T) {
-					defer verify.SetGroupRows(c.groupRows)()
-					defer verify.SetKeepRows(c.keep)()
 					var log bytes.Buffer
 					logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-					rep := compare(t, src, tgt, verify.Options{Mode: verify.ModePushdown, Tables: []string{"g", "sp"}, ChunkRows: c.chunk, Workers: 2, Logger: logger})
+					opt := verify.Options{Mode: verify.ModePushdown, Tables: []string{"g", "sp"}, ChunkRows: c.chunk, Workers: 2, Logger: logger}
+					verify.SetGroupRows(&opt, c.groupRows)
+					verify.SetKeepRows(&opt, c.keep)
+					rep := compare(t, src, tgt, opt)
 					for _, name := range []string{"g", "sp"} {
 						got, w := table(t, rep, name), table(t, want, name)
 						if !slices.Equal(diffString(got), diffString(w)) {
@@ -96,10 +97,11 @@ func TestGroupDiffsOIDKey(t *testing.T) {
 	if w := table(t, want, "o"); w.Changed != 59 || w.Missing != 2 {
 		t.Fatalf("stream: %d changed, %d missing; want 59, 2", w.Changed, w.Missing)
 	}
-	defer verify.SetGroupRows(16)()
 	var log bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	rep := compare(t, src, tgt, verify.Options{Mode: verify.ModePushdown, Tables: []string{"o"}, ChunkRows: 1000, Logger: logger})
+	opt := verify.Options{Mode: verify.ModePushdown, Tables: []string{"o"}, ChunkRows: 1000, Logger: logger}
+	verify.SetGroupRows(&opt, 16)
+	rep := compare(t, src, tgt, opt)
 	if got, w := diffString(table(t, rep, "o")), diffString(table(t, want, "o")); !slices.Equal(got, w) {
 		t.Errorf("diffs\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(w, "\n"))
 	}

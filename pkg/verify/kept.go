@@ -7,15 +7,8 @@ import (
 	"sync"
 
 	"github.com/dbverify/dbverify/pkg/checksum"
-	"github.com/dbverify/dbverify/pkg/chunker"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
-
-// keepRows is the most rows of one side of a chunk whose keys and hashes are kept for matching:
-// as many as the largest chunk a time target plans (pushed-down chunks reach it), at about 30
-// bytes a row for an integer key (6 MiB a side per worker). Larger differing chunks, from
-// --chunk-rows, are narrowed by digests of sub-ranges instead. A variable for tests.
-var keepRows = chunker.DefaultMaxRows
 
 // keptRows is the compact record of one side of a chunk: each row's framed key and its two
 // hashes, in flat slices reused from chunk to chunk.
@@ -24,12 +17,17 @@ type keptRows struct {
 	ends     []int32 // where each row's key ends in keys
 	hashes   [][2]uint64
 	filled   bool // a whole read of the side's rows went into it
-	overflow bool // more than keepRows rows: the record is incomplete
+	overflow bool // more than limit rows: the record is incomplete
+	limit    int  // the most rows kept
 }
 
 var keptPool = sync.Pool{New: func() any { return new(keptRows) }}
 
-func getKept() *keptRows { return keptPool.Get().(*keptRows) }
+func getKept(limit int) *keptRows {
+	k := keptPool.Get().(*keptRows)
+	k.limit = limit
+	return k
+}
 
 func putKept(k *keptRows) {
 	k.reset()
@@ -45,7 +43,7 @@ func (k *keptRows) done() { k.filled = true }
 
 // room reports whether another row may be kept, and marks the record incomplete if not.
 func (k *keptRows) room() bool {
-	if len(k.ends) < keepRows {
+	if len(k.ends) < k.limit {
 		return true
 	}
 	k.overflow = true

@@ -1,10 +1,12 @@
 package verify_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbverify/dbverify/internal/testdb"
 	"github.com/dbverify/dbverify/pkg/verify"
@@ -175,5 +177,134 @@ func TestKeys(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestNullKeyOnTarget: a target row whose key column is NULL (no key on the target) is reported,
+// whatever the chunk size; it used to fall in no chunk and pass silently.
+func TestNullKeyOnTarget(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			src.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)")
+			tgt.Exec(t, "CREATE TABLE t (id INT NULL, v INT)")
+			var rows [][]any
+			for i := 1; i <= 10; i++ {
+				rows = append(rows, []any{i, i})
+			}
+			e.insert(t, src, "t", "id, v", rows)
+			e.insert(t, tgt, "t", "id, v", append(rows, []any{nil, 99}))
+			for _, chunk := range []int{0, 3} {
+				tr := table(t, compare(t, src, tgt, verify.Options{ChunkRows: chunk}), "t")
+				if got, want := diffString(tr), []string{"extra id=NULL"}; !slices.Equal(got, want) || tr.TargetRows != 11 || tr.Identical() {
+					t.Errorf("chunk rows %d: %q (target rows %d), want %q", chunk, got, tr.TargetRows, want)
+				}
+			}
+		})
+	}
+}
+
+// TestDuplicateKeysOnTarget: copies of a key on a target without a unique key are each reported;
+// an equal copy pairs with the source's row and the rest are extra.
+func TestDuplicateKeysOnTarget(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			src.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)")
+			tgt.Exec(t, "CREATE TABLE t (id INT NOT NULL, v INT)")
+			var rows [][]any
+			for i := 1; i <= 10; i++ {
+				rows = append(rows, []any{i, i})
+			}
+			e.insert(t, src, "t", "id, v", rows)
+			e.insert(t, tgt, "t", "id, v", append(rows, []any{5, 5}, []any{6, 66}))
+			tr := table(t, compare(t, src, tgt, verify.Options{ChunkRows: 4}), "t")
+			if got, want := diffString(tr), []string{"extra id=5", "extra id=6"}; !slices.Equal(got, want) || tr.Extra != 2 || tr.Changed != 0 {
+				t.Errorf("%q (extra %d, changed %d), want %q", got, tr.Extra, tr.Changed, want)
+			}
+		})
+	}
+}
+
+// TestManyDuplicatesNoHang: more copies of one key than DiffRows used to make narrowing recurse
+// forever; they are now all reported, quickly.
+func TestManyDuplicatesNoHang(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			src.Exec(t, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)", "INSERT INTO t VALUES (1, 1)")
+			tgt.Exec(t, "CREATE TABLE t (id INT NOT NULL, v INT)")
+			var rows [][]any
+			for i := 0; i < 30; i++ {
+				rows = append(rows, []any{1, 1})
+			}
+			e.insert(t, tgt, "t", "id, v", rows)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			s, _ := verify.Open(ctx, verify.Source, src.DSN, verify.OpenOptions{})
+			d, _ := verify.Open(ctx, verify.Target, tgt.DSN, verify.OpenOptions{})
+			defer s.Close()
+			defer d.Close()
+			rep, err := verify.Compare(ctx, s, d, verify.Options{DiffRows: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr := table(t, rep, "t"); tr.Extra != 29 || tr.Missing != 0 || tr.Changed != 0 {
+				t.Errorf("extra %d missing %d changed %d, want 29 extra", tr.Extra, tr.Missing, tr.Changed)
+			}
+		})
+	}
+}
+
+// TestFloatKeys: FLOAT and DOUBLE keys select the right rows in ranges and lookups (MySQL
+// compared the float32's shortest text as a double, which never equals the stored value).
+func TestFloatKeys(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			ftype := map[bool]string{false: "FLOAT", true: "REAL"}[e.dollarArg]
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, "CREATE TABLE f (k "+ftype+" NOT NULL PRIMARY KEY, v INT)", "INSERT INTO f VALUES (0.1, 1), (0.2, 2), (0.3, 3), (0.7, 7)",
+					"CREATE TABLE d (k DOUBLE PRECISION NOT NULL PRIMARY KEY, v INT)", "INSERT INTO d VALUES (0.1, 1), (0.2, 2), (1e-300, 3), (0.7, 7)")
+			}
+			tgt.Exec(t, "UPDATE f SET v = 100 WHERE v = 2", "UPDATE d SET v = 100 WHERE v = 3")
+			for _, chunk := range []int{1, 2} {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				s, _ := verify.Open(ctx, verify.Source, src.DSN, verify.OpenOptions{})
+				d, _ := verify.Open(ctx, verify.Target, tgt.DSN, verify.OpenOptions{})
+				rep, err := verify.Compare(ctx, s, d, verify.Options{ChunkRows: chunk})
+				s.Close()
+				d.Close()
+				cancel()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := diffString(table(t, rep, "f")), []string{"changed k=0.2 v:2->100"}; !slices.Equal(got, want) {
+					t.Errorf("float, chunk %d: %q, want %q", chunk, got, want)
+				}
+				if got, want := diffString(table(t, rep, "d")), []string{"changed k=1e-300 v:3->100"}; !slices.Equal(got, want) {
+					t.Errorf("double, chunk %d: %q, want %q", chunk, got, want)
+				}
+				if c := table(t, rep, "f").Chunks; chunk == 2 && c > 3 {
+					t.Errorf("float, chunk 2: %d chunks for 4 rows", c)
+				}
+			}
+		})
+	}
+}
+
+// TestIgnoredIndex: a MariaDB unique index marked IGNORED is not used as the key (FORCE INDEX
+// cannot name it).
+func TestIgnoredIndex(t *testing.T) {
+	my := engines[0]
+	src, tgt := my.newDB(t), my.newDB(t)
+	for _, db := range []*testdb.DB{src, tgt} {
+		db.Exec(t, "CREATE TABLE ig (c INT NOT NULL, d INT NOT NULL, v INT, UNIQUE KEY ud (d), UNIQUE KEY u (c) IGNORED)",
+			"INSERT INTO ig VALUES (1, 10, 1), (2, 20, 2), (3, 30, 3)")
+	}
+	tgt.Exec(t, "UPDATE ig SET v = 9 WHERE c = 2")
+	tr := table(t, compare(t, src, tgt, verify.Options{ChunkRows: 1}), "ig")
+	if got, want := diffString(tr), []string{"changed d=20 v:2->9"}; !slices.Equal(got, want) {
+		t.Errorf("%q, want %q", got, want)
 	}
 }

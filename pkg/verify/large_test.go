@@ -123,7 +123,8 @@ func TestLargeValues(t *testing.T) {
 		{"postgres", "mariadb-diff", []string{"auto"}},
 	} {
 		for _, m := range p.modes {
-			mode, hash, _ := strings.Cut(m, "/")
+			m0, h0, _ := strings.Cut(m, "/")
+			mode, hash := verify.Mode(m0), verify.HashFamily(h0)
 			{
 				t.Run(p.src+"->"+p.tgt+"/"+m, func(t *testing.T) {
 					rep := compare(t, dbs[p.src], dbs[p.tgt], verify.Options{Mode: mode, Hash: hash, ChunkRows: 2})

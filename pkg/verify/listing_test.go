@@ -46,9 +46,9 @@ func TestLongListing(t *testing.T) {
 			opt := verify.Options{MaxDiffs: 1000000, ChunkRows: 100, Workers: 4, Tables: []string{"listed", "same"}}
 			held := compare(t, src, tgt, opt)
 			defer held.Close()
-			restore := verify.SetDiffMemory(16 << 10) // about a hundred rows a block
-			spilled, res, sql := repairSQL(t, src, tgt, opt)
-			restore()
+			small := opt
+			verify.SetDiffMemory(&small, 16<<10) // about a hundred rows a block
+			spilled, res, sql := repairSQL(t, src, tgt, small)
 
 			ht, st := table(t, held, "listed"), table(t, spilled, "listed")
 			if ht.Spilled() || !st.Spilled() {

@@ -101,8 +101,8 @@ func TestNameMapping(t *testing.T) {
 		})
 	}
 	t.Run("without mapping", func(t *testing.T) {
-		s, _ := verify.Open(t.Context(), verify.Source, src.DSN)
-		d, _ := verify.Open(t.Context(), verify.Target, tgt.DSN)
+		s, _ := verify.Open(t.Context(), verify.Source, src.DSN, verify.OpenOptions{})
+		d, _ := verify.Open(t.Context(), verify.Target, tgt.DSN, verify.OpenOptions{})
 		defer s.Close()
 		defer d.Close()
 		_, err := verify.Compare(t.Context(), s, d, verify.Options{Tables: []string{"OrderItems"}})

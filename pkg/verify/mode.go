@@ -8,11 +8,30 @@ import (
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
-// The modes a table is hashed in.
+// Mode is where a table's rows are hashed.
+type Mode string
+
+// The modes.
 const (
-	ModeAuto     = "auto"     // pushdown on each side that can, stream on the other
-	ModePushdown = "pushdown" // the databases hash rows in SQL; one row per chunk crosses
-	ModeStream   = "stream"   // rows cross in canonical form and Go hashes them
+	ModeAuto     Mode = "auto"     // pushdown on each side that can, stream on the other
+	ModePushdown Mode = "pushdown" // the databases hash rows in SQL; one row per chunk crosses
+	ModeStream   Mode = "stream"   // rows cross in canonical form and Go hashes them
+
+	// What a table's report says when auto mode pushed down on one side only.
+	ModeSourcePushdown Mode = "source pushdown, target stream"
+	ModeTargetPushdown Mode = "source stream, target pushdown"
+)
+
+// HashFamily names the row-hash family a compare's digests are in (package checksum's
+// families). The family depends on the engine pair only, never on the mode.
+type HashFamily string
+
+// The families. HashAuto (or "") picks by engine pair: see Options.Hash.
+const (
+	HashAuto   HashFamily = "auto"
+	HashMD5    HashFamily = "md5"    // every engine, slowest
+	HashCRCMix HashFamily = "crcmix" // MariaDB 10.8+ in SQL, and Go when streaming
+	HashPG64   HashFamily = "pg64"   // PostgreSQL's hashtextextended, between PostgreSQL servers
 )
 
 // hashFamily picks the row-hash family of an engine pair (or the one forced by name). The
@@ -28,10 +47,10 @@ const (
 //
 // MD5 is never picked across engines unless forced: PostgreSQL's md5() costs three times its
 // own digest, and Go's MD5 five times its CRCMix.
-func hashFamily(src, tgt dialect.DB, forced string) (checksum.Family, error) {
-	if forced != "" && forced != "auto" {
+func hashFamily(src, tgt dialect.DB, forced HashFamily) (checksum.Family, error) {
+	if forced != "" && forced != HashAuto {
 		for _, f := range []checksum.Family{checksum.MD5, checksum.CRCMix, checksum.PG64} {
-			if f.String() == forced {
+			if f.String() == string(forced) {
 				return f, nil
 			}
 		}
@@ -65,10 +84,10 @@ func sqlFamilies(db dialect.DB) []checksum.Family {
 
 // layoutFor is how the compared columns enter the hash text: the form of each follows from its
 // class (the same on both sides once reconciled), the decimals' scales on both sides, and
-// whether a side is PostgreSQL (which prints fractions of seconds without trailing zeros).
+// whether a side prints fractions of seconds without trailing zeros (PostgreSQL).
 func (j *job) layoutFor(fam checksum.Family) checksum.Layout {
 	l := checksum.Layout{Family: fam, Forms: make([]checksum.Form, len(j.scols))}
-	trim := j.src.DB.Engine() == dialect.Postgres || j.tgt.DB.Engine() == dialect.Postgres
+	trim := trimsFractions(j.src.DB) || trimsFractions(j.tgt.DB)
 	for i := range j.scols {
 		sc, tc := j.st.Columns[j.scols[i]], j.tt.Columns[j.tcols[i]]
 		f := &l.Forms[i]
@@ -77,8 +96,8 @@ func (j *job) layoutFor(fam checksum.Family) checksum.Layout {
 			f.Kind = checksum.FormPlain
 		case dialect.ClassDecimal:
 			f.Kind, f.Scale = checksum.FormDecimal, -1
-			ss, ok1 := dialect.DecimalScale(sc)
-			ts, ok2 := dialect.DecimalScale(tc)
+			ss, ok1 := sc.DecimalScale()
+			ts, ok2 := tc.DecimalScale()
 			if ok1 && ok2 {
 				f.Scale = max(ss, ts)
 			}
@@ -129,9 +148,9 @@ func (j *job) choosePush() error {
 	case !j.push[0] && !j.push[1]:
 		j.rep.Mode = ModeStream
 	case j.push[0]:
-		j.rep.Mode = "source pushdown, target stream"
+		j.rep.Mode = ModeSourcePushdown
 	default:
-		j.rep.Mode = "source stream, target pushdown"
+		j.rep.Mode = ModeTargetPushdown
 	}
 	return nil
 }
@@ -169,4 +188,10 @@ func and2(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// trimsFractions reports whether db writes fractions of seconds without trailing zeros.
+func trimsFractions(db dialect.DB) bool {
+	t, ok := db.(dialect.FractionTrimmer)
+	return ok && t.TrimsTimeFractions()
 }

@@ -1,12 +1,14 @@
 package verify
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/dbverify/dbverify/pkg/chunker"
 	"github.com/dbverify/dbverify/pkg/mapping"
 )
 
@@ -19,8 +21,8 @@ type Options struct {
 	Columns       []string        // compare only these columns (the key's are always compared): "column", or "table.column" / "schema.table.column" for one table
 	IgnoreColumns []string        // leave these columns out, of either side or of one side only (named as in Columns)
 	Workers       int             // chunks hashed at once (each on both sides); 0 means 4
-	Mode          string          // auto (pushdown on each side that can, else stream), pushdown or stream; "" means auto
-	Hash          string          // the row-hash family: md5, crcmix or pg64; "" or auto picks by engine pair
+	Mode          Mode            // auto (pushdown on each side that can, else stream), pushdown or stream; "" means auto
+	Hash          HashFamily      // the row-hash family: md5, crcmix or pg64; "" or auto picks by engine pair
 	ChunkRows     int             // fixed rows per chunk; 0 sizes chunks by ChunkTime
 	ChunkTime     time.Duration   // target time per chunk; 0 means 500ms
 	ChunkLimit    time.Duration   // a chunk hashing longer is cancelled and cut in two (integer keys); 0 means 10x ChunkTime, at least 5s (at most QueryTimeout)
@@ -59,7 +61,8 @@ type Options struct {
 	// target name, and its source's row filter.
 	columnNames map[string]string
 	sourceWhere *string
-	warned    *sync.Map  // skipped columns already warned about, across a watch's passes; nil: each compare warns
+	warned      *sync.Map // skipped columns already warned about, across a watch's passes; nil: each compare warns
+	tune        tuning    // internal bounds; zero fields mean the defaults
 }
 
 // Progress is told how a compare advances. Calls may come from several goroutines at once.
@@ -107,7 +110,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, invalid(fmt.Errorf("options: mode %q: want auto, pushdown or stream", o.Mode))
 	}
 	switch o.Hash {
-	case "", "auto", "md5", "crcmix", "pg64":
+	case "", HashAuto, HashMD5, HashCRCMix, HashPG64:
 	default:
 		return o, invalid(fmt.Errorf("options: hash %q: want auto, md5, crcmix or pg64", o.Hash))
 	}
@@ -151,3 +154,21 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	return o, nil
 }
+
+// tuning holds internal bounds of a compare that tests lower, per compare, to reach rare paths
+// with small tables (export_test.go); zero fields mean the defaults.
+type tuning struct {
+	maxHeldRows int64 // rows of differing hash buckets held at once per side
+	// keepRows bounds the rows of one side of a chunk whose keys and hashes are kept for
+	// matching: by default as many as the largest chunk a time target plans (pushed-down chunks
+	// reach it), at about 30 bytes a row for an integer key (6 MiB a side per worker). Larger
+	// differing chunks, from ChunkRows, are narrowed by digests of sub-ranges instead.
+	keepRows   int
+	groupRows  int // rows a key group aims to hold
+	diffMemory int // bytes of listed rows (and repair SQL) a table holds before spilling
+}
+
+func (t tuning) heldRows() int64 { return cmp.Or(t.maxHeldRows, defaultMaxHeldRows) }
+func (t tuning) keptRows() int   { return cmp.Or(t.keepRows, chunker.DefaultMaxRows) }
+func (t tuning) groupSize() int  { return cmp.Or(t.groupRows, defaultGroupRows) }
+func (t tuning) memory() int     { return cmp.Or(t.diffMemory, defaultDiffMemory) }

@@ -24,13 +24,14 @@ func TestManyDifferences(t *testing.T) {
 			e.exec(t, tgt, "UPDATE many SET name = 'x' WHERE id % 3 = 0")
 			e.exec(t, tgt, "DELETE FROM many WHERE id % 5 = 1")
 			e.fillWide(t, tgt, "only_target", 5000)
-			for _, mode := range []string{verify.ModeStream, verify.ModePushdown} {
+			for _, mode := range []verify.Mode{verify.ModeStream, verify.ModePushdown} {
 				// 2,500-row chunks, kept or too large to keep; 200-row chunks, nearly all differing,
 				// which pushdown soon lists without digesting first.
 				for _, c := range []struct{ chunk, keep int }{{2500, 100_000}, {2500, 1000}, {200, 100_000}} {
 					t.Run(fmt.Sprintf("%s/chunk=%d/keep=%d", mode, c.chunk, c.keep), func(t *testing.T) {
-						defer verify.SetKeepRows(c.keep)()
-						manyDifferences(t, compare(t, src, tgt, verify.Options{Mode: mode, Workers: 3, ChunkRows: c.chunk, DiffRows: 300, MaxDiffs: 50}))
+						opt := verify.Options{Mode: mode, Workers: 3, ChunkRows: c.chunk, DiffRows: 300, MaxDiffs: 50}
+						verify.SetKeepRows(&opt, c.keep)
+						manyDifferences(t, compare(t, src, tgt, opt))
 					})
 				}
 			}

@@ -40,9 +40,9 @@ func TestPushdownParity(t *testing.T) {
 		name     string
 		src, tgt string
 		tgtEng   engine
-		hash     string // the family to force; "" for the pair's own
-		want     string // the family used
-		auto     string // the mode auto picks
+		hash     verify.HashFamily // the family to force; "" for the pair's own
+		want     string            // the family used
+		auto     verify.Mode       // the mode auto picks
 	}{
 		{"mariadb->mariadb", "mariadb-a", "mariadb-b", my, "", "crcmix", verify.ModePushdown},
 		{"postgres->postgres", "postgres-a", "postgres-b", pg, "", "pg64", verify.ModePushdown},
@@ -57,7 +57,7 @@ func TestPushdownParity(t *testing.T) {
 		src, tgt := dbs[p.src], dbs[p.tgt]
 		t.Run(p.name, func(t *testing.T) {
 			var prints []string
-			for _, mode := range []string{verify.ModeStream, verify.ModeAuto} {
+			for _, mode := range []verify.Mode{verify.ModeStream, verify.ModeAuto} {
 				tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, Hash: p.hash, Columns: pushCols, ChunkRows: 3}), "parity")
 				if !tr.Identical() {
 					t.Fatalf("%s: equal data reported different:\n%s", mode, strings.Join(diffString(tr), "\n"))
@@ -153,7 +153,7 @@ func TestModeChoice(t *testing.T) {
 // endpoint opens one side for a test that calls Compare itself.
 func endpoint(t *testing.T, db *testdb.DB) *verify.Endpoint {
 	t.Helper()
-	e, err := verify.Open(t.Context(), verify.Source, db.DSN)
+	e, err := verify.Open(t.Context(), verify.Source, db.DSN, verify.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestChunkLimit(t *testing.T) {
 			e.exec(t, tgt, "UPDATE lim SET name = 'x' WHERE id = 77")
 			e.exec(t, tgt, "DELETE FROM lim WHERE id = 3")
 			want := table(t, compare(t, src, tgt, verify.Options{}), "lim")
-			for _, mode := range []string{verify.ModeStream, verify.ModePushdown} {
+			for _, mode := range []verify.Mode{verify.ModeStream, verify.ModePushdown} {
 				var log bytes.Buffer
 				logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 				tr := table(t, compare(t, src, tgt, verify.Options{Mode: mode, ChunkRows: 60, ChunkLimit: time.Nanosecond, Logger: logger}), "lim")

@@ -17,7 +17,11 @@ import (
 // not know, a listed row whose key does not name the table's key columns, a key value cut
 // short) with an error that says where. A long listing goes to a temporary file as it does
 // in Compare: Close the report when done.
-func ReadReport(r io.Reader) (*Report, error) {
+func ReadReport(r io.Reader) (*Report, error) { return readReport(r, 0) }
+
+// readReport is ReadReport holding at most memory bytes of a table's listed rows in memory
+// (0: the default).
+func readReport(r io.Reader, memory int) (*Report, error) {
 	var head struct {
 		*Report
 		Tables    []json.RawMessage `json:"tables"`
@@ -48,7 +52,7 @@ func ReadReport(r io.Reader) (*Report, error) {
 		return nil, badReport("", errors.New(`"tables" and "identical" are required`))
 	}
 	for i, raw := range head.Tables {
-		tr, err := readTable(raw, &rep.Options)
+		tr, err := readTable(raw, &rep.Options, memory)
 		if err != nil {
 			rep.Close()
 			return nil, badReport(fmt.Sprintf("table %d: ", i+1), err)
@@ -76,7 +80,7 @@ func strictDecode(data []byte, v any) error {
 }
 
 // readTable decodes one table of a report, its listed rows included.
-func readTable(raw json.RawMessage, opt *ReportOptions) (*TableReport, error) {
+func readTable(raw json.RawMessage, opt *ReportOptions, memory int) (*TableReport, error) {
 	var t struct {
 		*TableReport
 		Diffs []json.RawMessage `json:"diffs"`
@@ -118,7 +122,7 @@ func readTable(raw json.RawMessage, opt *ReportOptions) (*TableReport, error) {
 	if len(t.Diffs) > 0 && len(tr.Key) == 0 {
 		return nil, fmt.Errorf("%s: rows listed for a table without a key", tr.Source)
 	}
-	l := &diffList{cols: cols}
+	l := &diffList{cols: cols, memory: memory}
 	for i, raw := range t.Diffs {
 		d, err := readDiff(raw, cols, classes)
 		if err == nil {

@@ -260,20 +260,21 @@ func TestSavedReportKeys(t *testing.T) {
 // TestSavedReportSpilled: a listing long enough to go to a temporary file reads back from
 // JSON into one too, in key order, and writes back the same.
 func TestSavedReportSpilled(t *testing.T) {
-	defer verify.SetDiffMemory(4 << 10)()
 	e := engines[1]
 	src, tgt := e.newDB(t), e.newDB(t)
 	for _, db := range []*testdb.DB{src, tgt} {
 		db.Exec(t, "CREATE TABLE s (id INT NOT NULL PRIMARY KEY, v TEXT)")
 	}
 	src.Exec(t, "INSERT INTO s SELECT g, repeat('x', 40) FROM generate_series(1, 3000) g")
-	rep := compare(t, src, tgt, verify.Options{MaxDiffs: 5000})
+	opt := verify.Options{MaxDiffs: 5000}
+	verify.SetDiffMemory(&opt, 4<<10)
+	rep := compare(t, src, tgt, opt)
 	defer rep.Close()
 	var b bytes.Buffer
 	if err := rep.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	back, err := verify.ReadReport(bytes.NewReader(b.Bytes()))
+	back, err := verify.ReadReportMemory(bytes.NewReader(b.Bytes()), 4<<10)
 	if err != nil {
 		t.Fatal(err)
 	}

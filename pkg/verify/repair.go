@@ -58,7 +58,7 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 		tables = append(tables, t)
 		for _, line := range t.skipped {
 			res.Skipped = append(res.Skipped, line)
-			notes = append(notes, dialect.Comment("SKIPPED "+line))
+			notes = append(notes, r.Comment("SKIPPED "+line))
 		}
 	}
 	// Parents before children for updates and inserts, children before parents for deletes,
@@ -71,10 +71,10 @@ func Repair(ctx context.Context, src, tgt *Endpoint, rep *Report, opt Options, w
 		}
 	}()
 	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, dialect.Comment("dbverify repair SQL, written "+time.Now().UTC().Format(time.RFC3339)+"."))
-	fmt.Fprintln(bw, dialect.Comment("Run it on the target only: "+tgt.DSN()))
-	fmt.Fprintln(bw, dialect.Comment("It makes the target's rows match the source's ("+src.DSN()+") as read when it was written."))
-	fmt.Fprintln(bw, dialect.Comment("Review it first; dbverify has not run it. With psql, stop at the first error: psql -v ON_ERROR_STOP=1 -f FILE."))
+	fmt.Fprintln(bw, r.Comment("dbverify repair SQL, written "+time.Now().UTC().Format(time.RFC3339)+"."))
+	fmt.Fprintln(bw, r.Comment("Run it on the target only: "+tgt.DSN()))
+	fmt.Fprintln(bw, r.Comment("It makes the target's rows match the source's ("+src.DSN()+") as read when it was written."))
+	fmt.Fprintln(bw, r.Comment("Review it first; dbverify has not run it. With psql, stop at the first error: psql -v ON_ERROR_STOP=1 -f FILE."))
 	for _, n := range notes {
 		fmt.Fprintln(bw, n)
 	}
@@ -158,6 +158,9 @@ func parentsFirst(tables []*tableRepair) []*tableRepair {
 func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr *TableReport, opt Options) (*tableRepair, error) {
 	name := tr.Source + " -> " + tr.Target
 	t := &tableRepair{name: tr.Target}
+	for i := range t.phases {
+		t.phases[i].memory = opt.tune.memory()
+	}
 	switch {
 	case tr.KeyKind == string(dialect.KeyNone):
 		t.skipped = []string{name + ": no key: rows cannot be told apart, so no statement can target one"}
@@ -181,7 +184,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		}
 	}
 	if len(j.tcols) < len(j.tt.Columns) {
-		t.phases[2].add(dialect.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols)))) // in memory: the first line
+		t.phases[2].add(r.Comment(fmt.Sprintf("%s: only the %d compared columns are written; inserted rows get the others' defaults", name, len(j.tcols)))) // in memory: the first line
 	}
 
 	// The source's values now, of every row to insert or update, read a batch at a time.
@@ -255,7 +258,7 @@ func (t *tableRepair) repairRows(ctx context.Context, j *job, src *Endpoint, r d
 		vals, found := now[string(checksum.AppendRow(nil, d.key))]
 		switch {
 		case kind == Extra:
-			stmt, err = dialect.DeleteSQL(r, j.tt, d.key)
+			stmt, err = r.Delete(j.tt, d.key)
 		case !found:
 			t.skipped = append(t.skipped, fmt.Sprintf("%s: %s row %s: the source row has gone since the compare", name, d.Kind, keyText(tr.Key, d.Key)))
 			continue
@@ -267,7 +270,7 @@ func (t *tableRepair) repairRows(ctx context.Context, j *job, src *Endpoint, r d
 					cols, colVals = append(cols, c), append(colVals, vals[i])
 				}
 			}
-			stmt, err = dialect.InsertSQL(r, j.tt, cols, colVals)
+			stmt, err = r.Insert(j.tt, cols, colVals)
 		default:
 			var set []int
 			var setVals [][]byte
@@ -279,7 +282,7 @@ func (t *tableRepair) repairRows(ctx context.Context, j *job, src *Endpoint, r d
 			if len(set) == 0 {
 				continue
 			}
-			stmt, err = dialect.UpdateSQL(r, j.tt, set, setVals, d.key)
+			stmt, err = r.Update(j.tt, set, setVals, d.key)
 		}
 		if err != nil {
 			t.skipped = append(t.skipped, fmt.Sprintf("%s: %s row %s: %v", name, d.Kind, keyText(tr.Key, d.Key), err))

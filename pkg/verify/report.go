@@ -60,7 +60,7 @@ type TableReport struct {
 	Compared    []ReportColumn `json:"compared_columns"`
 	Where       TableWhere     `json:"where"`    // the row filter each side was read under
 	Strategy    string         `json:"strategy"` // range, keyset, whole-table
-	Mode        string         `json:"mode"`     // pushdown, stream, or "source pushdown, target stream" (or the reverse)
+	Mode        Mode           `json:"mode"`     // pushdown, stream, ModeSourcePushdown or ModeTargetPushdown
 	Hash        string         `json:"hash"`     // the row-hash family the fingerprints are in: md5, crcmix, pg64
 	Chunks      int            `json:"chunks"`
 	SourceRows  int64          `json:"source_rows"`

@@ -45,8 +45,8 @@ type ReportOptions struct {
 	Where               string                   `json:"where"`          // the user's row filter, on both sides
 	Columns             []string                 `json:"columns"`        // only these columns (and the key's); [] for all
 	IgnoreColumns       []string                 `json:"ignore_columns"` // columns left out
-	Mode                string                   `json:"mode"`           // auto, pushdown or stream
-	Hash                string                   `json:"hash"`           // the row-hash family asked for: auto, md5, crcmix, pg64
+	Mode                Mode                     `json:"mode"`           // auto, pushdown or stream
+	Hash                HashFamily               `json:"hash"`           // the row-hash family asked for: auto, md5, crcmix, pg64
 	FloatDigits         int                      `json:"float_digits"`   // 0 compares floats exactly
 	TimePrecision       time.Duration            `json:"time_precision_ns"`
 	ColumnFloatDigits   map[string]int           `json:"column_float_digits"` // by "column" or "table.column"
@@ -57,7 +57,7 @@ type ReportOptions struct {
 func reportOptions(o Options) ReportOptions {
 	hash := o.Hash
 	if hash == "" {
-		hash = "auto"
+		hash = HashAuto
 	}
 	return ReportOptions{Tables: o.Tables, Exclude: o.Exclude, Where: o.Where, Columns: o.Columns, IgnoreColumns: o.IgnoreColumns,
 		Mode: o.Mode, Hash: hash, FloatDigits: o.FloatDigits, TimePrecision: o.TimePrecision,
@@ -233,7 +233,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		o.Mode = ModeAuto
 	}
 	if o.Hash == "" {
-		o.Hash = "auto"
+		o.Hash = HashAuto
 	}
 	// Each object is marshalled without its long list (an empty field of the outer struct
 	// hides the embedded one), which is then written after its last field.

@@ -84,8 +84,8 @@ func TestKilledConnections(t *testing.T) {
 			tgt.Exec(t, "UPDATE busy SET name = 'edited' WHERE id % 1000 = 7", "DELETE FROM busy WHERE id % 2000 = 11")
 			e.insert(t, tgt, "busy", wideCols, [][]any{wideRow(30001), wideRow(30002)})
 			admin := e.newDB(t) // kills from a database of its own, which it spares
-			for _, mode := range []string{verify.ModePushdown, verify.ModeStream} {
-				t.Run(mode, func(t *testing.T) {
+			for _, mode := range []verify.Mode{verify.ModePushdown, verify.ModeStream} {
+				t.Run(string(mode), func(t *testing.T) {
 					opt := verify.Options{Mode: mode, ChunkRows: 100, Workers: 4, DiffRows: 20}
 					calm := table(t, compare(t, src, tgt, opt), "busy")
 					if calm.Changed != 20 || calm.Missing != 10 || calm.Extra != 2 {

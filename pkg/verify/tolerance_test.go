@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbverify/dbverify/internal/testdb"
 	"github.com/dbverify/dbverify/pkg/verify"
 )
 
@@ -31,8 +32,8 @@ func TestTolerances(t *testing.T) {
 		t.Errorf("tolerances reported %q, want %q", tr.Tolerances, want)
 	}
 	for _, bad := range []verify.Options{{FloatDigits: 18}, {TimePrecision: 3 * time.Millisecond}} {
-		s, _ := verify.Open(t.Context(), verify.Source, mdb.DSN)
-		d, _ := verify.Open(t.Context(), verify.Target, pdb.DSN)
+		s, _ := verify.Open(t.Context(), verify.Source, mdb.DSN, verify.OpenOptions{})
+		d, _ := verify.Open(t.Context(), verify.Target, pdb.DSN, verify.OpenOptions{})
 		if _, err := verify.Compare(t.Context(), s, d, bad); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
@@ -58,5 +59,28 @@ func TestColumnTolerances(t *testing.T) {
 	}
 	if want := []string{"a: floats compared to 6 significant digits", "t1: times truncated to 1ms"}; !slices.Equal(tr.Tolerances, want) {
 		t.Errorf("tolerances %q, want %q", tr.Tolerances, want)
+	}
+}
+
+// TestToleranceSparesKeys: --time-precision does not merge rows whose timestamp keys differ
+// below the precision (values swapped between them used to compare identical).
+func TestToleranceSparesKeys(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			src, tgt := e.newDB(t), e.newDB(t)
+			for _, db := range []*testdb.DB{src, tgt} {
+				db.Exec(t, "CREATE TABLE t (ts "+e.ts+" NOT NULL PRIMARY KEY, v INT, at "+e.ts+")")
+			}
+			e.insert(t, src, "t", "ts, v, at", [][]any{{"2024-01-01 10:00:00.1", 1, "2024-01-01 10:00:00.1"}, {"2024-01-01 10:00:00.2", 2, "2024-01-01 10:00:00"}})
+			e.insert(t, tgt, "t", "ts, v, at", [][]any{{"2024-01-01 10:00:00.1", 2, "2024-01-01 10:00:00.4"}, {"2024-01-01 10:00:00.2", 1, "2024-01-01 10:00:00"}})
+			tr := table(t, compare(t, src, tgt, verify.Options{TimePrecision: time.Second}), "t")
+			want := []string{`changed ts="2024-01-01 10:00:00.100000" v:1->2`, `changed ts="2024-01-01 10:00:00.200000" v:2->1`}
+			if got := diffString(tr); !slices.Equal(got, want) {
+				t.Errorf("%q, want %q", got, want)
+			}
+			if want := []string{"at: times truncated to 1s"}; !slices.Equal(tr.Tolerances, want) {
+				t.Errorf("tolerances %q, want %q", tr.Tolerances, want)
+			}
+		})
 	}
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // Every wait for a server has a bound (DESIGN §6). Logins are bounded by the dialects (the
-// DSN's timeout or connect_timeout, else dialect.LoginTimeout). Every request a compare makes
+// DSN's timeout or connect_timeout, else ten seconds). Every request a compare makes
 // goes through bounded, which gives it Options.QueryTimeout to answer: a query its result, a
 // stream its next row. A server that stays silent longer stops the run with one line naming the
 // side, the table and what it waited for. Hashing a chunk has its own, shorter bound

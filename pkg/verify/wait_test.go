@@ -84,7 +84,7 @@ func waitPair(t *testing.T, n int, key string, wrap func(*mysql.DB) dialect.DB) 
 	}
 	t.Cleanup(func() { d.Close() })
 	src = verify.NewEndpoint(verify.Source, wrap(d), "slow")
-	tgt, err = verify.Open(t.Context(), verify.Target, db.DSN)
+	tgt, err = verify.Open(t.Context(), verify.Target, db.DSN, verify.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

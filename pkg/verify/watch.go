@@ -60,14 +60,27 @@ type WatchOptions struct {
 	Events func(Event)
 }
 
+// EventKind says what an Event reports.
+type EventKind string
+
+// The kinds of event.
+const (
+	EventPass      EventKind = "pass"      // a full pass ended
+	EventClean     EventKind = "clean"     // a full pass found no difference
+	EventRecheck   EventKind = "recheck"   // pending rows were read again
+	EventResolved  EventKind = "resolved"  // a pending row became Resolved
+	EventDrift     EventKind = "drift"     // a row became Drift
+	EventUnsettled EventKind = "unsettled" // a row became Unsettled
+)
+
 // Event is one thing Watch observed. Kind says which fields are set.
 type Event struct {
 	Time time.Time `json:"time"`
-	// Kind is "pass" (a full pass ended: Report, Pending, Untracked), "recheck" (pending rows
-	// were read again: Rows, Pending), "resolved", "drift" or "unsettled" (one row: Table, Row,
-	// Since), or "clean" (a full pass found no difference).
-	Kind string `json:"event"`
-	Pass int    `json:"pass"`
+	// Kind is EventPass (a full pass ended: Report, Pending, Untracked), EventRecheck (pending
+	// rows were read again: Rows, Pending), EventResolved, EventDrift or EventUnsettled (one
+	// row: Table, Row, Since), or EventClean (a full pass found no difference).
+	Kind EventKind `json:"event"`
+	Pass int       `json:"pass"`
 	// Lag is the replication lag observed at the last recheck, when known (recheck events and
 	// verdicts).
 	Lag   *time.Duration `json:"lag_ns,omitempty"`
@@ -315,9 +328,9 @@ func (w *watcher) pass(ctx context.Context) error {
 		}
 	}
 	w.collect()
-	w.emit(Event{Kind: "pass", Report: rep, Pending: w.pending(), Untracked: untracked})
+	w.emit(Event{Kind: EventPass, Report: rep, Pending: w.pending(), Untracked: untracked})
 	if w.res.Clean {
-		w.emit(Event{Kind: "clean"})
+		w.emit(Event{Kind: EventClean})
 	}
 	return nil
 }
@@ -335,7 +348,7 @@ func (w *watcher) resolve(table string, r *watchedRow) {
 	w.res.Resolved++
 	r.state = Resolved
 	d := r.diff
-	w.emit(Event{Kind: "resolved", Table: table, Row: &d, Since: r.first})
+	w.emit(Event{Kind: EventResolved, Table: table, Row: &d, Since: r.first})
 }
 
 // settle rechecks the pending rows every Interval until none is pending.
@@ -361,7 +374,7 @@ func (w *watcher) settle(ctx context.Context) error {
 			n += m
 		}
 		w.collect()
-		ev := Event{Kind: "recheck", Rows: n, Pending: w.pending()}
+		ev := Event{Kind: EventRecheck, Rows: n, Pending: w.pending()}
 		if known {
 			ev.Lag = &lag
 		}
@@ -415,11 +428,11 @@ func (w *watcher) recheck(ctx context.Context, name string, wt *watchedTable, se
 				return 0, err
 			}
 			r.diff, r.state = d, Drift
-			w.emit(Event{Kind: "drift", Table: name, Row: &d, Since: r.first})
+			w.emit(Event{Kind: EventDrift, Table: name, Row: &d, Since: r.first})
 		case now.Sub(r.first) >= w.opt.PendingLimit:
 			r.state = Unsettled
 			d := r.diff
-			w.emit(Event{Kind: "unsettled", Table: name, Row: &d, Since: r.first})
+			w.emit(Event{Kind: EventUnsettled, Table: name, Row: &d, Since: r.first})
 		}
 	}
 	return len(keys), nil
@@ -532,7 +545,7 @@ func (w *watcher) emit(ev Event) {
 		return
 	}
 	ev.Time, ev.Pass = time.Now(), w.res.Passes
-	if ev.Lag == nil && w.lag0 != nil && ev.Kind != "pass" && ev.Kind != "clean" {
+	if ev.Lag == nil && w.lag0 != nil && ev.Kind != EventPass && ev.Kind != EventClean {
 		ev.Lag = w.lag0 // each verdict carries the lag last observed
 	}
 	w.opt.Events(ev)

@@ -60,7 +60,7 @@ func (ev *events) add(e verify.Event) {
 }
 
 // rows lists "kind table id" for the row events of one kind.
-func (ev *events) rows(kind string) []string {
+func (ev *events) rows(kind verify.EventKind) []string {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	var out []string
@@ -73,7 +73,7 @@ func (ev *events) rows(kind string) []string {
 	return out
 }
 
-func (ev *events) count(kind string) int {
+func (ev *events) count(kind verify.EventKind) int {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	n := 0

@@ -13,6 +13,7 @@ package dialecttest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/big"
@@ -22,7 +23,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dbverify/dbverify/internal/testdb"
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -31,7 +31,7 @@ import (
 type Harness struct {
 	Name string
 	// New creates a fresh database and opens the dialect on it; both close when t ends.
-	New func(t *testing.T) (setup *testdb.DB, db dialect.DB)
+	New func(t *testing.T) (setup *sql.DB, db dialect.DB)
 	// Types names the engine's column types, given the opened dialect (types may depend on the
 	// server's version).
 	Types func(db dialect.DB) Types
@@ -115,7 +115,7 @@ func (s *suite) gap(t *testing.T) {
 // env is one subtest's database.
 type env struct {
 	*suite
-	setup *testdb.DB
+	setup *sql.DB
 	db    dialect.DB
 	ty    Types
 }
@@ -149,7 +149,7 @@ func (e *env) insert(t *testing.T, table string, cols []string, rows ...[]any) {
 			}
 			sb.WriteString("(" + strings.Join(marks, ", ") + ")")
 		}
-		if _, err := e.setup.SQL.ExecContext(t.Context(), sb.String(), args...); err != nil {
+		if _, err := e.setup.ExecContext(t.Context(), sb.String(), args...); err != nil {
 			t.Fatalf("insert into %s: %v", table, err)
 		}
 	}
@@ -295,9 +295,9 @@ func (s *suite) tables(t *testing.T, e *env) {
 		t.Fatalf("Tables() of an empty database = %q, %v", got, err)
 	}
 	for _, n := range []string{"b", "a", "C", "a_b", "B2"} {
-		e.setup.Exec(t, fmt.Sprintf("CREATE TABLE %s (id %s)", e.q(n), e.ty.Int))
+		e.exec(t, fmt.Sprintf("CREATE TABLE %s (id %s)", e.q(n), e.ty.Int))
 	}
-	e.setup.Exec(t, fmt.Sprintf("CREATE VIEW %s AS SELECT id FROM %s", e.q("a_view"), e.q("a")))
+	e.exec(t, fmt.Sprintf("CREATE VIEW %s AS SELECT id FROM %s", e.q("a_view"), e.q("a")))
 	got, err = e.db.Tables(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -307,7 +307,7 @@ func (s *suite) tables(t *testing.T, e *env) {
 }
 
 func (s *suite) table(t *testing.T, e *env) {
-	e.setup.Exec(t, fmt.Sprintf(`CREATE TABLE %s (
+	e.exec(t, fmt.Sprintf(`CREATE TABLE %s (
   %s %s NOT NULL PRIMARY KEY,
   %s %s NULL,
   %s %s NOT NULL,
@@ -337,7 +337,7 @@ func (s *suite) table(t *testing.T, e *env) {
 		{Name: "at", Class: dialect.ClassTimestamp, Nullable: true},
 		{Name: "u", Class: e.ty.UUIDClass, Nullable: true},
 	}
-	e.setup.Exec(t, fmt.Sprintf("CREATE VIEW %s AS SELECT %s FROM %s", e.q("a_view"), e.q("id"), e.q("t1")))
+	e.exec(t, fmt.Sprintf("CREATE VIEW %s AS SELECT %s FROM %s", e.q("a_view"), e.q("id"), e.q("t1")))
 	for _, name := range []string{"t1", e.db.Schema() + ".t1"} {
 		tb := e.table(t, name)
 		if tb.Name != "t1" || tb.Schema != e.db.Schema() {
@@ -376,7 +376,7 @@ func (s *suite) table(t *testing.T, e *env) {
 
 func (s *suite) keys(t *testing.T, e *env) {
 	ty := e.ty
-	e.setup.Exec(t,
+	e.exec(t,
 		fmt.Sprintf("CREATE TABLE pk1 (id %s NOT NULL PRIMARY KEY, v %s NULL)", ty.BigInt, ty.Text),
 		// Key order (b, a) is not column order (a, b).
 		fmt.Sprintf("CREATE TABLE pk2 (a %s NOT NULL, b %s NOT NULL, c %s NULL, PRIMARY KEY (b, a))", ty.Int, ty.VarChar(10), ty.Int),
@@ -430,7 +430,7 @@ func (s *suite) keys(t *testing.T, e *env) {
 // canonTable creates and fills a table of one value of each kind the canonical form cares for.
 func (e *env) canonTable(t *testing.T) *dialect.Table {
 	ty := e.ty
-	e.setup.Exec(t, fmt.Sprintf(`CREATE TABLE canon (id %s NOT NULL PRIMARY KEY, s %s NULL, c %s NULL,
+	e.exec(t, fmt.Sprintf(`CREATE TABLE canon (id %s NOT NULL PRIMARY KEY, s %s NULL, c %s NULL,
   b %s NULL, d %s NULL, ts %s NULL, u %s NULL)`,
 		ty.Int, ty.VarChar(20), ty.Char(5), ty.Bytes, ty.Decimal, ty.Timestamp, ty.UUID))
 	e.insert(t, "canon", []string{"id", "s", "c", "b", "d", "ts", "u"},
@@ -493,7 +493,7 @@ func (s *suite) scan(t *testing.T, e *env) {
 
 // intTable creates table name (id int primary key, v int) with ids 1..n and v = 10*id.
 func (e *env) intTable(t *testing.T, name string, n int) *dialect.Table {
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE %s (id %s NOT NULL PRIMARY KEY, v %s NULL)", name, e.ty.Int, e.ty.Int))
+	e.exec(t, fmt.Sprintf("CREATE TABLE %s (id %s NOT NULL PRIMARY KEY, v %s NULL)", name, e.ty.Int, e.ty.Int))
 	var rows [][]any
 	for i := 1; i <= n; i++ {
 		rows = append(rows, []any{i, 10 * i})
@@ -555,7 +555,7 @@ func (s *suite) rangeInt(t *testing.T, e *env) {
 
 // compositeTable creates table c (a int, b varchar, v int) keyed on (a, b).
 func (e *env) compositeTable(t *testing.T) *dialect.Table {
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE c (a %s NOT NULL, b %s NOT NULL, v %s NULL, PRIMARY KEY (a, b))",
+	e.exec(t, fmt.Sprintf("CREATE TABLE c (a %s NOT NULL, b %s NOT NULL, v %s NULL, PRIMARY KEY (a, b))",
 		e.ty.Int, e.ty.VarChar(10), e.ty.Int))
 	e.insert(t, "c", []string{"a", "b", "v"},
 		[]any{1, "a", 1}, []any{1, "b", 2}, []any{1, "c", 3},
@@ -603,7 +603,7 @@ func (s *suite) rangeComposite(t *testing.T, e *env) {
 func (s *suite) keyBounds(t *testing.T, e *env) {
 	tb := e.intTable(t, "r", 10)
 	id := cols(t, tb, "id")
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE empty (id %s NOT NULL PRIMARY KEY)", e.ty.Int))
+	e.exec(t, fmt.Sprintf("CREATE TABLE empty (id %s NOT NULL PRIMARY KEY)", e.ty.Int))
 	empty := e.table(t, "empty")
 	ctb := e.compositeTable(t)
 
@@ -763,7 +763,7 @@ func (e *env) checkWalks(t *testing.T, tb *dialect.Table, where string, rows int
 }
 
 func (s *suite) textKeys(t *testing.T, e *env) {
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE tk (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.VarChar(20), e.ty.Int))
+	e.exec(t, fmt.Sprintf("CREATE TABLE tk (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.VarChar(20), e.ty.Int))
 	keys := []string{"a", "B", "c", "Z", "é", "_", "a b", "ab", "0", "~", "Ab-", "É1", "ß", "~~"}
 	var rows [][]any
 	for i, key := range keys {
@@ -800,7 +800,7 @@ func (s *suite) textKeys(t *testing.T, e *env) {
 // uuidKeys checks UUID keys: walks select each row once, and (BinaryOrder) the engine orders
 // them as their bytes, as the other engine does.
 func (s *suite) uuidKeys(t *testing.T, e *env) {
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE uk (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.UUID, e.ty.Int))
+	e.exec(t, fmt.Sprintf("CREATE TABLE uk (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.UUID, e.ty.Int))
 	keys := []string{
 		"00000000-0000-1000-8000-000000000002",
 		"00000001-0000-1000-8000-000000000001",
@@ -842,7 +842,7 @@ func (s *suite) uuidKeys(t *testing.T, e *env) {
 // charKeys checks fixed-width text keys: pad spaces are not data, and parameters are not cut to
 // the column's width or to one character.
 func (s *suite) charKeys(t *testing.T, e *env) {
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE ck (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.Char(3), e.ty.Int))
+	e.exec(t, fmt.Sprintf("CREATE TABLE ck (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.Char(3), e.ty.Int))
 	keys := []string{"a", "ab", "abc", "b", "ba"}
 	var rows [][]any
 	for i, key := range keys {
@@ -912,7 +912,7 @@ const (
 )
 
 func (s *suite) bigInts(t *testing.T, e *env) {
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE big (k %s NOT NULL PRIMARY KEY)", e.ty.BigInt))
+	e.exec(t, fmt.Sprintf("CREATE TABLE big (k %s NOT NULL PRIMARY KEY)", e.ty.BigInt))
 	vals := []string{minInt64, "-9223372036854775807", "-1", "0", two53, "9007199254740993", "9223372036854775806", maxInt64}
 	var rows [][]any
 	for _, v := range vals {
@@ -925,7 +925,7 @@ func (s *suite) bigInts(t *testing.T, e *env) {
 	if e.ty.BigUint == "" {
 		return
 	}
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE ubig (k %s NOT NULL PRIMARY KEY)", e.ty.BigUint))
+	e.exec(t, fmt.Sprintf("CREATE TABLE ubig (k %s NOT NULL PRIMARY KEY)", e.ty.BigUint))
 	uvals := []string{"0", "1", two53, "9007199254740993", maxInt64, "9223372036854775808", "18446744073709551614", "18446744073709551615"}
 	rows = rows[:0]
 	for _, v := range uvals {
@@ -1120,7 +1120,7 @@ func (s *suite) groupDigests(t *testing.T, e *env) {
 	if !ok || len(p.HashFamilies()) == 0 {
 		t.Skipf("%s does not push digests down", s.h.Name)
 	}
-	e.setup.Exec(t, fmt.Sprintf("CREATE TABLE g (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.BigInt, e.ty.Int))
+	e.exec(t, fmt.Sprintf("CREATE TABLE g (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.BigInt, e.ty.Int))
 	keys := []string{minInt64, "-9223372036854775807", "-1025", "-1024", "-1023", "-257", "-256", "-255",
 		"-3", "-2", "-1", "0", "1", "2", "3", "255", "256", "257", "1023", "1024", "1025", "9223372036854775806", maxInt64}
 	for i := 5000; i < 5100; i++ {
@@ -1142,7 +1142,7 @@ func (s *suite) groupDigests(t *testing.T, e *env) {
 		{Table: tb, Columns: allCols(tb), Where: e.q("v") + " IS NOT NULL"},
 	}
 	if e.ty.BigUint != "" {
-		e.setup.Exec(t, fmt.Sprintf("CREATE TABLE ug (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.BigUint, e.ty.Int))
+		e.exec(t, fmt.Sprintf("CREATE TABLE ug (k %s NOT NULL PRIMARY KEY, v %s NULL)", e.ty.BigUint, e.ty.Int))
 		e.insert(t, "ug", []string{"k", "v"}, []any{"0", 1}, []any{"1", 2}, []any{maxInt64, 3},
 			[]any{"9223372036854775808", 4}, []any{"18446744073709551614", 5}, []any{"18446744073709551615", nil})
 		ug := e.table(t, "ug")
@@ -1219,5 +1219,15 @@ func (e *env) checkGroups(t *testing.T, p dialect.Pushdown, q dialect.Query, l c
 	}
 	if sum != d || d != total {
 		t.Errorf("%s: groups add up to %v, Digest %v, rows %v", what, sum, d, total)
+	}
+}
+
+// exec runs setup statements in order and fails the test on the first error.
+func (e *env) exec(t *testing.T, stmts ...string) {
+	t.Helper()
+	for _, q := range stmts {
+		if _, err := e.setup.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("setup: %v\n%s", err, q)
+		}
 	}
 }

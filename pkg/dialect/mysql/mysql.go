@@ -21,6 +21,7 @@ import (
 
 	driver "github.com/go-sql-driver/mysql"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -36,16 +37,16 @@ func (nopLogger) Print(...any) {}
 
 // DB is a read-only connection pool to one MySQL schema. It implements dialect.DB.
 type DB struct {
-	dialect.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
-	db                *sql.DB
-	schema            string
-	version           string
-	mariadb           bool
-	addr              string
-	families          []checksum.Family // computed in SQL (pushdown.go)
-	sharedVar         bool              // session variables may carry values between hashes
-	groupSharedVar    bool              // and between hashes aggregated by group
-	maxPacket         int64             // max_allowed_packet: the longest string a function returns
+	sqlkit.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
+	db               *sql.DB
+	schema           string
+	version          string
+	mariadb          bool
+	addr             string
+	families         []checksum.Family // computed in SQL (pushdown.go)
+	sharedVar        bool              // session variables may carry values between hashes
+	groupSharedVar   bool              // and between hashes aggregated by group
+	maxPacket        int64             // max_allowed_packet: the longest string a function returns
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -91,6 +92,16 @@ func ParseDSN(dsn string) (*driver.Config, error) {
 	return cfg, nil
 }
 
+func init() {
+	dialect.Register(dialect.MySQL, func(ctx context.Context, dsn string, conns int) (dialect.DB, error) {
+		db, err := Open(ctx, dsn, conns)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return db, nil
+	})
+}
+
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most
 // maxConns read-only connections (0 means 8).
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
@@ -107,22 +118,22 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	cfg.InterpolateParams = true // text protocol: canonical forms are built from the server's text
 	cfg.ParseTime = false
 	if cfg.Timeout == 0 {
-		cfg.Timeout = dialect.LoginTimeout
+		cfg.Timeout = sqlkit.LoginTimeout
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	cfg.DialFunc = dialect.BufferedDial(dialect.Dialer())
+	cfg.DialFunc = sqlkit.BufferedDial(sqlkit.Dialer())
 	where := cfg.Addr
 	// Each login has its bound (loginBound); the session's first statements share another.
-	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.Timeout, dialect.ErrOpenTimeout(2*cfg.Timeout))
+	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.Timeout, sqlkit.ErrOpenTimeout(2*cfg.Timeout))
 	defer cancel()
 
 	// A first connection learns the flavour, which names the read-only variable.
 	version, err := probeVersion(ctx, cfg)
 	if err != nil {
-		return nil, connectError(where, cfg.DBName, dialect.OpenCause(ctx, err))
+		return nil, connectError(where, cfg.DBName, sqlkit.OpenCause(ctx, err))
 	}
 	mariadb := strings.Contains(strings.ToLower(version), "mariadb")
 	if mariadb || versionBefore(version, 5, 7, 20) {
@@ -138,13 +149,13 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	d := &DB{db: db, schema: cfg.DBName, version: version, mariadb: mariadb, addr: where}
-	d.SQLReader = dialect.SQLReader{Engine: dialect.MySQL, Syntax: syntax{}, Run: d.query}
+	d.SQLReader = sqlkit.SQLReader{Engine: dialect.MySQL, Syntax: syntax{}, Run: d.query}
 	if d.schema == "" {
 		var s sql.NullString
 		if err := d.readRow(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {
 			db.Close()
 			if err != nil && ctx.Err() != nil {
-				return nil, connectError(where, cfg.DBName, dialect.OpenCause(ctx, err))
+				return nil, connectError(where, cfg.DBName, sqlkit.OpenCause(ctx, err))
 			}
 			return nil, fmt.Errorf("mysql: %s: the DSN names no database", where)
 		}

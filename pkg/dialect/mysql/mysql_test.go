@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -31,8 +32,9 @@ func open(t *testing.T) (*testdb.DB, *DB) {
 
 var harness = dialecttest.Harness{
 	Name: "mysql",
-	New: func(t *testing.T) (*testdb.DB, dialect.DB) {
-		return open(t)
+	New: func(t *testing.T) (*sql.DB, dialect.DB) {
+		setup, db := open(t)
+		return setup.SQL, db
 	},
 	Types: func(db dialect.DB) dialecttest.Types {
 		ty := dialecttest.Types{

@@ -158,7 +158,7 @@ func keysPredicate(t *dialect.Table, keys []dialect.Key) (string, []any) {
 	return strings.Join(ors, " OR "), args
 }
 
-// syntax is the MySQL SQL of dialect.SQLReader's reads.
+// syntax is the MySQL SQL of sqlkit.SQLReader's reads.
 type syntax struct{}
 
 func (syntax) SelectRange(q dialect.Query) (string, []any) {

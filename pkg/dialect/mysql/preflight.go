@@ -8,6 +8,7 @@ import (
 
 	driver "github.com/go-sql-driver/mysql"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -136,7 +137,7 @@ func (d *DB) MaxLengths(ctx context.Context, t *dialect.Table, cols []int) ([]in
 		return nil, fmt.Errorf("mysql: longest values of %s: %w", t, err)
 	}
 	defer rows.Close()
-	out, err := dialect.ScanLengths("mysql", t, cols, rows)
+	out, err := sqlkit.ScanLengths("mysql", t, cols, rows)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -142,7 +143,7 @@ func hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
 		if c.Class != dialect.ClassDecimal {
 			return "", false
 		}
-		s, ok := dialect.DecimalScale(c)
+		s, ok := c.DecimalScale()
 		switch {
 		case !ok:
 			return "", false
@@ -159,7 +160,7 @@ func hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
 		if c.Class != dialect.ClassTimestamp && c.Class != dialect.ClassTime {
 			return "", false
 		}
-		p := dialect.TimePrecision(c, 0)
+		p := c.TimePrecision(0)
 		switch {
 		case f.TrimFrac && p == 0, !f.TrimFrac && p == 6:
 			return q, true
@@ -186,7 +187,7 @@ func utf8Collation(coll string) bool {
 }
 
 // hashSQL is how MySQL builds a row's hash text.
-var hashSQL = dialect.HashSQL{
+var hashSQL = sqlkit.HashSQL{
 	Expr:   hashExpr,
 	Length: func(e string) string { return "LENGTH(" + e + ")" },
 	IfNull: func(c dialect.Column, e, alt string) string {
@@ -341,7 +342,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 	if err := rows.Scan(&count, &hashed, &sum, &xor); err != nil {
 		return checksum.Digest{}, fmt.Errorf("mysql: digest %s: %w", q.Table, err)
 	}
-	dg, err := dialect.ParseDigest(count, hashed, sum, xor)
+	dg, err := sqlkit.ParseDigest(count, hashed, sum, xor)
 	if err != nil {
 		return dg, fmt.Errorf("mysql: digest %s: %w", q.Table, err)
 	}
@@ -355,18 +356,18 @@ func (d *DB) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) 
 		return nil, err
 	}
 	pred, args := rangePredicate(q)
-	t, idx := dialect.WithHashColumns(q.Table, 3)
+	t, idx := sqlkit.WithHashColumns(q.Table, 3)
 	query := fmt.Sprintf(rowHashesQuery, selectList(q.Table, q.Table.Key), h.mark, h.sum, h.xor, quoteTable(q.Table), pred)
 	rows, err := d.query(ctx, t, idx, query, args)
 	if err != nil {
 		return nil, err
 	}
-	return &dialect.HashedRows{Rows: rows, Marked: true}, nil
+	return &sqlkit.HashedRows{Rows: rows, Marked: true}, nil
 }
 
 // GroupDigests implements dialect.Pushdown.
 func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layout, width int64) ([]dialect.GroupDigest, error) {
-	key, err := dialect.GroupKey(q, width)
+	key, err := sqlkit.GroupKey(q, width)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
@@ -387,7 +388,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 		if err := rows.Scan(&group, &count, &hashed, &sum, &xor); err != nil {
 			return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
 		}
-		gd, err := dialect.ParseGroupDigest(group, count, hashed, sum, xor)
+		gd, err := sqlkit.ParseGroupDigest(group, count, hashed, sum, xor)
 		if err != nil {
 			return nil, fmt.Errorf("mysql: group digests %s: %w", q.Table, err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	driver "github.com/go-sql-driver/mysql"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -176,7 +177,7 @@ func (d *DB) Transient(err error) bool {
 		return false
 	}
 	return errors.Is(err, driver.ErrInvalidConn) || errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, driver.ErrPktSync) ||
-		errors.Is(err, driver.ErrPktSyncMul) || dialect.NetTransient(err)
+		errors.Is(err, driver.ErrPktSyncMul) || sqlkit.NetTransient(err)
 }
 
 var _ dialect.LoadReader = (*DB)(nil)

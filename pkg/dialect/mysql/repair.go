@@ -9,12 +9,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
 var (
 	_ dialect.Repairer   = (*DB)(nil)
 	_ dialect.Referencer = (*DB)(nil)
+	_ sqlkit.Writer      = (*DB)(nil)
 )
 
 // References implements dialect.Referencer.
@@ -25,14 +27,14 @@ WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL`
 		return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)
 	}
 	defer rows.Close()
-	names, err := dialect.ScanTableNames(rows)
+	names, err := sqlkit.ScanTableNames(rows)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: foreign keys of %s: %w", t, err)
 	}
 	return names, nil
 }
 
-// QuoteTable implements dialect.Repairer.
+// QuoteTable implements sqlkit.Writer.
 func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }
 
 // RepairHeader implements dialect.Repairer: the literals are UTF-8 (the mysql client's own
@@ -48,7 +50,7 @@ func (d *DB) RepairHeader() []string {
 // values by itself.
 func (d *DB) AfterInserts(*dialect.Table) []string { return nil }
 
-// Literal implements dialect.Repairer. Numbers are written bare (a DECIMAL literal is exact),
+// Literal implements sqlkit.Writer. Numbers are written bare (a DECIMAL literal is exact),
 // binary data in hex, everything else as a string MySQL converts to the column's type.
 func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 	if v == nil {
@@ -66,7 +68,7 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 	case dialect.ClassInt, dialect.ClassUint, dialect.ClassDecimal, dialect.ClassDouble,
 		dialect.ClassBool, dialect.ClassBit, dialect.ClassYear:
 		// NaN and infinities (from a PostgreSQL source) have no MySQL value.
-		return string(v), dialect.IsPlainNumber(v)
+		return string(v), sqlkit.IsPlainNumber(v)
 	case dialect.ClassBytes:
 		return "X'" + hex.EncodeToString(v) + "'", true
 	case dialect.ClassUUID:
@@ -76,13 +78,13 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 			return "", false
 		case strings.Contains(strings.ToLower(c.Type), "binary"): // BINARY(16) holding a UUID
 			return "X'" + h + "'", true
-		case dialect.TextWidth(c.Type) == 32: // CHAR(32): the hex digits alone
+		case sqlkit.TextWidth(c.Type) == 32: // CHAR(32): the hex digits alone
 			return "'" + h + "'", true
 		}
 	case dialect.ClassDate, dialect.ClassTimestamp:
 		// PostgreSQL's infinity and BC dates have no MySQL value; a MySQL zero date stays. A
 		// TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07.999999 UTC only.
-		if !dialect.IsCalendarDate(v) && !bytes.HasPrefix(v, []byte("0000-")) {
+		if !sqlkit.IsCalendarDate(v) && !bytes.HasPrefix(v, []byte("0000-")) {
 			return "", false
 		}
 		if strings.HasPrefix(strings.ToLower(c.Type), "timestamp") && !bytes.HasPrefix(v, []byte("0000-")) &&
@@ -95,7 +97,7 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 	return d.QuoteString(string(v)), true
 }
 
-// KeyEquals implements dialect.Repairer. Under a case- or accent-insensitive collation "a" =
+// KeyEquals implements sqlkit.Writer. Under a case- or accent-insensitive collation "a" =
 // "A": a text key also compares as binary, in the column's character set, so that a
 // statement touches its row only. A UUID in text compares lower-cased (the canonical form).
 func (d *DB) KeyEquals(c dialect.Column, lit string) string {
@@ -122,3 +124,21 @@ func uuidHex(v []byte) (string, bool) {
 	}
 	return strings.ToLower(h), true
 }
+
+// Insert implements dialect.Repairer.
+func (d *DB) Insert(t *dialect.Table, cols []int, vals [][]byte) (string, error) {
+	return sqlkit.InsertSQL(d, t, cols, vals)
+}
+
+// Update implements dialect.Repairer.
+func (d *DB) Update(t *dialect.Table, set []int, vals [][]byte, k dialect.Key) (string, error) {
+	return sqlkit.UpdateSQL(d, t, set, vals, k)
+}
+
+// Delete implements dialect.Repairer.
+func (d *DB) Delete(t *dialect.Table, k dialect.Key) (string, error) {
+	return sqlkit.DeleteSQL(d, t, k)
+}
+
+// Comment implements dialect.Repairer.
+func (d *DB) Comment(text string) string { return sqlkit.Comment(text) }

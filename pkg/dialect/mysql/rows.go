@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -12,7 +13,7 @@ import (
 type rowStream struct {
 	rows  *rows
 	t     *dialect.Table
-	enc   *dialect.RowEncoder
+	enc   *sqlkit.RowEncoder
 	raw   []sql.RawBytes
 	vals  [][]byte
 	dest  []any
@@ -22,7 +23,7 @@ type rowStream struct {
 }
 
 func newRowStream(t *dialect.Table, idx []int, rows *rows) *rowStream {
-	s := &rowStream{rows: rows, t: t, enc: dialect.NewRowEncoder(t, idx, appendCanonical),
+	s := &rowStream{rows: rows, t: t, enc: sqlkit.NewRowEncoder(t, idx, appendCanonical),
 		raw: make([]sql.RawBytes, len(idx)), vals: make([][]byte, len(idx)), dest: make([]any, len(idx))}
 	for i := range s.raw {
 		s.dest[i] = &s.raw[i]
@@ -60,7 +61,7 @@ func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
 	if c.Class == dialect.ClassBit {
 		return checksum.AppendBitBytes(dst, raw), nil
 	}
-	return dialect.AppendCanonical(dst, raw, c)
+	return sqlkit.AppendCanonical(dst, raw, c)
 }
 
 func (s *rowStream) Values() [][]byte { return s.out }

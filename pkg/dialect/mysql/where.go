@@ -8,6 +8,7 @@ import (
 
 	driver "github.com/go-sql-driver/mysql"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -37,7 +38,7 @@ func (d *DB) CheckWhere(cond string) error { return checkCondition(cond) }
 // checkCondition checks cond under every reading (see dialect.WhereChecker.CheckWhere).
 func checkCondition(cond string) error {
 	if i := strings.IndexByte(cond, 0); i >= 0 {
-		return dialect.WhereError(cond, i, "a NUL byte", "")
+		return sqlkit.WhereError(cond, i, "a NUL byte", "")
 	}
 	for _, r := range readings {
 		if err := r.check(cond); err != nil {
@@ -55,39 +56,39 @@ func (r reading) check(s string) error {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\'', '"', '`':
-			end := dialect.ClosingQuote(s, i, c == '\'' && r.backslash || c == '"' && r.backslash && !r.ansiQuotes)
+			end := sqlkit.ClosingQuote(s, i, c == '\'' && r.backslash || c == '"' && r.backslash && !r.ansiQuotes)
 			if end < 0 {
-				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
+				return sqlkit.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
 		case ';':
-			return dialect.WhereError(s, i, "a semicolon outside quotes", r.name)
+			return sqlkit.WhereError(s, i, "a semicolon outside quotes", r.name)
 		case '#':
-			return dialect.WhereError(s, i, "a comment (#)", r.name)
+			return sqlkit.WhereError(s, i, "a comment (#)", r.name)
 		case '-', '/':
 			// "--" starts a comment when a space follows; rejected whatever follows, so that no
 			// reading of the spaces matters ("- -" is two minus signs).
-			if next := dialect.ByteAt(s, i+1); c == '-' && next == '-' || c == '/' && next == '*' {
-				return dialect.WhereError(s, i, "a comment ("+s[i:i+2]+")", r.name)
+			if next := sqlkit.ByteAt(s, i+1); c == '-' && next == '-' || c == '/' && next == '*' {
+				return sqlkit.WhereError(s, i, "a comment ("+s[i:i+2]+")", r.name)
 			}
 		case '\\':
 			// Outside quotes MySQL reads \N as NULL and takes any other backslash with the
 			// character after it, a quote included: refused, so that no quote goes unseen.
-			return dialect.WhereError(s, i, "a backslash outside quotes (write NULL for \\N)", r.name)
+			return sqlkit.WhereError(s, i, "a backslash outside quotes (write NULL for \\N)", r.name)
 		case '?':
 			// The driver would put a parameter of dbverify's own there.
-			return dialect.WhereError(s, i, "a parameter marker ? outside quotes", r.name)
+			return sqlkit.WhereError(s, i, "a parameter marker ? outside quotes", r.name)
 		case '(':
 			open = append(open, i)
 		case ')':
 			if len(open) == 0 {
-				return dialect.WhereError(s, i, "a ')' that closes a parenthesis the condition did not open", r.name)
+				return sqlkit.WhereError(s, i, "a ')' that closes a parenthesis the condition did not open", r.name)
 			}
 			open = open[:len(open)-1]
 		}
 	}
 	if len(open) > 0 {
-		return dialect.WhereError(s, open[len(open)-1], "a '(' that is never closed", r.name)
+		return sqlkit.WhereError(s, open[len(open)-1], "a '(' that is never closed", r.name)
 	}
 	return nil
 }

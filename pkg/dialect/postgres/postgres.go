@@ -21,19 +21,20 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
 // DB is a read-only connection pool to one PostgreSQL database. It implements dialect.DB.
 type DB struct {
-	dialect.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
-	pool              *pgxpool.Pool
-	schema            string
-	version           string
-	addr              string
-	families          []checksum.Family // computed in SQL (pushdown.go)
-	trimScale         bool              // trim_scale() exists (PostgreSQL 13+)
+	sqlkit.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
+	pool             *pgxpool.Pool
+	schema           string
+	version          string
+	addr             string
+	families         []checksum.Family // computed in SQL (pushdown.go)
+	trimScale        bool              // trim_scale() exists (PostgreSQL 13+)
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -92,6 +93,16 @@ func parseError(err error, dsn string) string {
 	return msg
 }
 
+func init() {
+	dialect.Register(dialect.Postgres, func(ctx context.Context, dsn string, conns int) (dialect.DB, error) {
+		db, err := Open(ctx, dsn, conns)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return db, nil
+	})
+}
+
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most
 // maxConns read-only connections (0 means 8).
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
@@ -109,20 +120,20 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	// connect_timeout bounds the whole of each connection's making: dial, TLS, authentication
 	// and session setup (pgconn: "ConnectTimeout restricts the whole connection process").
 	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = dialect.LoginTimeout
+		cfg.ConnConfig.ConnectTimeout = sqlkit.LoginTimeout
 	}
 	for k, v := range sessionSettings {
 		cfg.ConnConfig.RuntimeParams[k] = v
 	}
-	cfg.ConnConfig.DialFunc = dialect.BufferedDial(dialect.Dialer())
+	cfg.ConnConfig.DialFunc = sqlkit.BufferedDial(sqlkit.Dialer())
 	addr := fmt.Sprintf("%s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
 	// Each login has its bound (connect_timeout); the session's first statements share another.
-	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.ConnConfig.ConnectTimeout, dialect.ErrOpenTimeout(2*cfg.ConnConfig.ConnectTimeout))
+	ctx, cancel := context.WithTimeoutCause(ctx, 2*cfg.ConnConfig.ConnectTimeout, sqlkit.ErrOpenTimeout(2*cfg.ConnConfig.ConnectTimeout))
 	defer cancel()
 	connectError := func(addr, db string, err error) error {
 		switch {
 		case ctx.Err() != nil:
-			return fmt.Errorf("postgres: cannot connect to %s: %w", addr, dialect.OpenCause(ctx, err))
+			return fmt.Errorf("postgres: cannot connect to %s: %w", addr, sqlkit.OpenCause(ctx, err))
 		case errors.Is(err, context.DeadlineExceeded):
 			return fmt.Errorf("postgres: cannot connect to %s: no answer to the login within %s", addr, cfg.ConnConfig.ConnectTimeout)
 		}
@@ -133,14 +144,14 @@ func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)
 	}
 	d := &DB{pool: pool, addr: addr}
-	d.SQLReader = dialect.SQLReader{Engine: dialect.Postgres, Syntax: syntax{}, Run: d.query}
+	d.SQLReader = sqlkit.SQLReader{Engine: dialect.Postgres, Syntax: syntax{}, Run: d.query}
 	if err := d.readRow(ctx, versionQuery).Scan(&d.version); err != nil {
 		pool.Close()
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)
 	}
 	if err := d.readRow(ctx, currentSchema).Scan(&d.schema); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, dialect.OpenCause(ctx, err))
+		return nil, fmt.Errorf("postgres: %s: current schema: %w", addr, sqlkit.OpenCause(ctx, err))
 	}
 	d.probePushdown(ctx)
 	return d, nil
@@ -381,14 +392,14 @@ func (d *DB) query(ctx context.Context, t *dialect.Table, cols []int, query stri
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read %s: %w", t, err)
 	}
-	return &rowStream{rows: rows, t: t, enc: dialect.NewRowEncoder(t, cols, appendCanonical)}, nil
+	return &rowStream{rows: rows, t: t, enc: sqlkit.NewRowEncoder(t, cols, appendCanonical)}, nil
 }
 
 // rowStream reads rows in text format and puts each value into canonical form.
 type rowStream struct {
 	rows pgx.Rows
 	t    *dialect.Table
-	enc  *dialect.RowEncoder
+	enc  *sqlkit.RowEncoder
 	out  [][]byte
 	err  error
 }
@@ -437,5 +448,5 @@ func appendCanonical(dst, raw []byte, c dialect.Column) ([]byte, error) {
 		}
 		return dst, nil
 	}
-	return dialect.AppendCanonical(dst, raw, c)
+	return sqlkit.AppendCanonical(dst, raw, c)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/internal/testdb"
 	"github.com/dbverify/dbverify/pkg/dialect"
 	"github.com/dbverify/dbverify/pkg/dialect/dialecttest"
@@ -31,8 +33,9 @@ func open(t *testing.T) (*testdb.DB, *DB) {
 
 var harness = dialecttest.Harness{
 	Name: "postgres",
-	New: func(t *testing.T) (*testdb.DB, dialect.DB) {
-		return open(t)
+	New: func(t *testing.T) (*sql.DB, dialect.DB) {
+		setup, db := open(t)
+		return setup.SQL, db
 	},
 	Types: func(dialect.DB) dialecttest.Types {
 		return dialecttest.Types{
@@ -530,7 +533,7 @@ func TestHashErrorTooLarge(t *testing.T) {
 	if err := hashError("digest", tb, big); !errors.Is(err, dialect.ErrUnhashed) || !errors.As(err, new(*pgconn.PgError)) {
 		t.Errorf("hashError(54000) = %v, want ErrUnhashed wrapping the server's error", err)
 	}
-	rows := &dialect.HashedRows{Rows: failedRows{big}, TooLarge: tooLarge}
+	rows := &sqlkit.HashedRows{Rows: failedRows{big}, TooLarge: tooLarge}
 	if err := rows.Err(); !errors.Is(err, dialect.ErrUnhashed) {
 		t.Errorf("HashedRows.Err(54000) = %v, want ErrUnhashed", err)
 	}

@@ -123,7 +123,7 @@ func keysPredicate(t *dialect.Table, keys []dialect.Key) (string, []any) {
 	return cols + " IN (" + strings.Join(tuples, ", ") + ")", p.args
 }
 
-// syntax is the PostgreSQL SQL of dialect.SQLReader's reads.
+// syntax is the PostgreSQL SQL of sqlkit.SQLReader's reads.
 type syntax struct{}
 
 func (syntax) SelectRange(q dialect.Query) (string, []any) {

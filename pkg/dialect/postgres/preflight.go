@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -108,5 +109,5 @@ func (d *DB) MaxLengths(ctx context.Context, t *dialect.Table, cols []int) ([]in
 		return nil, fmt.Errorf("postgres: longest values of %s: %w", t, err)
 	}
 	defer rows.Close()
-	return dialect.ScanLengths("postgres", t, cols, rows)
+	return sqlkit.ScanLengths("postgres", t, cols, rows)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/checksum"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
@@ -105,7 +106,7 @@ func (d *DB) hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
 		if c.Class != dialect.ClassDecimal {
 			return "", false
 		}
-		s, ok := dialect.DecimalScale(c)
+		s, ok := c.DecimalScale()
 		switch {
 		case f.Scale < 0 && d.trimScale:
 			return "trim_scale(" + q + ")::text", true
@@ -133,7 +134,7 @@ func (d *DB) hashExpr(c dialect.Column, f checksum.Form) (string, bool) {
 // hashText is the SQL building the hash text of q's columns under l, in the C collation. It
 // joins text with ||, not concat(), which looks each argument's output function up on every row.
 func (d *DB) hashText(q dialect.Query, l checksum.Layout) (string, error) {
-	h := dialect.HashSQL{
+	h := sqlkit.HashSQL{
 		Expr:   d.hashExpr,
 		Length: func(e string) string { return "octet_length(" + e + ")::text" },
 		// PostgreSQL's functions return NULL only for a NULL argument (a value too large is an
@@ -177,7 +178,7 @@ func (d *DB) Digest(ctx context.Context, q dialect.Query, l checksum.Layout) (ch
 		return checksum.Digest{}, hashError("digest", q.Table, err)
 	}
 	v := rows.RawValues()
-	dg, err := dialect.ParseDigest(v[0], v[1], v[2], v[3])
+	dg, err := sqlkit.ParseDigest(v[0], v[1], v[2], v[3])
 	if err != nil {
 		return dg, fmt.Errorf("postgres: digest %s: %w", q.Table, err)
 	}
@@ -200,18 +201,18 @@ func (d *DB) RowHashes(ctx context.Context, q dialect.Query, l checksum.Layout) 
 		return nil, fmt.Errorf("postgres: hash family %s is not computed in SQL", l.Family)
 	}
 	pred, args := rangePredicate(q)
-	t, idx := dialect.WithHashColumns(q.Table, n)
+	t, idx := sqlkit.WithHashColumns(q.Table, n)
 	query := fmt.Sprintf(tmpl, quoteList(q.Table, q.Table.Key, ""), text, fromTable(q.Table), pred)
 	rows, err := d.query(ctx, t, idx, query, args)
 	if err != nil {
 		return nil, err
 	}
-	return &dialect.HashedRows{Rows: rows, MD5: n == 1, TooLarge: tooLarge}, nil
+	return &sqlkit.HashedRows{Rows: rows, MD5: n == 1, TooLarge: tooLarge}, nil
 }
 
 // GroupDigests implements dialect.Pushdown.
 func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layout, width int64) ([]dialect.GroupDigest, error) {
-	key, err := dialect.GroupKey(q, width)
+	key, err := sqlkit.GroupKey(q, width)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -237,7 +238,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 	var out []dialect.GroupDigest
 	for rows.Next() {
 		v := rows.RawValues()
-		gd, err := dialect.ParseGroupDigest(v[0], v[1], v[2], v[3], v[4])
+		gd, err := sqlkit.ParseGroupDigest(v[0], v[1], v[2], v[3], v[4])
 		if err != nil {
 			return nil, fmt.Errorf("postgres: group digests %s: %w", q.Table, err)
 		}
@@ -248,3 +249,7 @@ func (d *DB) GroupDigests(ctx context.Context, q dialect.Query, l checksum.Layou
 	}
 	return out, nil
 }
+
+// TrimsTimeFractions implements dialect.FractionTrimmer: PostgreSQL's text of a time drops the
+// trailing zeros of its fraction of a second.
+func (d *DB) TrimsTimeFractions() bool { return true }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -185,7 +186,7 @@ func (d *DB) Transient(err error) bool {
 		return strings.HasPrefix(pe.Code, "08")
 	}
 	var ce *pgconn.ConnectError
-	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || dialect.NetTransient(err)
+	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || sqlkit.NetTransient(err)
 }
 
 var _ dialect.LoadReader = (*DB)(nil)

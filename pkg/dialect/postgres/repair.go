@@ -9,12 +9,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
 var (
 	_ dialect.Repairer   = (*DB)(nil)
 	_ dialect.Referencer = (*DB)(nil)
+	_ sqlkit.Writer      = (*DB)(nil)
 )
 
 // References implements dialect.Referencer.
@@ -26,14 +28,14 @@ WHERE k.contype = 'f' AND k.conrelid = to_regclass($1)`, quoteTable(t))
 		return nil, fmt.Errorf("postgres: foreign keys of %s: %w", t, err)
 	}
 	defer rows.Close()
-	names, err := dialect.ScanTableNames(rows)
+	names, err := sqlkit.ScanTableNames(rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: foreign keys of %s: %w", t, err)
 	}
 	return names, nil
 }
 
-// QuoteTable implements dialect.Repairer.
+// QuoteTable implements sqlkit.Writer.
 func (d *DB) QuoteTable(t *dialect.Table) string { return quoteTable(t) }
 
 // RepairHeader implements dialect.Repairer: the literals are UTF-8 with backslashes taken
@@ -56,14 +58,14 @@ func (d *DB) AfterInserts(t *dialect.Table) []string {
 		}
 		// Only an ascending sequence whose next value the inserted keys reach moves (to their
 		// maximum); one still unused next gives its start value.
-		out = append(out, dialect.Comment("raise "+c.Name+"'s sequence, if it has one, past the inserted keys (needs UPDATE on the sequence; drop the line to leave it)"),
+		out = append(out, sqlkit.Comment("raise "+c.Name+"'s sequence, if it has one, past the inserted keys (needs UPDATE on the sequence; drop the line to leave it)"),
 			fmt.Sprintf("SELECT setval(x.s::regclass, x.m) FROM (SELECT pg_get_serial_sequence(%s, %s) AS s, max(%s) AS m FROM %s) x JOIN pg_catalog.pg_sequence q ON q.seqrelid = x.s::regclass WHERE q.seqincrement > 0 AND x.m >= COALESCE(pg_sequence_last_value(x.s::regclass) + q.seqincrement, q.seqstart);",
 				d.QuoteString(quoteTable(t)), d.QuoteString(c.Name), quote(c.Name), quoteTable(t)))
 	}
 	return out
 }
 
-// Literal implements dialect.Repairer. Numbers are written bare, bytea in hex, booleans as
+// Literal implements sqlkit.Writer. Numbers are written bare, bytea in hex, booleans as
 // TRUE/FALSE, and everything else as a string literal, which PostgreSQL reads as the column's
 // type (NaN, infinity, inet, interval, arrays alike).
 func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
@@ -72,7 +74,7 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 	}
 	switch c.Class {
 	case dialect.ClassInt, dialect.ClassUint, dialect.ClassDecimal, dialect.ClassFloat, dialect.ClassDouble, dialect.ClassYear:
-		if dialect.IsPlainNumber(v) {
+		if sqlkit.IsPlainNumber(v) {
 			return string(v), true
 		}
 	case dialect.ClassBool:
@@ -92,7 +94,7 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 		switch {
 		case c.Type == "bytea": // 16 raw bytes
 			return `'\x` + h + `'::bytea`, true
-		case dialect.TextWidth(c.Type) == 32:
+		case sqlkit.TextWidth(c.Type) == 32:
 			return "'" + strings.ToLower(h) + "'", true
 		}
 	case dialect.ClassBit:
@@ -106,7 +108,7 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 	case dialect.ClassDate, dialect.ClassTimestamp:
 		// MySQL's zero dates have no PostgreSQL value; PostgreSQL's own BC dates and
 		// infinities read back.
-		if !dialect.IsCalendarDate(v) && (len(v) == 0 || v[0] >= '0' && v[0] <= '9' && !bytes.HasSuffix(v, []byte(" BC"))) {
+		if !sqlkit.IsCalendarDate(v) && (len(v) == 0 || v[0] >= '0' && v[0] <= '9' && !bytes.HasSuffix(v, []byte(" BC"))) {
 			return "", false
 		}
 	case dialect.ClassTime:
@@ -125,7 +127,7 @@ func (d *DB) Literal(c dialect.Column, v []byte) (string, bool) {
 // timeOfDay matches a time PostgreSQL's time type holds.
 var timeOfDay = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$|^24:00:00(\.0+)?$`)
 
-// KeyEquals implements dialect.Repairer. A real compares with the literal made a real: as a
+// KeyEquals implements sqlkit.Writer. A real compares with the literal made a real: as a
 // double, 0.1 is not the real 0.1.
 func (d *DB) KeyEquals(c dialect.Column, lit string) string {
 	switch {
@@ -137,3 +139,21 @@ func (d *DB) KeyEquals(c dialect.Column, lit string) string {
 	}
 	return quote(c.Name) + " = " + lit
 }
+
+// Insert implements dialect.Repairer.
+func (d *DB) Insert(t *dialect.Table, cols []int, vals [][]byte) (string, error) {
+	return sqlkit.InsertSQL(d, t, cols, vals)
+}
+
+// Update implements dialect.Repairer.
+func (d *DB) Update(t *dialect.Table, set []int, vals [][]byte, k dialect.Key) (string, error) {
+	return sqlkit.UpdateSQL(d, t, set, vals, k)
+}
+
+// Delete implements dialect.Repairer.
+func (d *DB) Delete(t *dialect.Table, k dialect.Key) (string, error) {
+	return sqlkit.DeleteSQL(d, t, k)
+}
+
+// Comment implements dialect.Repairer.
+func (d *DB) Comment(text string) string { return sqlkit.Comment(text) }

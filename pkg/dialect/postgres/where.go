@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dbverify/dbverify/internal/sqlkit"
 	"github.com/dbverify/dbverify/pkg/dialect"
 )
 
@@ -33,7 +34,7 @@ func (d *DB) CheckWhere(cond string) error { return checkCondition(cond) }
 // checkCondition checks cond under every reading (see dialect.WhereChecker.CheckWhere).
 func checkCondition(cond string) error {
 	if i := strings.IndexByte(cond, 0); i >= 0 {
-		return dialect.WhereError(cond, i, "a NUL byte", "")
+		return sqlkit.WhereError(cond, i, "a NUL byte", "")
 	}
 	for _, r := range readings {
 		if err := r.check(cond); err != nil {
@@ -62,47 +63,47 @@ func (r reading) check(s string) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case (c == 'e' || c == 'E') && dialect.ByteAt(s, i+1) == '\'':
-			end := dialect.ClosingQuote(s, i+1, true)
+		case (c == 'e' || c == 'E') && sqlkit.ByteAt(s, i+1) == '\'':
+			end := sqlkit.ClosingQuote(s, i+1, true)
 			if end < 0 {
-				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
+				return sqlkit.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
-		case (c == 'u' || c == 'U') && dialect.ByteAt(s, i+1) == '&' && (dialect.ByteAt(s, i+2) == '\'' || dialect.ByteAt(s, i+2) == '"'):
+		case (c == 'u' || c == 'U') && sqlkit.ByteAt(s, i+1) == '&' && (sqlkit.ByteAt(s, i+2) == '\'' || sqlkit.ByteAt(s, i+2) == '"'):
 			// A Unicode escape string or name: a backslash starts an escape of hex digits, never
 			// a quote; the plain reading of its quotes is the right one.
-			end := dialect.ClosingQuote(s, i+2, false)
+			end := sqlkit.ClosingQuote(s, i+2, false)
 			if end < 0 {
-				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
+				return sqlkit.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
 		case isIdentStart(c):
 			for i+1 < len(s) && isIdentCont(s[i+1]) {
 				i++
 			}
-		case isDigit(c) || c == '.' && isDigit(dialect.ByteAt(s, i+1)):
+		case isDigit(c) || c == '.' && isDigit(sqlkit.ByteAt(s, i+1)):
 			i = number(s, i)
-			if isIdentStart(dialect.ByteAt(s, i+1)) || dialect.ByteAt(s, i+1) == '$' {
+			if isIdentStart(sqlkit.ByteAt(s, i+1)) || sqlkit.ByteAt(s, i+1) == '$' {
 				// PostgreSQL 15 refuses "trailing junk after numeric literal"; older versions
 				// read 123abc as 123 and a name, which a '$' would continue.
-				return dialect.WhereError(s, i+1, "a number followed directly by a name or '$'", r.name)
+				return sqlkit.WhereError(s, i+1, "a number followed directly by a name or '$'", r.name)
 			}
 		case c == '\'':
-			end := dialect.ClosingQuote(s, i, r.backslash)
+			end := sqlkit.ClosingQuote(s, i, r.backslash)
 			if end < 0 {
-				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
+				return sqlkit.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
 		case c == '"':
-			end := dialect.ClosingQuote(s, i, false)
+			end := sqlkit.ClosingQuote(s, i, false)
 			if end < 0 {
-				return dialect.WhereError(s, i, "a quote that is never closed", r.name)
+				return sqlkit.WhereError(s, i, "a quote that is never closed", r.name)
 			}
 			i = end
 		case c == '$':
-			if isDigit(dialect.ByteAt(s, i+1)) {
+			if isDigit(sqlkit.ByteAt(s, i+1)) {
 				// A parameter: it would be bound to one of dbverify's own.
-				return dialect.WhereError(s, i, "a parameter marker $n", r.name)
+				return sqlkit.WhereError(s, i, "a parameter marker $n", r.name)
 			}
 			tag, ok := dollarTag(s, i)
 			if !ok {
@@ -110,26 +111,26 @@ func (r reading) check(s string) error {
 			}
 			end := strings.Index(s[i+len(tag):], tag)
 			if end < 0 {
-				return dialect.WhereError(s, i, "a dollar quote "+tag+" that is never closed", r.name)
+				return sqlkit.WhereError(s, i, "a dollar quote "+tag+" that is never closed", r.name)
 			}
 			i += len(tag) + end + len(tag) - 1
 		case c == ';':
-			return dialect.WhereError(s, i, "a semicolon outside quotes", r.name)
-		case c == '-' && dialect.ByteAt(s, i+1) == '-', c == '/' && dialect.ByteAt(s, i+1) == '*':
-			return dialect.WhereError(s, i, "a comment ("+s[i:i+2]+")", r.name)
+			return sqlkit.WhereError(s, i, "a semicolon outside quotes", r.name)
+		case c == '-' && sqlkit.ByteAt(s, i+1) == '-', c == '/' && sqlkit.ByteAt(s, i+1) == '*':
+			return sqlkit.WhereError(s, i, "a comment ("+s[i:i+2]+")", r.name)
 		case c == '\\':
-			return dialect.WhereError(s, i, "a backslash outside quotes", r.name)
+			return sqlkit.WhereError(s, i, "a backslash outside quotes", r.name)
 		case c == '(':
 			open = append(open, i)
 		case c == ')':
 			if len(open) == 0 {
-				return dialect.WhereError(s, i, "a ')' that closes a parenthesis the condition did not open", r.name)
+				return sqlkit.WhereError(s, i, "a ')' that closes a parenthesis the condition did not open", r.name)
 			}
 			open = open[:len(open)-1]
 		}
 	}
 	if len(open) > 0 {
-		return dialect.WhereError(s, open[len(open)-1], "a '(' that is never closed", r.name)
+		return sqlkit.WhereError(s, open[len(open)-1], "a '(' that is never closed", r.name)
 	}
 	return nil
 }
@@ -140,13 +141,13 @@ func number(s string, i int) int {
 	for i+1 < len(s) && (isDigit(s[i+1]) || s[i+1] == '.') {
 		i++
 	}
-	if e := dialect.ByteAt(s, i+1); e == 'e' || e == 'E' {
+	if e := sqlkit.ByteAt(s, i+1); e == 'e' || e == 'E' {
 		j := i + 2
-		if sign := dialect.ByteAt(s, j); sign == '+' || sign == '-' {
+		if sign := sqlkit.ByteAt(s, j); sign == '+' || sign == '-' {
 			j++
 		}
-		if isDigit(dialect.ByteAt(s, j)) {
-			for i = j; isDigit(dialect.ByteAt(s, i+1)); i++ {
+		if isDigit(sqlkit.ByteAt(s, j)) {
+			for i = j; isDigit(sqlkit.ByteAt(s, i+1)); i++ {
 			}
 		}
 	}
@@ -156,11 +157,11 @@ func number(s string, i int) int {
 // dollarTag returns the dollar quote that starts at s[i] ($$ or $tag$), if one does.
 func dollarTag(s string, i int) (string, bool) {
 	j := i + 1
-	if isIdentStart(dialect.ByteAt(s, j)) {
+	if isIdentStart(sqlkit.ByteAt(s, j)) {
 		for j++; j < len(s) && isIdentCont(s[j]) && s[j] != '$'; j++ {
 		}
 	}
-	if dialect.ByteAt(s, j) != '$' {
+	if sqlkit.ByteAt(s, j) != '$' {
 		return "", false
 	}
 	return s[i : j+1], true

@@ -124,7 +124,7 @@ func Source(ctx context.Context, dsn string, opt Options) (preflight.Findings, e
 	if err := opt.defaults(); err != nil {
 		return nil, fmt.Errorf("preflight: %w: %w", verify.ErrInvalid, err)
 	}
-	e, err := verify.Open(ctx, verify.Source, dsn, 2)
+	e, err := verify.Open(ctx, verify.Source, dsn, verify.OpenOptions{Conns: 2})
 	if err != nil {
 		return nil, err
 	}

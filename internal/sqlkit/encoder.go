@@ -1,16 +1,20 @@
-package dialect
+package sqlkit
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dbverify/dbverify/pkg/dialect"
+)
 
 // CanonicalFunc appends the canonical form of one non-NULL value, given in the engine's wire
 // form, to dst. Each engine has one.
-type CanonicalFunc func(dst, raw []byte, c Column) ([]byte, error)
+type CanonicalFunc func(dst, raw []byte, c dialect.Column) ([]byte, error)
 
 // RowEncoder turns rows of raw values into rows of canonical values, reusing one buffer: it
 // allocates nothing per row once warm. Not safe for concurrent use.
 type RowEncoder struct {
-	table *Table
-	cols  []Column
+	table *dialect.Table
+	cols  []dialect.Column
 	canon CanonicalFunc
 	buf   []byte
 	ends  []int
@@ -18,7 +22,7 @@ type RowEncoder struct {
 }
 
 // NewRowEncoder returns an encoder for the columns idx of t.
-func NewRowEncoder(t *Table, idx []int, canon CanonicalFunc) *RowEncoder {
+func NewRowEncoder(t *dialect.Table, idx []int, canon CanonicalFunc) *RowEncoder {
 	e := &RowEncoder{table: t, canon: canon, ends: make([]int, len(idx)), out: make([][]byte, len(idx))}
 	for _, i := range idx {
 		e.cols = append(e.cols, t.Columns[i])
