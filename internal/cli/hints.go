@@ -17,6 +17,9 @@ var optionFlags = map[string]string{
 	"Strict":              "--strict",
 	"ColumnFloatDigits":   "--float-digits",
 	"ColumnTimePrecision": "--time-precision",
+	"ChunkLimit":          "--chunk-limit",
+	"Mode":                "--mode",
+	"Mapping":             "--map lower|snake_case or --rename-table",
 }
 
 // flagHint adds to a library error about one of its options the flag that sets it: the library
@@ -32,8 +35,10 @@ func flagHint(err error) error {
 		return err
 	case oe.Option == "Strict":
 		return fmt.Errorf("%w (refused under --strict; without it such a column is skipped and the report says so, or leave it out with --ignore-columns TABLE.COLUMN)", err)
-	case oe.Remedy:
+	case oe.Remedy && oe.Option == "IgnoreColumns":
 		return fmt.Errorf("%w; leave it out with %s TABLE.COLUMN", err, flag)
+	case oe.Remedy:
+		return fmt.Errorf("%w (%s)", err, flag)
 	}
 	return fmt.Errorf("%w (%s)", err, flag)
 }

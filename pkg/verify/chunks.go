@@ -151,8 +151,8 @@ func (j *job) chunkPart(ctx context.Context, c chunker.Chunk, fb chunker.Chunker
 		}
 		if parts, ok := j.halve(ctx, c.Range); ok {
 			if time.Since(since) > j.waits.limit {
-				return j.src.tableError(j.st, fmt.Errorf("the chunk%s is still not hashed after %s: its queries ran past --chunk-limit %s again and again; stopped",
-					rangeText(dialect.Query{Table: j.st, Range: c.Range}), j.waits.limit, j.opt.ChunkLimit))
+				return j.src.tableError(j.st, remedy("ChunkLimit", fmt.Errorf("the chunk%s is still not hashed after %s: its queries ran past the chunk limit %s again and again; stopped",
+					rangeText(dialect.Query{Table: j.st, Range: c.Range}), j.waits.limit, j.opt.ChunkLimit)))
 			}
 			j.opt.Logger.Debug("chunk ran past the limit: split", "table", j.st.String(), "range", c.Range.String(), "limit", j.opt.ChunkLimit)
 			for _, p := range parts {

@@ -128,7 +128,7 @@ func (j *job) choosePush() error {
 		}
 		for _, w := range why {
 			if j.opt.Mode == ModePushdown && w != "" {
-				return invalid(fmt.Errorf("table %s: --mode pushdown: %s (use --mode auto to stream what cannot be pushed down)", j.src.tableName(j.st), w))
+				return invalid(optionError("Mode", fmt.Errorf("table %s: pushdown mode: %s (auto mode streams what cannot be pushed down)", j.src.tableName(j.st), w)))
 			}
 		}
 		switch {

@@ -6,7 +6,8 @@ package verify
 // adds which of its flags to change. Errors wrap it; find it with errors.As.
 type OptionError struct {
 	// Option is the Options field the error is about: "Tables", "Where", "TableWhere",
-	// "Columns", "IgnoreColumns", "ColumnFloatDigits", "ColumnTimePrecision" or "Strict".
+	// "Columns", "IgnoreColumns", "ColumnFloatDigits", "ColumnTimePrecision", "Strict", "Mode",
+	// "ChunkLimit" or "Mapping".
 	Option string
 	// Remedy is set when the error is not in Option but changing it would avoid the error
 	// (IgnoreColumns for a column that only one side has).

@@ -134,7 +134,7 @@ func recheckTable(ctx context.Context, src, tgt *Endpoint, tr *TableReport, opt 
 		return rt, nil
 	case tr.Truncated || int64(tr.Listed()) < tr.Differences():
 		rt.Partial = true
-		rt.Note = fmt.Sprintf("the report lists %d of its %d differing rows: only those were rechecked (compare again, with a larger --max-diffs, for the others)", tr.Listed(), tr.Differences())
+		rt.Note = fmt.Sprintf("the report lists %d of its %d differing rows: only those were rechecked (compare again, listing more rows (MaxDiffs), for the others)", tr.Listed(), tr.Differences())
 	}
 	if tr.Listed() == 0 {
 		return rt, nil

@@ -166,7 +166,7 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 		t.skipped = []string{name + ": no key: rows cannot be told apart, so no statement can target one"}
 		return t, nil
 	case tr.Truncated:
-		t.skipped = []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again with a --max-diffs of at least %d", name, tr.Listed(), tr.Differences(), tr.Differences())}
+		t.skipped = []string{fmt.Sprintf("%s: the report lists %d of its %d differing rows: compare again listing at least %d rows (MaxDiffs)", name, tr.Listed(), tr.Differences(), tr.Differences())}
 		return t, nil
 	}
 	j, err := tr.job(ctx, src, tgt, opt)

@@ -81,7 +81,7 @@ func TestRepairSkips(t *testing.T) {
 			src.Exec(t, "INSERT INTO many VALUES (1, 1), (2, 2), (3, 3)", "INSERT INTO nokey VALUES (1)")
 			_, res, sql := repairSQL(t, src, tgt, verify.Options{MaxDiffs: 2})
 			want := []string{
-				"many -> many: the report lists 2 of its 3 differing rows: compare again with a --max-diffs of at least 3",
+				"many -> many: the report lists 2 of its 3 differing rows: compare again listing at least 3 rows (MaxDiffs)",
 				"nokey -> nokey: no key: rows cannot be told apart, so no statement can target one",
 			}
 			got := fmt.Sprint(res.Skipped)

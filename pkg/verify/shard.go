@@ -86,7 +86,7 @@ func Merge(parts []*Report) (*Report, error) {
 	seen := map[int]bool{}
 	for i, p := range parts {
 		if len(p.Tables) == 0 || p.Tables[0].Shard == nil {
-			return nil, invalid(fmt.Errorf("merge: report %d is not a shard's (compare --shard I/N)", i+1))
+			return nil, invalid(fmt.Errorf("merge: report %d is not a shard's (Options.Shard)", i+1))
 		}
 		sh := p.Tables[0].Shard
 		if count >= 0 && sh.Count != count {

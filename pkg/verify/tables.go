@@ -114,7 +114,7 @@ func withNameHint(ctx context.Context, tgt bounded, name string, err error) erro
 	base := name[strings.LastIndexByte(name, '.')+1:]
 	for _, t := range all {
 		if strings.EqualFold(t, base) || strings.EqualFold(t, mapping.SnakeCase.Apply(base)) {
-			return fmt.Errorf("%w (the target has %s: map names with --map lower or --map snake_case, or --rename-table)", err, t)
+			return remedy("Mapping", fmt.Errorf("%w (the target has %s: map the names, lower case or snake_case, or rename the table)", err, t))
 		}
 	}
 	return err

@@ -253,7 +253,7 @@ func (e *retriedError) Error() string { return fmt.Sprintf("%v (failed %d times)
 func (e *retriedError) Unwrap() error { return e.err }
 
 // errChunkLimit is the cause of a chunk's hashing context ending at Options.ChunkLimit.
-var errChunkLimit = errors.New("the chunk ran past --chunk-limit")
+var errChunkLimit = errors.New("the chunk ran past its time limit")
 
 // bounded is one side's database with every request under the compare's wait bounds. Its
 // errors are those of the database, or a *StallError; callers add the side and the table.

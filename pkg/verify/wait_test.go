@@ -127,7 +127,7 @@ func TestWaitChunkBudget(t *testing.T) {
 	_, err := verify.Compare(t.Context(), src, tgt, verify.Options{Mode: verify.ModePushdown, ChunkRows: 4000,
 		ChunkLimit: 100 * time.Millisecond, QueryTimeout: time.Second})
 	if err == nil || !strings.Contains(err.Error(), "source (slow) table w: the chunk") ||
-		!strings.Contains(err.Error(), "is still not hashed after 1s: its queries ran past --chunk-limit 100ms again and again; stopped") {
+		!strings.Contains(err.Error(), "is still not hashed after 1s: its queries ran past the chunk limit 100ms again and again; stopped") {
 		t.Errorf("%v, want the chunk given up on", err)
 	}
 	if took := time.Since(start); took > 10*time.Second {
