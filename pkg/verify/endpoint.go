@@ -22,10 +22,10 @@ const (
 
 // Endpoint is one side of a compare: an open database and how to name it in messages.
 type Endpoint struct {
-	Side Side
-	DB   dialect.DB
-	dsn  string // masked
-	pass string // the password, to scrub from messages that drivers build
+	Side    Side
+	DB      dialect.DB
+	dsn     string   // masked
+	secrets []string // passwords, to scrub from messages that drivers build
 }
 
 // Open connects to a DSN as one side of a compare, with a pool of conns connections (0 means 8).
@@ -36,7 +36,20 @@ func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, 
 	if len(conns) > 0 {
 		n = conns[0]
 	}
-	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), pass: dialect.Password(dsn)}
+	return OpenAuth(ctx, side, dsn, n, dialect.Auth{})
+}
+
+// OpenAuth is Open with the password taken from auth when the DSN has none: a password file's,
+// a prompt's, or a token made for each connection (package creds builds these).
+func OpenAuth(ctx context.Context, side Side, dsn string, conns int, auth dialect.Auth) (*Endpoint, error) {
+	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), secrets: []string{dialect.Password(dsn), auth.Password}}
+	if prompt := auth.Prompt; prompt != nil {
+		auth.Prompt = func(l dialect.Login) (string, error) {
+			p, err := prompt(l)
+			e.secrets = append(e.secrets, p) // Open calls it before it returns
+			return p, err
+		}
+	}
 	engine, err := dialect.DetectEngine(dsn)
 	if err != nil {
 		return nil, e.errorf("", invalid(err))
@@ -44,9 +57,9 @@ func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, 
 	var db dialect.DB
 	switch engine {
 	case dialect.MySQL:
-		db, err = mysql.Open(ctx, dsn, n)
+		db, err = mysql.OpenAuth(ctx, dsn, conns, auth)
 	case dialect.Postgres:
-		db, err = postgres.Open(ctx, dsn, n)
+		db, err = postgres.OpenAuth(ctx, dsn, conns, auth)
 	}
 	if errors.Is(err, dialect.ErrMalformedDSN) || errors.Is(err, dialect.ErrUnsafeDSN) {
 		err = invalid(err)
@@ -92,7 +105,7 @@ func (e *Endpoint) String() string { return fmt.Sprintf("%s (%s)", e.Side, e.dsn
 
 // errorf wraps err as this side's error about table (empty for the endpoint itself).
 func (e *Endpoint) errorf(table string, err error) error {
-	return &Error{Side: e.Side, DSN: e.dsn, Table: table, Err: err, secret: e.pass}
+	return &Error{Side: e.Side, DSN: e.dsn, Table: table, Err: err, secrets: e.secrets}
 }
 
 // ErrInvalid is wrapped by errors in the caller's input (a malformed DSN, options that cannot
@@ -112,11 +125,11 @@ func (e invalidError) Unwrap() []error { return []error{e.error, ErrInvalid} }
 
 // Error is a failure on one side of a compare.
 type Error struct {
-	Side   Side
-	DSN    string // masked
-	Table  string // empty when the failure is not about one table
-	Err    error
-	secret string
+	Side    Side
+	DSN     string // masked
+	Table   string // empty when the failure is not about one table
+	Err     error
+	secrets []string
 }
 
 func (e *Error) Error() string {
@@ -130,10 +143,7 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	msg := strings.ReplaceAll(e.Err.Error(), "\n", " ")
-	if e.secret != "" && len(e.secret) >= 3 {
-		msg = strings.ReplaceAll(msg, e.secret, "***")
-	}
-	b.WriteString(msg)
+	b.WriteString(dialect.Scrub(msg, e.secrets...))
 	return b.String()
 }
 

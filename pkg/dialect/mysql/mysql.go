@@ -88,14 +88,30 @@ func ParseDSN(dsn string) (*driver.Config, error) {
 		return nil, fmt.Errorf("mysql: %w: bad port %q", dialect.ErrMalformedDSN, port)
 	}
 	cfg.Addr = net.JoinHostPort(host, port)
+	if cfg.TLSConfig == "true" {
+		// The driver named the server 127.0.0.1, its default address while it read the
+		// parameters: the certificate must name the URL's host.
+		cfg.TLS.ServerName = host
+	}
 	return cfg, nil
 }
 
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most
 // maxConns read-only connections (0 means 8).
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	return OpenAuth(ctx, dsn, maxConns, dialect.Auth{})
+}
+
+// OpenAuth is Open with the password taken from auth when the DSN has none (auth.go).
+func OpenAuth(ctx context.Context, dsn string, maxConns int, auth dialect.Auth) (*DB, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
+		return nil, err
+	}
+	if err := useCA(cfg); err != nil {
+		return nil, err
+	}
+	if err := usePassword(cfg, auth); err != nil {
 		return nil, err
 	}
 	if err := checkDSN(cfg); err != nil {

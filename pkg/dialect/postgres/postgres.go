@@ -95,8 +95,16 @@ func parseError(err error, dsn string) string {
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most
 // maxConns read-only connections (0 means 8).
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	return OpenAuth(ctx, dsn, maxConns, dialect.Auth{})
+}
+
+// OpenAuth is Open with the password taken from auth when the DSN has none (auth.go).
+func OpenAuth(ctx context.Context, dsn string, maxConns int, auth dialect.Auth) (*DB, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
+		return nil, err
+	}
+	if err := usePassword(cfg, auth, dialect.Password(dsn)); err != nil {
 		return nil, err
 	}
 	if err := checkDSN(cfg); err != nil {
