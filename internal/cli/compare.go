@@ -15,7 +15,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/dbverify/dbverify/pkg/mapping"
 	"github.com/dbverify/dbverify/pkg/verify"
@@ -55,6 +54,7 @@ type compareFlags struct {
 	hash              string
 	repair            string
 	watch             watchFlags
+	creds             credFlags
 }
 
 func compareCommand() *cli.Command {
@@ -118,7 +118,7 @@ SIGINT/SIGTERM.`,
 
 // flagList is the flags a compare takes (compare and watch).
 func (f *compareFlags) flagList() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "source", Aliases: []string{"s"}, Usage: "source database `DSN`", Destination: &f.source, EnvVars: []string{"DBVERIFY_SOURCE"}},
 		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
 		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
@@ -153,7 +153,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
-	}
+	}, f.creds.flagList()...)
 }
 
 // read collects the list flags and checks what urfave/cli cannot.
@@ -358,7 +358,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 			return nil, nil, opt, usage("--shards %d: %v", f.shards, err)
 		}
 	}
-	src, tgt, err = openBoth(ctx, f.source, f.target, f.workers+2)
+	src, tgt, err = f.creds.openBoth(ctx, f.source, f.target, f.workers+2, stderr)
 	if err != nil {
 		return nil, nil, opt, failIn(ctx, err)
 	}
@@ -469,17 +469,9 @@ func parseRenames(specs []string, flag, form string, qualified bool, into map[st
 	return nil
 }
 
-// openBoth opens the source and the target at once.
+// openBoth opens the source and the target at once (credentials.go).
 func openBoth(ctx context.Context, source, target string, conns int) (src, tgt *verify.Endpoint, err error) {
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { src, err = verify.Open(gctx, verify.Source, source, conns); return err })
-	g.Go(func() (err error) { tgt, err = verify.Open(gctx, verify.Target, target, conns); return err })
-	if err := g.Wait(); err != nil {
-		src.Close()
-		tgt.Close()
-		return nil, nil, err
-	}
-	return src, tgt, nil
+	return credFlags{}.openBoth(ctx, source, target, conns, io.Discard)
 }
 
 // barProgress draws one progress bar per table: rows hashed, rate, time left.

@@ -301,6 +301,7 @@ func TestUses(t *testing.T) {
 		"mysql://h/db?aws-region=eu-west-1": true,
 		"mysql://root@h/db?tls=true":        false,
 		"u:p@tcp(h)/db":                     false,
+		"u:p@tcp(h)/db?auth=iam":            true,
 		"host=h dbname=d":                   false,
 	} {
 		if Uses(dsn) != want {

@@ -48,12 +48,15 @@ type Resolver struct {
 }
 
 // Uses reports whether a DSN takes one of this package's forms, that is whether Resolve has
-// anything to do with it (and AWS to ask).
+// anything to do with it (and AWS to ask, or an error to return).
 func Uses(dsn string) bool {
 	if strings.HasPrefix(dsn, SecretsPrefix) {
 		return true
 	}
 	_, q, ok := urlQuery(dsn)
+	if !ok {
+		return nativeParams.MatchString(dsn) // for Resolve to refuse
+	}
 	return ok && (q.Has(paramAuth) || q.Has(paramSecret) || q.Has(paramRegion))
 }
 
