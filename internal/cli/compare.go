@@ -107,6 +107,7 @@ SIGINT/SIGTERM.`,
 		Flags: append(append(f.flagList(), f.watchFlagList(false)...),
 			&cli.StringFlag{Name: "repair", Usage: "write SQL that makes the target match the source to `FILE` (never run by dbverify)", Destination: &f.repair}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("compare: %v", err) },
+		Before:       loadConfig,
 		Action: func(c *cli.Context) error {
 			if err := f.read(c); err != nil {
 				return err
@@ -153,7 +154,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar when stderr is a terminal and output is text", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
-	}, f.creds.flagList()...)
+	}, append(f.creds.flagList(), configFlag())...)
 }
 
 // read collects the list flags and checks what urfave/cli cannot.

@@ -103,6 +103,7 @@ Examples:
 Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
 		Flags:        append(f.flagList(), f.watchFlagList(true)...),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("watch: %v", err) },
+		Before:       loadConfig,
 		Action: func(c *cli.Context) error {
 			if err := f.read(c); err != nil {
 				return err
