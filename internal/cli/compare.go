@@ -70,6 +70,10 @@ columns that differ and both values). Both databases are only read.
 DSNs: mysql://user:pass@host:3306/db?tls=true, postgres://user:pass@host:5432/db,
 or the drivers' native forms (user:pass@tcp(host:3306)/db, "host=... dbname=...").
 
+` + credentialsHelp + `
+
+` + configHelp + `
+
 Examples:
   dbverify compare --source mysql://root@127.0.0.1:3306/shop --target mysql://root@10.0.0.2:3306/shop
   dbverify compare --source $SRC --target $TGT --tables 'orders,order_*' --exclude audit_log

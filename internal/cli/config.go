@@ -21,6 +21,16 @@ func configFlag() cli.Flag {
 	return &cli.StringFlag{Name: "config", Usage: "read flag values from a YAML `FILE` (keys are the flags' long names; ${VAR} expanded; the command line and DBVERIFY_* variables win)", EnvVars: []string{"DBVERIFY_CONFIG"}}
 }
 
+// configHelp is the part of the commands' help about --config.
+const configHelp = `Config file: --config dbverify.yaml sets flags from YAML, keyed by their long names, with
+compare:/watch: sections and ${VAR} expanded; the command line wins. For example:
+  source: mysql://app@old-db:3306/shop
+  target: postgres://app@new-db:5432/shop?sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}
+  source-password-file: /run/secrets/old-db
+  tables: [orders, "order_*"]
+  workers: 8
+  compare: {repair: fix.sql}`
+
 // configCommands are the commands that take --config, whose names may head a section of the
 // file that applies to that command only.
 var configCommands = []string{"compare", "watch"}

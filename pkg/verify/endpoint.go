@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
@@ -43,6 +44,9 @@ func Open(ctx context.Context, side Side, dsn string, conns ...int) (*Endpoint, 
 // a prompt's, or a token made for each connection (package creds builds these).
 func OpenAuth(ctx context.Context, side Side, dsn string, conns int, auth dialect.Auth) (*Endpoint, error) {
 	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), secrets: []string{dialect.Password(dsn), auth.Password}}
+	if !auth.NoDefaults {
+		e.secrets = append(e.secrets, os.Getenv("MYSQL_PWD"), os.Getenv("PGPASSWORD"))
+	}
 	if prompt := auth.Prompt; prompt != nil {
 		auth.Prompt = func(l dialect.Login) (string, error) {
 			p, err := prompt(l)
