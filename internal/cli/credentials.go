@@ -127,14 +127,16 @@ func (c credFlags) openBoth(ctx context.Context, source, target string, conns in
 				return nil, nil, usage("--%s-password-file: %v", s.name, err)
 			}
 		}
+	}
+	// Both at once; when one fails the other stops (a question on the terminal too), and a
+	// DSN that is wrong is told before a failure to connect, whichever came first.
+	g, gctx := errgroup.WithContext(ctx)
+	for _, s := range sides {
 		if p != nil && s.auth.Token == nil {
 			name := s.name
-			s.auth.Prompt = func(l dialect.Login) (string, error) { return p.ask(ctx, name, l) }
+			s.auth.Prompt = func(l dialect.Login) (string, error) { return p.ask(gctx, name, l) }
 		}
 	}
-	// Both at once; when one fails the other stops, and a DSN that is wrong is told before
-	// a failure to connect, whichever came first.
-	g, gctx := errgroup.WithContext(ctx)
 	var serr, terr error
 	g.Go(func() error {
 		src, serr = verify.OpenAuth(gctx, verify.Source, sides[0].dsn, conns, sides[0].auth)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbverify/dbverify/internal/testdb"
 	"github.com/dbverify/dbverify/pkg/dialect"
@@ -134,6 +135,18 @@ func TestAskPass(t *testing.T) {
 	os.WriteFile(good, []byte(pass), 0o600)
 	if code, out, errw := runMain(t, "compare", "--source", src, "--target", tgt, "--ask-pass", "--source-password-file", good); code != ExitIdentical || len(asked) != 1 || strings.Contains(errw, "for the source") {
 		t.Errorf("exit %d after %d questions\n%s%s", code, len(asked), out, errw)
+	}
+
+	// The other side failing stops a question nobody answers.
+	block := make(chan struct{})
+	defer close(block)
+	newPrompter = func(out io.Writer) *prompter {
+		return &prompter{out: out, tty: func() bool { return true }, read: func() ([]byte, error) { <-block; return nil, nil }}
+	}
+	start := time.Now()
+	code, out, errw = runMain(t, "compare", "--source", src, "--target", "mysql://root@127.0.0.1:1/x", "--target-password-file", good, "--ask-pass")
+	if code != ExitFailure || !strings.Contains(errw, "target") || time.Since(start) > 5*time.Second {
+		t.Errorf("exit %d after %s\n%s%s", code, time.Since(start), out, errw)
 	}
 }
 

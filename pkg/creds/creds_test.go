@@ -186,6 +186,9 @@ func TestResolveSecret(t *testing.T) {
 		{"mysql://h/db?secret=", "names no secret"},
 		{"mysql://h/db?secret=nohost", ""}, // user and password are there: fine
 		{"mysql://h/db?secret=oracle&auth=iam", "give one"},
+		{"mysql://u:Sup3rS3cret@h/db?secret=managed", "give one"},
+		{"secretsmanager:prod/orders?auth=iam", "do not go with it"},
+		{"secretsmanager:prod/orders?secret=managed", "do not go with it"},
 		{"root@tcp(h)/db?secret=managed", "URL DSNs"},
 		{"host=h secret=managed", "URL DSNs"},
 	} {

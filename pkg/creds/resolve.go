@@ -113,6 +113,9 @@ func (r Resolver) Resolve(ctx context.Context, dsn string) (string, dialect.Auth
 		return "", auth, fmt.Errorf("%w: auth=%s: the one method is iam", ErrInvalid, iam)
 	}
 	if secret != "" {
+		if _, ok := u.User.Password(); ok {
+			return "", auth, fmt.Errorf("%w: secret= and a password in the DSN: give one", ErrInvalid)
+		}
 		s, err := r.secret(ctx, secret, region)
 		if err != nil {
 			return "", auth, err
@@ -190,6 +193,9 @@ func (r Resolver) fromSecret(ctx context.Context, spec string) (string, error) {
 	q, err := url.ParseQuery(raw)
 	if err != nil {
 		return "", fmt.Errorf("%w: %s%s: parameters: not URL-encoded", ErrInvalid, SecretsPrefix, id)
+	}
+	if q.Has(paramAuth) || q.Has(paramSecret) {
+		return "", fmt.Errorf("%w: %s%s takes its user and password from the secret: auth= and secret= do not go with it", ErrInvalid, SecretsPrefix, id)
 	}
 	s, err := r.secret(ctx, id, q.Get(paramRegion))
 	if err != nil {
