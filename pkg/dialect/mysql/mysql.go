@@ -52,7 +52,8 @@ var _ dialect.DB = (*DB)(nil)
 
 // ParseDSN turns a mysql:// URL (mysql://user:pass@host:port/db?tls=true&param=value) or
 // go-sql-driver's native DSN (user:pass@tcp(host:port)/db?param=value) into a driver config.
-// URL query parameters are the driver's own (tls, timeout, charset, ...).
+// URL query parameters are the driver's own (tls, timeout, charset, ...); OpenAuth also reads
+// ssl-ca=FILE (auth.go).
 func ParseDSN(dsn string) (*driver.Config, error) {
 	i := strings.Index(dsn, "://")
 	if i < 0 {
