@@ -46,6 +46,9 @@ func (e *exitError) Error() string {
 
 // fail turns a library error into an exit: bad input is a usage error, anything else a failure.
 func fail(err error) error {
+	if ee := (*exitError)(nil); errors.As(err, &ee) {
+		return err // already mapped
+	}
 	err = flagHint(err)
 	if errors.Is(err, verify.ErrInvalid) {
 		return &exitError{ExitUsage, err}

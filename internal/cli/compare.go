@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/dbverify/dbverify/pkg/mapping"
 	"github.com/dbverify/dbverify/pkg/verify"
@@ -56,6 +55,7 @@ type compareFlags struct {
 	hash              string
 	repair            string
 	watch             watchFlags
+	creds             credFlags
 }
 
 func compareCommand() *cli.Command {
@@ -70,6 +70,10 @@ columns that differ and both values). Both databases are only read.
 
 DSNs: mysql://user:pass@host:3306/db?tls=true, postgres://user:pass@host:5432/db,
 or the drivers' native forms (user:pass@tcp(host:3306)/db, "host=... dbname=...").
+
+` + credentialsHelp + `
+
+` + configHelp + `
 
 Examples:
   dbverify compare --source mysql://root@127.0.0.1:3306/shop --target mysql://root@10.0.0.2:3306/shop
@@ -115,6 +119,7 @@ SIGINT/SIGTERM.`,
 		Flags: append(append(f.flagList(), f.watchFlagList(false)...),
 			&cli.StringFlag{Name: "repair", Usage: "write SQL that makes the target match the source to `FILE` (never run by dbverify)", Destination: &f.repair}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("compare: %v", err) },
+		Before:       loadConfig,
 		Action: func(c *cli.Context) error {
 			if err := f.read(c); err != nil {
 				return err
@@ -126,7 +131,7 @@ SIGINT/SIGTERM.`,
 
 // flagList is the flags a compare takes (compare and watch).
 func (f *compareFlags) flagList() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "source", Aliases: []string{"s"}, Usage: "source database `DSN`", Destination: &f.source, EnvVars: []string{"DBVERIFY_SOURCE"}},
 		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
 		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
@@ -162,7 +167,7 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar on stderr when both stdout and stderr are terminals", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
-	}
+	}, append(f.creds.flagList(), configFlag())...)
 }
 
 // read collects the list flags and checks what urfave/cli cannot.
@@ -369,7 +374,7 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 			return nil, nil, opt, usage("--shards %d: %v", f.shards, err)
 		}
 	}
-	src, tgt, err = openBoth(ctx, f.source, f.target, f.workers+2)
+	src, tgt, err = f.creds.openBoth(ctx, f.source, f.target, f.workers+2, stderr)
 	if err != nil {
 		return nil, nil, opt, failIn(ctx, err)
 	}
@@ -480,21 +485,7 @@ func parseRenames(specs []string, flag, form string, qualified bool, into map[st
 	return nil
 }
 
-// openBoth opens the source and the target at once.
+// openBoth opens the source and the target at once (credentials.go).
 func openBoth(ctx context.Context, source, target string, conns int) (src, tgt *verify.Endpoint, err error) {
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		src, err = verify.Open(gctx, verify.Source, source, verify.OpenOptions{Conns: conns})
-		return err
-	})
-	g.Go(func() (err error) {
-		tgt, err = verify.Open(gctx, verify.Target, target, verify.OpenOptions{Conns: conns})
-		return err
-	})
-	if err := g.Wait(); err != nil {
-		src.Close()
-		tgt.Close()
-		return nil, nil, err
-	}
-	return src, tgt, nil
+	return credFlags{}.openBoth(ctx, source, target, conns, io.Discard)
 }

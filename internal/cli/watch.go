@@ -99,9 +99,13 @@ Examples:
   dbverify watch --source $SRC --target $TGT --metrics-addr 127.0.0.1:9187
   dbverify compare --source $SRC --target $TGT --until-clean --timeout 30m
 
+Passwords (files, MYSQL_PWD/PGPASSWORD, ~/.my.cnf/~/.pgpass, --ask-pass, Secrets Manager,
+IAM tokens) and --config FILE work as for compare: see dbverify compare --help.
+
 Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
 		Flags:        append(f.flagList(), f.watchFlagList(true)...),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("watch: %v", err) },
+		Before:       loadConfig,
 		Action: func(c *cli.Context) error {
 			if err := f.read(c); err != nil {
 				return err

@@ -71,6 +71,8 @@ var (
 func MaskDSN(dsn string) string {
 	s := queryPassword.ReplaceAllString(dsn, "${1}***")
 	switch {
+	case strings.HasPrefix(s, "secretsmanager:"):
+		// A secret's name or ARN (package creds), which may hold '@' and ':': no password.
 	case strings.Contains(s, "://"):
 		s = urlPassword.ReplaceAllString(s, "$1:***@")
 	case nativePassword.MatchString(s):

@@ -9,8 +9,8 @@ import (
 )
 
 // OpenFunc opens a DB on a DSN with a pool of at most conns connections (0: the engine's
-// default).
-type OpenFunc func(ctx context.Context, dsn string, conns int) (DB, error)
+// default), taking the password from auth when the DSN has none.
+type OpenFunc func(ctx context.Context, dsn string, conns int, auth Auth) (DB, error)
 
 var registry struct {
 	sync.RWMutex
@@ -53,7 +53,7 @@ var ErrNoEngine = errors.New("engine not registered")
 
 // Open opens a DB on dsn with the engine its form names (DetectEngine), which must be
 // registered.
-func Open(ctx context.Context, dsn string, conns int) (DB, error) {
+func Open(ctx context.Context, dsn string, conns int, auth Auth) (DB, error) {
 	engine, err := DetectEngine(dsn)
 	if err != nil {
 		return nil, err
@@ -64,5 +64,5 @@ func Open(ctx context.Context, dsn string, conns int) (DB, error) {
 	if open == nil {
 		return nil, fmt.Errorf("%w: %s (import github.com/dbverify/dbverify/pkg/dialect/%s)", ErrNoEngine, engine, engine)
 	}
-	return open(ctx, dsn, conns)
+	return open(ctx, dsn, conns, auth)
 }

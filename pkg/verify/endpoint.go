@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/dbverify/dbverify/pkg/dialect"
@@ -20,15 +21,19 @@ const (
 
 // Endpoint is one side of a compare: an open database and how to name it in messages.
 type Endpoint struct {
-	Side Side
-	DB   dialect.DB
-	dsn  string // masked
-	pass string // the password, to scrub from messages that drivers build
+	Side    Side
+	DB      dialect.DB
+	dsn     string   // masked
+	secrets []string // passwords, to scrub from messages that drivers build
 }
 
 // OpenOptions tune Open. Zero values mean the defaults.
 type OpenOptions struct {
 	Conns int // the most connections the pool holds; 0 means 8
+	// Auth gives the password when the DSN has none: a password file's, a prompt's, or a token
+	// made for each connection (package creds builds it from Secrets Manager and RDS IAM DSNs).
+	// The zero Auth reads MYSQL_PWD / PGPASSWORD and ~/.my.cnf / ~/.pgpass.
+	Auth dialect.Auth
 }
 
 // Open connects to a DSN as one side of a compare.
@@ -36,8 +41,19 @@ type OpenOptions struct {
 // the drivers' native forms. The DSN's engine must be registered: import its package
 // (pkg/dialect/mysql, pkg/dialect/postgres).
 func Open(ctx context.Context, side Side, dsn string, opt OpenOptions) (*Endpoint, error) {
-	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), pass: dialect.Password(dsn)}
-	db, err := dialect.Open(ctx, dsn, opt.Conns)
+	auth := opt.Auth
+	e := &Endpoint{Side: side, dsn: dialect.MaskDSN(dsn), secrets: []string{dialect.Password(dsn), auth.Password}}
+	if !auth.NoDefaults {
+		e.secrets = append(e.secrets, os.Getenv("MYSQL_PWD"), os.Getenv("PGPASSWORD"))
+	}
+	if prompt := auth.Prompt; prompt != nil {
+		auth.Prompt = func(l dialect.Login) (string, error) {
+			p, err := prompt(l)
+			e.secrets = append(e.secrets, p) // Open calls it before it returns
+			return p, err
+		}
+	}
+	db, err := dialect.Open(ctx, dsn, opt.Conns, auth)
 	if errors.Is(err, dialect.ErrMalformedDSN) || errors.Is(err, dialect.ErrUnsafeDSN) || errors.Is(err, dialect.ErrNoEngine) {
 		err = invalid(err)
 	}
@@ -82,7 +98,7 @@ func (e *Endpoint) String() string { return fmt.Sprintf("%s (%s)", e.Side, e.dsn
 
 // errorf wraps err as this side's error about table (empty for the endpoint itself).
 func (e *Endpoint) errorf(table string, err error) error {
-	return &Error{Side: e.Side, DSN: e.dsn, Table: table, Err: err, secret: e.pass}
+	return &Error{Side: e.Side, DSN: e.dsn, Table: table, Err: err, secrets: e.secrets}
 }
 
 // ErrInvalid is wrapped by errors in the caller's input (a malformed DSN, options that cannot
@@ -102,11 +118,11 @@ func (e invalidError) Unwrap() []error { return []error{e.error, ErrInvalid} }
 
 // Error is a failure on one side of a compare.
 type Error struct {
-	Side   Side
-	DSN    string // masked
-	Table  string // empty when the failure is not about one table
-	Err    error
-	secret string
+	Side    Side
+	DSN     string // masked
+	Table   string // empty when the failure is not about one table
+	Err     error
+	secrets []string
 }
 
 func (e *Error) Error() string {
@@ -120,10 +136,7 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	msg := strings.ReplaceAll(e.Err.Error(), "\n", " ")
-	if e.secret != "" && len(e.secret) >= 3 {
-		msg = strings.ReplaceAll(msg, e.secret, "***")
-	}
-	b.WriteString(msg)
+	b.WriteString(dialect.Scrub(msg, e.secrets...))
 	return b.String()
 }
 

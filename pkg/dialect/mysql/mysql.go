@@ -53,7 +53,8 @@ var _ dialect.DB = (*DB)(nil)
 
 // ParseDSN turns a mysql:// URL (mysql://user:pass@host:port/db?tls=true&param=value) or
 // go-sql-driver's native DSN (user:pass@tcp(host:port)/db?param=value) into a driver config.
-// URL query parameters are the driver's own (tls, timeout, charset, ...).
+// URL query parameters are the driver's own (tls, timeout, charset, ...); OpenAuth also reads
+// ssl-ca=FILE (auth.go).
 func ParseDSN(dsn string) (*driver.Config, error) {
 	i := strings.Index(dsn, "://")
 	if i < 0 {
@@ -89,12 +90,17 @@ func ParseDSN(dsn string) (*driver.Config, error) {
 		return nil, fmt.Errorf("mysql: %w: bad port %q", dialect.ErrMalformedDSN, port)
 	}
 	cfg.Addr = net.JoinHostPort(host, port)
+	if cfg.TLSConfig == "true" {
+		// The driver named the server 127.0.0.1, its default address while it read the
+		// parameters: the certificate must name the URL's host.
+		cfg.TLS.ServerName = host
+	}
 	return cfg, nil
 }
 
 func init() {
-	dialect.Register(dialect.MySQL, func(ctx context.Context, dsn string, conns int) (dialect.DB, error) {
-		db, err := Open(ctx, dsn, conns)
+	dialect.Register(dialect.MySQL, func(ctx context.Context, dsn string, conns int, auth dialect.Auth) (dialect.DB, error) {
+		db, err := OpenAuth(ctx, dsn, conns, auth)
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
@@ -105,8 +111,19 @@ func init() {
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most
 // maxConns read-only connections (0 means 8).
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	return OpenAuth(ctx, dsn, maxConns, dialect.Auth{})
+}
+
+// OpenAuth is Open with the password taken from auth when the DSN has none (auth.go).
+func OpenAuth(ctx context.Context, dsn string, maxConns int, auth dialect.Auth) (*DB, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
+		return nil, err
+	}
+	if err := useCA(cfg); err != nil {
+		return nil, err
+	}
+	if err := usePassword(cfg, auth); err != nil {
 		return nil, err
 	}
 	if err := checkDSN(cfg); err != nil {

@@ -94,8 +94,8 @@ func parseError(err error, dsn string) string {
 }
 
 func init() {
-	dialect.Register(dialect.Postgres, func(ctx context.Context, dsn string, conns int) (dialect.DB, error) {
-		db, err := Open(ctx, dsn, conns)
+	dialect.Register(dialect.Postgres, func(ctx context.Context, dsn string, conns int, auth dialect.Auth) (dialect.DB, error) {
+		db, err := OpenAuth(ctx, dsn, conns, auth)
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
@@ -106,8 +106,16 @@ func init() {
 // Open connects to the database a DSN names, checks it answers, and returns a pool of at most
 // maxConns read-only connections (0 means 8).
 func Open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
+	return OpenAuth(ctx, dsn, maxConns, dialect.Auth{})
+}
+
+// OpenAuth is Open with the password taken from auth when the DSN has none (auth.go).
+func OpenAuth(ctx context.Context, dsn string, maxConns int, auth dialect.Auth) (*DB, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
+		return nil, err
+	}
+	if err := usePassword(cfg, auth, dialect.Password(dsn)); err != nil {
 		return nil, err
 	}
 	if err := checkDSN(cfg); err != nil {
