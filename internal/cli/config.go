@@ -146,8 +146,8 @@ func values(path string, k, v *yaml.Node, f cli.Flag) ([]string, error) {
 		return usage("%s:%d: %s: want %s, not %s", path, v.Line, k.Value, want, describe(v))
 	}
 	var items []*yaml.Node
-	switch f.(type) {
-	case *cli.StringSliceFlag:
+	switch {
+	case isList(f):
 		switch v.Kind {
 		case yaml.SequenceNode:
 			items = v.Content
@@ -221,4 +221,17 @@ func describe(v *yaml.Node) string {
 		return v.Value
 	}
 	return fmt.Sprintf("%.40q", v.Value)
+}
+
+// isList reports whether f takes several values: a list flag, or --where (repeatable, each value
+// whole: a YAML list gives one condition per item, a string one condition).
+func isList(f cli.Flag) bool {
+	switch f := f.(type) {
+	case *cli.StringSliceFlag:
+		return true
+	case *cli.GenericFlag:
+		_, ok := f.Value.(*whereList)
+		return ok
+	}
+	return false
 }

@@ -93,3 +93,6 @@ func splitScoped(v string) (table, cond string, ok bool) {
 var whereUsage = fmt.Sprint("SQL `CONDITION` applied on both sides, to every table; TABLE:CONDITION (repeatable) applies to that table only, ",
 	`in place of the one for every table ("odd:name":CONDITION for a name with other characters). `,
 	"Each must be one expression (no ; or comment outside quotes, no parenthesis it did not open), which each server prepares first")
+
+// Get implements flag.Getter: the conditions as given.
+func (w *whereList) Get() any { return []string(*w) }
