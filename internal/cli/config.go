@@ -25,7 +25,7 @@ func configFlag() cli.Flag {
 const configHelp = `Config file: --config dbverify.yaml sets flags from YAML, keyed by their long names, with
 compare:/watch: sections and ${VAR} expanded; the command line wins. For example:
   source: mysql://app@old-db:3306/shop
-  target: postgres://app@new-db:5432/shop?sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}
+  target: postgres://app@new-db/shop?sslmode=verify-full&sslrootcert=${CA}
   source-password-file: /run/secrets/old-db
   tables: [orders, "order_*"]
   workers: 8

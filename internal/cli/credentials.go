@@ -37,8 +37,8 @@ MYSQL_PWD or PGPASSWORD; ~/.my.cnf ([client] user/password, also $MYSQL_HOME/my.
 ~/.pgpass (PGPASSFILE); --ask-pass (a prompt on the terminal). On AWS:
   --source secretsmanager:prod/orders              the DSN from an RDS database secret
   --source 'mysql://db:3306/shop?secret=rds!db-1a2b&tls=true'   user and password from a secret
-  --source 'mysql://app@db.x.eu-west-1.rds.amazonaws.com:3306/shop?auth=iam&ssl-ca=global-bundle.pem'
-  --source 'postgres://app@db:5432/shop?auth=iam&sslmode=verify-full&sslrootcert=global-bundle.pem'
+  --source 'mysql://app@db.x.eu-west-1.rds.amazonaws.com/shop?auth=iam&ssl-ca=ca.pem'
+  --source 'postgres://app@db/shop?auth=iam&sslmode=verify-full&sslrootcert=ca.pem'
 (auth=iam: an RDS IAM token per connection, TLS required; ssl-ca/sslrootcert: the RDS CA bundle.)`
 
 // prompter asks for passwords on the terminal, one question at a time.

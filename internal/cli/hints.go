@@ -18,7 +18,7 @@ var optionFlags = map[string]string{
 	"ColumnFloatDigits":   "--float-digits",
 	"ColumnTimePrecision": "--time-precision",
 	"ChunkLimit":          "--chunk-limit",
-	"Mode":                "--mode",
+	"Mode":                "--mode auto",
 	"Mapping":             "--map lower|snake_case or --rename-table",
 }
 

@@ -56,7 +56,7 @@ var ErrNoEngine = errors.New("engine not registered")
 func Open(ctx context.Context, dsn string, conns int, auth Auth) (DB, error) {
 	engine, err := DetectEngine(dsn)
 	if err != nil {
-		return nil, err
+		return nil, malformed{err}
 	}
 	registry.RLock()
 	open := registry.open[engine]
@@ -66,3 +66,8 @@ func Open(ctx context.Context, dsn string, conns int, auth Auth) (DB, error) {
 	}
 	return open(ctx, dsn, conns, auth)
 }
+
+// malformed marks err as ErrMalformedDSN without changing its message.
+type malformed struct{ error }
+
+func (e malformed) Unwrap() []error { return []error{e.error, ErrMalformedDSN} }
