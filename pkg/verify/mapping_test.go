@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,8 +107,9 @@ func TestNameMapping(t *testing.T) {
 		defer s.Close()
 		defer d.Close()
 		_, err := verify.Compare(t.Context(), s, d, verify.Options{Tables: []string{"OrderItems"}})
-		if err == nil || !strings.Contains(err.Error(), "--map") || !strings.Contains(err.Error(), "order_items") {
-			t.Errorf("want a not-found error that suggests --map, got %v", err)
+		var oe *verify.OptionError
+		if !errors.As(err, &oe) || oe.Option != "Mapping" || !strings.Contains(err.Error(), "order_items") || strings.Contains(err.Error(), "--") {
+			t.Errorf("want a not-found error that suggests a name mapping (Options.Mapping), naming no flag, got %v", err)
 		}
 	})
 }
