@@ -173,6 +173,46 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// columnDiffJSON is a changed column on the wire: "first_diff_offset" is there exactly when
+// the column HasOffset, 0 included.
+type columnDiffJSON struct {
+	Column string `json:"column"`
+	Source Value  `json:"source"`
+	Target Value  `json:"target"`
+	Cause  string `json:"cause,omitempty"`
+	Offset *int   `json:"first_diff_offset,omitempty"`
+}
+
+// MarshalJSON writes the column with "first_diff_offset" when it HasOffset, even at byte 0.
+func (c ColumnDiff) MarshalJSON() ([]byte, error) {
+	w := columnDiffJSON{Column: c.Column, Source: c.Source, Target: c.Target, Cause: c.Cause}
+	if c.HasOffset() {
+		w.Offset = &c.Offset
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: an offset only for values that were cut.
+func (c *ColumnDiff) UnmarshalJSON(b []byte) error {
+	var w columnDiffJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&w); err != nil {
+		return fmt.Errorf("column: %w", err)
+	}
+	*c = ColumnDiff{Column: w.Column, Source: w.Source, Target: w.Target, Cause: w.Cause}
+	switch {
+	case w.Offset == nil:
+	case !c.HasOffset():
+		return fmt.Errorf(`column %s: "first_diff_offset" is for two values of which one at least was cut`, c.Column)
+	case *w.Offset < 0:
+		return fmt.Errorf(`column %s: "first_diff_offset" %d is negative`, c.Column, *w.Offset)
+	default:
+		c.Offset = *w.Offset
+	}
+	return nil
+}
+
 // keyJSON is a listed row's key on the wire: an object from key column name to value, in key
 // order.
 type keyJSON struct {
