@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -213,8 +212,7 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 	case "junit", "csv":
 		err = writeReport(stdout, res.Last, f.output) // the last pass's tables and rows
 	case "json":
-		err = json.NewEncoder(stdout).Encode(gateReport{Clean: res.Clean, Passes: res.Passes, Resolved: res.Resolved,
-			Drift: res.Drift, Unsettled: res.Unsettled, Report: res.Last})
+		err = res.WriteJSON(stdout)
 	default:
 		err = writeGate(stdout, res)
 	}
@@ -249,16 +247,6 @@ func stopReason(ctx context.Context) string {
 		return context.Cause(ctx).Error()
 	}
 	return "interrupted"
-}
-
-// gateReport is compare --until-clean's JSON report.
-type gateReport struct {
-	Clean     bool                `json:"clean"`
-	Passes    int                 `json:"passes"`
-	Resolved  int                 `json:"resolved_in_flight"`
-	Drift     []verify.WatchedRow `json:"drift"`
-	Unsettled []verify.WatchedRow `json:"unsettled,omitempty"`
-	Report    *verify.Report      `json:"last_pass"`
 }
 
 // writeGate prints the last full pass's report and then the verdict on the rows read again
@@ -327,7 +315,7 @@ func (p *eventPrinter) print(ev verify.Event) {
 		return
 	}
 	if p.json {
-		p.err = json.NewEncoder(p.w).Encode(ev)
+		p.err = ev.WriteJSON(p.w)
 		return
 	}
 	line := eventLine(ev, ev.Time.Sub(p.last))

@@ -122,7 +122,7 @@ func readTable(raw json.RawMessage, opt *ReportOptions, memory int) (*TableRepor
 	if len(t.Diffs) > 0 && len(tr.Key) == 0 {
 		return nil, fmt.Errorf("%s: rows listed for a table without a key", tr.Source)
 	}
-	l := &diffList{cols: cols, memory: memory}
+	l := &diffList{cols: cols, memory: memory, names: tr.Key}
 	for i, raw := range t.Diffs {
 		d, err := readDiff(raw, cols, classes)
 		if err == nil {

@@ -139,12 +139,15 @@ const (
 	Changed DiffKind = "changed" // on both, with different values
 )
 
-// RowDiff is one differing row.
+// RowDiff is one differing row. In JSON (MarshalJSON) it is a listed row of the report: its
+// kind, its key as an object from key column name to value, and its columns ([] for missing
+// and extra rows), wherever it appears (a report, a watch event, the gate's drift).
 type RowDiff struct {
 	Kind    DiffKind     `json:"kind"`
 	Key     []Value      `json:"key"`
 	Columns []ColumnDiff `json:"columns,omitempty"` // for changed rows: the columns that differ
 	key     dialect.Key
+	names   []string // the key's column names, in key order: the table's, shared by its rows
 }
 
 // ColumnDiff is one differing column of a changed row.

@@ -246,6 +246,12 @@ type diffJSON struct {
 	Columns []ColumnDiff `json:"columns"` // [] for missing and extra rows
 }
 
+// MarshalJSON writes the row as a report lists it (see WriteJSON): "kind", "key" as an object
+// from key column name to value, in key order, and "columns", [] for missing and extra rows.
+func (d RowDiff) MarshalJSON() ([]byte, error) {
+	return json.Marshal(diffJSON{Kind: d.Kind, Key: keyJSON{names: d.names, vals: d.Key}, Columns: nonNil(d.Columns)})
+}
+
 // nonNil is s, or an empty slice for nil, so that JSON says [] rather than null.
 func nonNil[S ~[]E, E any](s S) S {
 	if s == nil {
