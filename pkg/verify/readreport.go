@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"cmp"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -408,45 +407,14 @@ func tableColumns(tr *TableReport) ([]dialect.Column, map[string]dialect.Class, 
 
 // readDiff decodes one listed row, and its key's canonical bytes from the key's values.
 func readDiff(raw json.RawMessage, cols []dialect.Column, classes map[string]dialect.Class) (RowDiff, error) {
-	var w struct {
-		Kind    DiffKind        `json:"kind"`
-		Key     json.RawMessage `json:"key"`
-		Columns []ColumnDiff    `json:"columns"`
-	}
-	if err := strictDecode(raw, &w); err != nil {
+	var d RowDiff
+	if err := d.UnmarshalJSON(raw); err != nil {
 		return RowDiff{}, err
 	}
-	switch w.Kind {
-	case Missing, Extra:
-		if len(w.Columns) > 0 {
-			return RowDiff{}, fmt.Errorf("a %s row lists columns", w.Kind)
-		}
-	case Changed:
-		if len(w.Columns) == 0 {
-			return RowDiff{}, errors.New("a changed row lists no column")
-		}
-	default:
-		return RowDiff{}, fmt.Errorf("kind %q: want missing, extra or changed", w.Kind)
+	if want := keyNames(cols); !slices.Equal(d.names, want) {
+		return RowDiff{}, fmt.Errorf("key names columns %q, the table's key is %q", d.names, want)
 	}
-	d := RowDiff{Kind: w.Kind, Columns: w.Columns}
-	names, vals, err := readKey(w.Key)
-	if err != nil {
-		return RowDiff{}, err
-	}
-	if !slices.Equal(names, keyNames(cols)) {
-		return RowDiff{}, fmt.Errorf("key names columns %q, the table's key is %q", names, keyNames(cols))
-	}
-	d.Key, d.key = vals, make(dialect.Key, len(vals))
-	for i, v := range vals {
-		switch {
-		case v.Gone || v.Length > 0:
-			return RowDiff{}, fmt.Errorf("key column %s: a key value must be whole", names[i])
-		case v.Null:
-		case v.Hex != "":
-			d.key[i], _ = hex.DecodeString(v.Hex) // checked by UnmarshalJSON
-		default:
-			d.key[i] = []byte(v.Text)
-		}
+	for i := range d.Key {
 		d.Key[i].number = isNumeric(cols[i].Class)
 	}
 	for i := range d.Columns {

@@ -252,6 +252,49 @@ func (d RowDiff) MarshalJSON() ([]byte, error) {
 	return json.Marshal(diffJSON{Kind: d.Kind, Key: keyJSON{names: d.names, vals: d.Key}, Columns: nonNil(d.Columns)})
 }
 
+// UnmarshalJSON reads a row MarshalJSON wrote: its kind, its key (the values, whole, and the
+// columns' names) and its columns. ReadReport checks it further against its table.
+func (d *RowDiff) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Kind    DiffKind        `json:"kind"`
+		Key     json.RawMessage `json:"key"`
+		Columns []ColumnDiff    `json:"columns"`
+	}
+	if err := strictDecode(b, &w); err != nil {
+		return err
+	}
+	switch w.Kind {
+	case Missing, Extra:
+		if len(w.Columns) > 0 {
+			return fmt.Errorf("a %s row lists columns", w.Kind)
+		}
+	case Changed:
+		if len(w.Columns) == 0 {
+			return errors.New("a changed row lists no column")
+		}
+	default:
+		return fmt.Errorf("kind %q: want missing, extra or changed", w.Kind)
+	}
+	names, vals, err := readKey(w.Key)
+	if err != nil {
+		return err
+	}
+	key := make(dialect.Key, len(vals))
+	for i, v := range vals {
+		switch {
+		case v.Gone || v.Length > 0:
+			return fmt.Errorf("key column %s: a key value must be whole", names[i])
+		case v.Null:
+		case v.Hex != "":
+			key[i], _ = hex.DecodeString(v.Hex) // checked by Value.UnmarshalJSON
+		default:
+			key[i] = []byte(v.Text)
+		}
+	}
+	*d = RowDiff{Kind: w.Kind, Key: vals, Columns: w.Columns, key: key, names: names}
+	return nil
+}
+
 // nonNil is s, or an empty slice for nil, so that JSON says [] rather than null.
 func nonNil[S ~[]E, E any](s S) S {
 	if s == nil {
