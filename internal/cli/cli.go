@@ -64,14 +64,6 @@ type timeoutError time.Duration
 
 func (e timeoutError) Error() string { return fmt.Sprintf("--timeout %s passed", time.Duration(e)) }
 
-// withTimeout bounds the whole run, connecting included, to --timeout, if set.
-func (f compareFlags) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if f.watch.timeout <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeoutCause(ctx, f.watch.timeout, timeoutError(f.watch.timeout))
-}
-
 // failIn is fail for an error that the end of ctx may explain: a run stopped by --timeout says
 // so, whatever was under way.
 func failIn(ctx context.Context, err error) error {

@@ -31,8 +31,7 @@ type compareFlags struct {
 	chunkRows         int
 	chunkTime         time.Duration
 	chunkLimit        time.Duration
-	queryTimeout      time.Duration
-	retries           int
+	reads             readFlags // --retries, --query-timeout, --timeout
 	maxRunning        int64
 	maxLag            time.Duration
 	maxRate           int64
@@ -131,7 +130,7 @@ SIGINT/SIGTERM.`,
 
 // flagList is the flags a compare takes (compare and watch).
 func (f *compareFlags) flagList() []cli.Flag {
-	return append([]cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Name: "source", Aliases: []string{"s"}, Usage: "source database `DSN`", Destination: &f.source, EnvVars: []string{"DBVERIFY_SOURCE"}},
 		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "target database `DSN`", Destination: &f.target, EnvVars: []string{"DBVERIFY_TARGET"}},
 		&cli.StringSliceFlag{Name: "tables", Usage: "tables to compare: names or glob `PATTERN`s, comma-separated (default: all of the source's)"},
@@ -153,8 +152,9 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.BoolFlag{Name: "resume", Usage: "go on from --checkpoint FILE: finished chunks are taken from it (refused if a table's definition or the digest options changed); the report is the one an uninterrupted run gives", Destination: &f.resume},
 		&cli.StringFlag{Name: "shard", Usage: "compare only shard `I/N` of every table's chunks (I from 0), for one of N processes; dbverify merge adds their JSON reports up. Needs --output json", Destination: &f.shard},
 		&cli.IntFlag{Name: "shards", Usage: "as --shard, for one of `N` processes of a job array: the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), AWS_BATCH_JOB_ARRAY_INDEX or CLOUD_RUN_TASK_INDEX", Destination: &f.shards},
-		&cli.IntFlag{Name: "retries", Value: 8, Usage: "a read that fails transiently (connection killed or lost, failover, deadlock, too many connections) is tried again up to `N` times, waiting 0.25s, doubled up to 15s; 0: never", Destination: &f.retries},
-		&cli.DurationFlag{Name: "query-timeout", Usage: "the longest a server may stay silent (`DURATION`): no result of a query, no next row of a stream, no answer to a ping for this long stops the run, exit 3 (default 5m)", Destination: &f.queryTimeout},
+	}
+	flags = append(flags, f.reads.flagList()...)
+	flags = append(flags,
 		&cli.IntFlag{Name: "max-diffs", Value: 1000, Usage: "differing rows listed per table (`N`); counts are always exact", Destination: &f.maxDiffs},
 		&cli.StringFlag{Name: "map", Usage: "target names from source names by a `RULE`: identity, lower, upper or snake_case (OrderId -> order_id)", Destination: &f.mapCase},
 		&cli.StringSliceFlag{Name: "rename-table", Usage: "a table's target name, `SOURCE=TARGET` (repeatable)"},
@@ -166,8 +166,8 @@ func (f *compareFlags) flagList() []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "report `FORMAT`: text; json; junit (JUnit XML, a test case per table, for CI); csv (the differing rows)", Destination: &f.output},
 		&cli.BoolFlag{Name: "progress", Value: true, Usage: "show a progress bar on stderr when both stdout and stderr are terminals", Destination: &f.progress},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for performance work)", Destination: &f.cpuProfile},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose},
-	}, append(f.creds.flagList(), configFlag())...)
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log chunk-level detail to stderr", Destination: &f.verbose})
+	return append(flags, append(f.creds.flagList(), configFlag())...)
 }
 
 // read collects the list flags and checks what urfave/cli cannot.
@@ -185,7 +185,7 @@ func (f *compareFlags) read(c *cli.Context) error {
 		return err
 	}
 	if f.watch.untilClean && !c.IsSet("timeout") && c.Command.Name == "compare" {
-		f.watch.timeout = time.Hour // the gate's default bound
+		f.reads.timeout = time.Hour // the gate's default bound
 	}
 	if c.IsSet("chunk-rows") && c.IsSet("chunk-time") {
 		return usage("--chunk-rows and --chunk-time exclude each other")
@@ -224,7 +224,7 @@ func runCompare(ctx context.Context, f compareFlags, stdout, stderr io.Writer) e
 		}
 		defer pprof.StopCPUProfile()
 	}
-	ctx, cancel := f.withTimeout(ctx)
+	ctx, cancel := f.reads.withTimeout(ctx) // connecting included
 	defer cancel()
 	src, tgt, opt, err := f.setup(ctx, stderr)
 	if err != nil {
@@ -327,10 +327,8 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--chunk-time must be positive")
 	case f.chunkLimit < 0 || f.chunkLimit > 0 && f.chunkLimit < 2*f.chunkTime:
 		err = usage("--chunk-limit must be at least twice --chunk-time (%s)", f.chunkTime)
-	case f.queryTimeout < 0:
-		err = usage("--query-timeout must not be negative")
-	case f.retries < 0:
-		err = usage("--retries must not be negative")
+	case f.reads.check() != nil:
+		err = f.reads.check()
 	case f.shard != "" && f.shards != 0:
 		err = usage("--shard and --shards: give one")
 	case (f.shard != "" || f.shards != 0) && f.output != "json":
@@ -343,8 +341,8 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 		err = usage("--resume needs --checkpoint FILE: the file to resume from")
 	case f.maxRunning < 0 || f.maxLag < 0 || f.maxRate < 0:
 		err = usage("--max-running, --max-lag and --max-rate must not be negative")
-	case f.queryTimeout > 0 && f.chunkLimit > f.queryTimeout:
-		err = usage("--chunk-limit (%s) must not exceed --query-timeout (%s)", f.chunkLimit, f.queryTimeout)
+	case f.reads.queryTimeout > 0 && f.chunkLimit > f.reads.queryTimeout:
+		err = usage("--chunk-limit (%s) must not exceed --query-timeout (%s)", f.chunkLimit, f.reads.queryTimeout)
 	case f.maxDiffs < 1:
 		err = usage("--max-diffs must be at least 1")
 	default:
@@ -381,11 +379,8 @@ func (f compareFlags) setup(ctx context.Context, stderr io.Writer) (src, tgt *ve
 	opt.Tables, opt.Exclude, opt.Where, opt.TableWhere = f.tables, f.exclude, f.where, f.tableWhere
 	opt.Columns, opt.IgnoreColumns, opt.Mapping, opt.Strict = f.columns, f.ignore, mapper, f.strict
 	opt.Workers, opt.ChunkRows, opt.ChunkTime, opt.MaxDiffs = f.workers, f.chunkRows, f.chunkTime, f.maxDiffs
-	opt.Mode, opt.Hash, opt.ChunkLimit, opt.QueryTimeout = verify.Mode(f.mode), verify.HashFamily(f.hash), f.chunkLimit, f.queryTimeout
-	opt.Retries = f.retries
-	if f.retries == 0 {
-		opt.Retries = -1 // none
-	}
+	opt.Mode, opt.Hash, opt.ChunkLimit = verify.Mode(f.mode), verify.HashFamily(f.hash), f.chunkLimit
+	f.reads.apply(&opt)
 	opt.Throttle = verify.Throttle{MaxRunning: f.maxRunning, MaxLag: f.maxLag, RowsPerSecond: f.maxRate}
 	opt.Shard = shard
 	opt.Logger = logger(f.verbose, stderr)

@@ -77,7 +77,7 @@ func csvDetail(c verify.ColumnDiff) string {
 			parts = append(parts, fmt.Sprintf("%s value cut: %d bytes in all", s.side, s.v.Length))
 		}
 	}
-	if c.Offset > 0 {
+	if c.HasOffset() {
 		parts = append(parts, fmt.Sprintf("first difference at byte %d", c.Offset))
 	}
 	return strings.Join(parts, "; ")

@@ -18,23 +18,28 @@ type reportFlags struct {
 	output, out            string
 	workers                int
 	verbose                bool
+	reads                  readFlags // as compare's: --retries, --query-timeout, --timeout
 }
 
 func (f *reportFlags) flags() []cli.Flag {
-	return []cli.Flag{
+	return append(append([]cli.Flag{
 		&cli.StringFlag{Name: "report", Usage: "read the compare's JSON report (compare -o json) from `FILE`", Destination: &f.report, Required: true},
 		&cli.StringFlag{Name: "source", Usage: "the source database, as a `DSN` (the report holds it masked: give it again)", Destination: &f.source, Required: true},
 		&cli.StringFlag{Name: "target", Usage: "the target database, as a `DSN`", Destination: &f.target, Required: true},
 		&cli.IntFlag{Name: "workers", Value: 4, Usage: "read with `N` connections per side", Destination: &f.workers},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log each step to stderr", Destination: &f.verbose},
-	}
+	}, f.reads.flagList()...), f.reads.timeoutFlag("a run still going then stops, exit 3 (default: none)"))
 }
 
 // open reads the report and opens both sides. The caller closes all three.
 func (f *reportFlags) open(ctx context.Context, stderr io.Writer) (*verify.Report, *verify.Endpoint, *verify.Endpoint, verify.Options, error) {
 	opt := verify.Options{Workers: f.workers, Logger: logger(f.verbose, stderr)}
+	f.reads.apply(&opt)
 	if f.workers < 1 {
 		return nil, nil, nil, opt, usage("--workers %d: want 1 or more", f.workers)
+	}
+	if err := f.reads.check(); err != nil {
+		return nil, nil, nil, opt, err
 	}
 	file, err := os.Open(f.report)
 	if err != nil {
@@ -48,7 +53,7 @@ func (f *reportFlags) open(ctx context.Context, stderr io.Writer) (*verify.Repor
 	src, tgt, err := openBoth(ctx, f.source, f.target, f.workers+2)
 	if err != nil {
 		rep.Close()
-		return nil, nil, nil, opt, fail(err)
+		return nil, nil, nil, opt, failIn(ctx, err)
 	}
 	return rep, src, tgt, opt, nil
 }
@@ -68,7 +73,8 @@ tolerances. Both databases are only read.
 The report holds the DSNs with their passwords masked: give --source and --target again.
 They must reach the engines and databases the report names; a table whose key is no
 longer the report's is refused. A table whose report lists only some of its differing
-rows (--max-diffs) is rechecked for those, and said to be partial.
+rows (--max-diffs) is rechecked for those, and said to be partial. Waits are bounded and
+failed reads tried again as in compare: --query-timeout, --retries, --timeout.
 
 Examples:
   dbverify compare --source $SRC --target $TGT -o json > report.json
@@ -77,7 +83,8 @@ Examples:
 
 Exit codes: 0 every listed row resolved (and every differing row was listed), 1 rows
 still differ (or only some were listed), 2 bad usage or a report that does not fit the
-databases, 3 failure (a table the report names is gone, a connection).`,
+databases, 3 failure (a table the report names is gone, a connection, a server silent past
+--query-timeout, --timeout passed).`,
 		Flags: append(f.flags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "write the result as `FORMAT`: text or json", Destination: &f.output}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usage("recheck: %v", err) },
@@ -91,6 +98,8 @@ func runRecheck(ctx context.Context, f reportFlags, stdout, stderr io.Writer) er
 	if f.output != "text" && f.output != "json" {
 		return usage("--output %q: want text or json", f.output)
 	}
+	ctx, cancel := f.reads.withTimeout(ctx)
+	defer cancel()
 	rep, src, tgt, opt, err := f.open(ctx, stderr)
 	if err != nil {
 		return err
@@ -100,7 +109,7 @@ func runRecheck(ctx context.Context, f reportFlags, stdout, stderr io.Writer) er
 	defer tgt.Close()
 	res, err := verify.Recheck(ctx, src, tgt, rep, opt)
 	if err != nil {
-		return fail(err)
+		return failIn(ctx, err)
 	}
 	if f.output == "json" {
 		err = res.WriteJSON(stdout)
@@ -132,7 +141,8 @@ temporary file beside it, then renamed).
 The report holds the DSNs with their passwords masked: give --source and --target again.
 They must reach the engines and databases the report names. Tables whose report lists only
 some differences (--max-diffs), without a key, or whose target has no unique index on it
-are named in the file and left out.
+are named in the file and left out. Waits are bounded and failed reads tried again as in
+compare: --query-timeout, --retries, --timeout.
 
 Examples:
   dbverify compare --source $SRC --target $TGT -o json > report.json
@@ -161,6 +171,8 @@ func runRepairReport(ctx context.Context, f reportFlags, stderr io.Writer) error
 			os.Remove(tmp.Name())
 		}
 	}()
+	ctx, cancel := f.reads.withTimeout(ctx)
+	defer cancel()
 	rep, src, tgt, opt, err := f.open(ctx, stderr)
 	if err != nil {
 		return err
@@ -176,7 +188,7 @@ func runRepairReport(ctx context.Context, f reportFlags, stderr io.Writer) error
 		err = tmp.Close()
 	}
 	if err != nil {
-		return fail(fmt.Errorf("repair %s: %w", f.out, err))
+		return failIn(ctx, fmt.Errorf("repair %s: %w", f.out, err))
 	}
 	if err := os.Rename(tmp.Name(), f.out); err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("repair: %w", err)}

@@ -90,9 +90,9 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 			Table string `json:"table"`
 			Row   struct {
 				Kind string `json:"kind"`
-				Key  []struct {
+				Key  map[string]struct {
 					Text string `json:"text"`
-				} `json:"key"`
+				} `json:"key"` // by key column name, as the report lists rows
 			} `json:"row"`
 		} `json:"drift"`
 		Unsettled []any `json:"unsettled"`
@@ -102,7 +102,7 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 	}
 	var drift []string
 	for _, d := range rep.Drift {
-		drift = append(drift, fmt.Sprint(d.Table, " ", d.Row.Kind, " ", d.Row.Key[0].Text))
+		drift = append(drift, fmt.Sprint(d.Table, " ", d.Row.Kind, " ", d.Row.Key["id"].Text))
 	}
 	if code != ExitDiffer || rep.Clean || !slices.Equal(drift, []string{"t changed 50"}) || rep.Resolved < 6 || len(rep.Unsettled) != 0 {
 		t.Fatalf("exit %d, drift %q, resolved %d, unsettled %d; want exit 1, only id 50 drift, at least 6 resolved\n%s\n%s",

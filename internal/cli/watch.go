@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +23,6 @@ type watchFlags struct {
 	settle       time.Duration
 	pendingLimit time.Duration
 	every        time.Duration
-	timeout      time.Duration
 	metricsAddr  string
 }
 
@@ -36,7 +34,7 @@ func (f *compareFlags) watchFlagList(continuous bool) []cli.Flag {
 		&cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "with --until-clean: wait `DURATION` between rereads of the differing rows", Destination: &w.interval},
 		&cli.DurationFlag{Name: "settle", Value: time.Minute, Usage: "with --until-clean: a row whose source stays unchanged this long (`DURATION`, raised to the replication lag when the servers tell it) while the target still differs is drift", Destination: &w.settle},
 		&cli.DurationFlag{Name: "pending-limit", Value: 10 * time.Minute, Usage: "with --until-clean: a row whose source keeps changing this long (`DURATION`) is reported unsettled and looked at again on the next pass", Destination: &w.pendingLimit},
-		&cli.DurationFlag{Name: "timeout", Usage: "bound the whole run to `DURATION`: a compare still running then stops (exit 3); with --until-clean the gate gives up, exit 1 (default: none; with --until-clean 1h)", Destination: &w.timeout},
+		f.reads.timeoutFlag("a compare still running then stops (exit 3); with --until-clean the gate gives up, exit 1 (default: none; with --until-clean 1h)"),
 	}
 	if continuous {
 		for _, fl := range flags {
@@ -65,8 +63,6 @@ func (f compareFlags) checkWatch() error {
 		return usage("--pending-limit (%s) must be at least --settle (%s)", w.pendingLimit, w.settle)
 	case w.every < 0:
 		return usage("--every must not be negative")
-	case w.timeout < 0:
-		return usage("--timeout must not be negative")
 	}
 	return nil
 }
@@ -110,7 +106,7 @@ Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
 			if err := f.read(c); err != nil {
 				return err
 			}
-			ctx, cancel := f.withTimeout(c.Context)
+			ctx, cancel := f.reads.withTimeout(c.Context)
 			defer cancel()
 			src, tgt, opt, err := f.setup(ctx, c.App.ErrWriter)
 			if err != nil {
@@ -213,8 +209,7 @@ func runGate(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, opt
 	case "junit", "csv":
 		err = writeReport(stdout, res.Last, f.output) // the last pass's tables and rows
 	case "json":
-		err = json.NewEncoder(stdout).Encode(gateReport{Clean: res.Clean, Passes: res.Passes, Resolved: res.Resolved,
-			Drift: res.Drift, Unsettled: res.Unsettled, Report: res.Last})
+		err = res.WriteJSON(stdout)
 	default:
 		err = writeGate(stdout, res)
 	}
@@ -249,16 +244,6 @@ func stopReason(ctx context.Context) string {
 		return context.Cause(ctx).Error()
 	}
 	return "interrupted"
-}
-
-// gateReport is compare --until-clean's JSON report.
-type gateReport struct {
-	Clean     bool                `json:"clean"`
-	Passes    int                 `json:"passes"`
-	Resolved  int                 `json:"resolved_in_flight"`
-	Drift     []verify.WatchedRow `json:"drift"`
-	Unsettled []verify.WatchedRow `json:"unsettled,omitempty"`
-	Report    *verify.Report      `json:"last_pass"`
 }
 
 // writeGate prints the last full pass's report and then the verdict on the rows read again
@@ -327,7 +312,7 @@ func (p *eventPrinter) print(ev verify.Event) {
 		return
 	}
 	if p.json {
-		p.err = json.NewEncoder(p.w).Encode(ev)
+		p.err = ev.WriteJSON(p.w)
 		return
 	}
 	line := eventLine(ev, ev.Time.Sub(p.last))

@@ -344,7 +344,7 @@ func (j *job) record(ctx context.Context, missing, extra []rowEntry, changed [][
 const changedBatch = 1000
 
 func (j *job) newDiff(kind DiffKind, key dialect.Key) RowDiff {
-	d := RowDiff{Kind: kind, key: key, Key: make([]Value, len(key))}
+	d := RowDiff{Kind: kind, key: key, Key: make([]Value, len(key)), names: j.rep.Key}
 	for i, v := range key {
 		d.Key[i] = newKeyValue(v, j.st.Columns[j.st.Key[i]].Class)
 	}

@@ -32,7 +32,8 @@ type diffList struct {
 	n      int              // rows listed in all
 	file   *tempFile        // nil until the first block
 	blocks []diffBlock
-	memory int // bytes held before a block is written; 0 means defaultDiffMemory
+	memory int      // bytes held before a block is written; 0 means defaultDiffMemory
+	names  []string // the key's column names, given to each row it holds (RowDiff.MarshalJSON)
 }
 
 // diffBlock is one sorted run of rows in the file.
@@ -43,6 +44,7 @@ type diffBlock struct {
 
 func (l *diffList) add(ds []RowDiff) error {
 	for _, d := range ds {
+		d.names = l.names
 		l.mem = append(l.mem, d)
 		l.size += d.size()
 		l.n++
@@ -115,7 +117,7 @@ func (l *diffList) each(fn func(RowDiff) error) error {
 	next := 0
 	for {
 		for next < len(blocks) && (m.Len() == 0 || compareKeys(l.cols, blocks[next].first, m.at[0].row.key) <= 0) {
-			c := &diffCursor{r: bufio.NewReaderSize(io.NewSectionReader(l.file.f, blocks[next].off, blocks[next].len), 16<<10)}
+			c := &diffCursor{r: bufio.NewReaderSize(io.NewSectionReader(l.file.f, blocks[next].off, blocks[next].len), 16<<10), names: l.names}
 			next++
 			ok, err := c.next()
 			if err != nil {
@@ -152,9 +154,10 @@ func (l *diffList) close() {
 
 // diffCursor reads one block's rows in turn.
 type diffCursor struct {
-	r   *bufio.Reader
-	row RowDiff
-	buf []byte
+	r     *bufio.Reader
+	row   RowDiff
+	buf   []byte
+	names []string
 }
 
 func (c *diffCursor) next() (bool, error) {
@@ -168,6 +171,7 @@ func (c *diffCursor) next() (bool, error) {
 	}
 	if err == nil {
 		c.row, err = decodeDiff(c.buf)
+		c.row.names = c.names
 	}
 	if err != nil {
 		return false, fmt.Errorf("verify: listed rows' file: %w", err)

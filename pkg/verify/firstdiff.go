@@ -71,7 +71,7 @@ func (c ColumnDiff) String() string {
 	case c.around != nil:
 		s = fmt.Sprintf("%s: first differs at byte %d: %s -> %s", c.Column, c.Offset,
 			c.around.src.stretchString(c.around.from), c.around.tgt.stretchString(c.around.from))
-	case c.Offset > 0:
+	case c.HasOffset():
 		s = fmt.Sprintf("%s: %s -> %s, first different byte %d", c.Column, c.Source, c.Target, c.Offset)
 	default:
 		s = fmt.Sprintf("%s: %s -> %s", c.Column, c.Source, c.Target)

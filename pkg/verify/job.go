@@ -115,7 +115,7 @@ func newJob(ctx context.Context, src, tgt *Endpoint, p tablePair, opt Options) (
 	j.rep = &TableReport{Source: j.src.tableName(st), Target: j.tgt.tableName(j.tt), KeyKind: string(st.KeyKind),
 		Key: st.KeyNames(), Columns: len(j.scols), Skipped: j.skipped}
 	j.describe()
-	j.list.cols, j.list.memory = st.KeyColumns(), opt.tune.memory()
+	j.list.cols, j.list.memory, j.list.names = st.KeyColumns(), opt.tune.memory(), j.rep.Key
 	j.tol = j.newTolerance()
 	fam, err := hashFamily(src.DB, tgt.DB, opt.Hash)
 	if err != nil {

@@ -139,12 +139,15 @@ const (
 	Changed DiffKind = "changed" // on both, with different values
 )
 
-// RowDiff is one differing row.
+// RowDiff is one differing row. In JSON (MarshalJSON) it is a listed row of the report: its
+// kind, its key as an object from key column name to value, and its columns ([] for missing
+// and extra rows), wherever it appears (a report, a watch event, the gate's drift).
 type RowDiff struct {
 	Kind    DiffKind     `json:"kind"`
 	Key     []Value      `json:"key"`
 	Columns []ColumnDiff `json:"columns,omitempty"` // for changed rows: the columns that differ
 	key     dialect.Key
+	names   []string // the key's column names, in key order: the table's, shared by its rows
 }
 
 // ColumnDiff is one differing column of a changed row.
@@ -153,10 +156,20 @@ type ColumnDiff struct {
 	Source Value  `json:"source"`
 	Target Value  `json:"target"`
 	Cause  string `json:"cause,omitempty"` // the likely reason, when one fits: truncated, rounded, ...
-	// Offset is, for values longer than a report keeps (Value.Length set), the byte offset at
-	// which the two first differ.
-	Offset int          `json:"first_diff_offset,omitempty"`
+	// Offset is, for values longer than a report keeps (Value.Length set on either side), the
+	// byte offset at which the two first differ; HasOffset says when it holds one, 0 included.
+	Offset int          `json:"first_diff_offset"`
 	around *diffContext // the bytes around Offset, for the text report
+}
+
+// HasOffset reports whether Offset says where the two values first differ: both are values (not
+// NULL, not gone) and at least one was cut. Offset 0 is then the first byte, not "unknown".
+//
+// Presence follows from the values rather than from a field of its own, so that a report or a
+// listed row written before the rule (which left a first byte's offset out) reads as it meant.
+func (c ColumnDiff) HasOffset() bool {
+	value := func(v Value) bool { return !v.Null && !v.Gone }
+	return (c.Source.Length > 0 || c.Target.Length > 0) && value(c.Source) && value(c.Target)
 }
 
 // Value is a canonical value as reports show it. In JSON (MarshalJSON) it is an object with

@@ -173,6 +173,46 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// columnDiffJSON is a changed column on the wire: "first_diff_offset" is there exactly when
+// the column HasOffset, 0 included.
+type columnDiffJSON struct {
+	Column string `json:"column"`
+	Source Value  `json:"source"`
+	Target Value  `json:"target"`
+	Cause  string `json:"cause,omitempty"`
+	Offset *int   `json:"first_diff_offset,omitempty"`
+}
+
+// MarshalJSON writes the column with "first_diff_offset" when it HasOffset, even at byte 0.
+func (c ColumnDiff) MarshalJSON() ([]byte, error) {
+	w := columnDiffJSON{Column: c.Column, Source: c.Source, Target: c.Target, Cause: c.Cause}
+	if c.HasOffset() {
+		w.Offset = &c.Offset
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: an offset only for values that were cut.
+func (c *ColumnDiff) UnmarshalJSON(b []byte) error {
+	var w columnDiffJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&w); err != nil {
+		return fmt.Errorf("column: %w", err)
+	}
+	*c = ColumnDiff{Column: w.Column, Source: w.Source, Target: w.Target, Cause: w.Cause}
+	switch {
+	case w.Offset == nil:
+	case !c.HasOffset():
+		return fmt.Errorf(`column %s: "first_diff_offset" is for two values of which one at least was cut`, c.Column)
+	case *w.Offset < 0:
+		return fmt.Errorf(`column %s: "first_diff_offset" %d is negative`, c.Column, *w.Offset)
+	default:
+		c.Offset = *w.Offset
+	}
+	return nil
+}
+
 // keyJSON is a listed row's key on the wire: an object from key column name to value, in key
 // order.
 type keyJSON struct {
@@ -204,6 +244,55 @@ type diffJSON struct {
 	Kind    DiffKind     `json:"kind"`
 	Key     keyJSON      `json:"key"`
 	Columns []ColumnDiff `json:"columns"` // [] for missing and extra rows
+}
+
+// MarshalJSON writes the row as a report lists it (see WriteJSON): "kind", "key" as an object
+// from key column name to value, in key order, and "columns", [] for missing and extra rows.
+func (d RowDiff) MarshalJSON() ([]byte, error) {
+	return json.Marshal(diffJSON{Kind: d.Kind, Key: keyJSON{names: d.names, vals: d.Key}, Columns: nonNil(d.Columns)})
+}
+
+// UnmarshalJSON reads a row MarshalJSON wrote: its kind, its key (the values, whole, and the
+// columns' names) and its columns. ReadReport checks it further against its table.
+func (d *RowDiff) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Kind    DiffKind        `json:"kind"`
+		Key     json.RawMessage `json:"key"`
+		Columns []ColumnDiff    `json:"columns"`
+	}
+	if err := strictDecode(b, &w); err != nil {
+		return err
+	}
+	switch w.Kind {
+	case Missing, Extra:
+		if len(w.Columns) > 0 {
+			return fmt.Errorf("a %s row lists columns", w.Kind)
+		}
+	case Changed:
+		if len(w.Columns) == 0 {
+			return errors.New("a changed row lists no column")
+		}
+	default:
+		return fmt.Errorf("kind %q: want missing, extra or changed", w.Kind)
+	}
+	names, vals, err := readKey(w.Key)
+	if err != nil {
+		return err
+	}
+	key := make(dialect.Key, len(vals))
+	for i, v := range vals {
+		switch {
+		case v.Gone || v.Length > 0:
+			return fmt.Errorf("key column %s: a key value must be whole", names[i])
+		case v.Null:
+		case v.Hex != "":
+			key[i], _ = hex.DecodeString(v.Hex) // checked by Value.UnmarshalJSON
+		default:
+			key[i] = []byte(v.Text)
+		}
+	}
+	*d = RowDiff{Kind: w.Kind, Key: vals, Columns: w.Columns, key: key, names: names}
+	return nil
 }
 
 // nonNil is s, or an empty slice for nil, so that JSON says [] rather than null.

@@ -184,7 +184,7 @@ func mergeTable(shares []*TableReport) (*TableReport, error) {
 	tr.Chunks, tr.Missing, tr.Extra, tr.Changed = m.chunks, m.missing, m.extra, m.changed
 	maxDiffs := base.Shard.MaxDiffs
 	tr.Truncated = m.truncated || len(m.listed) > maxDiffs
-	l := &diffList{cols: cols}
+	l := &diffList{cols: cols, names: tr.Key}
 	if err := l.add(m.listed[:min(len(m.listed), maxDiffs)]); err != nil {
 		return nil, err
 	}

@@ -127,3 +127,49 @@ func TestWriteTextNotesAndCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstDiffAtZero: two long values that differ at their first byte keep offset 0 as an
+// offset: in JSON ("first_diff_offset": 0, read back), in the text read back from JSON, in a
+// listed row's record, and in CSV's detail (HasOffset); short values and a NULL against a long
+// value have none, and a report that gives one there is refused.
+func TestFirstDiffAtZero(t *testing.T) {
+	src := []byte(strings.Repeat("a", 300))
+	tgt := []byte("b" + strings.Repeat("a", 299))
+	c := ColumnDiff{Column: "doc", Source: newValue(src, dialect.ClassString), Target: newValue(tgt, dialect.ClassString)}
+	c.locate(src, tgt)
+	if !c.HasOffset() || c.Offset != 0 {
+		t.Fatalf("offset %d, HasOffset %v", c.Offset, c.HasOffset())
+	}
+	b, err := c.MarshalJSON()
+	if err != nil || !strings.Contains(string(b), `"first_diff_offset":0`) {
+		t.Fatalf("JSON %s, %v", b, err)
+	}
+	var back ColumnDiff
+	if err := back.UnmarshalJSON(b); err != nil || !back.HasOffset() || back.Offset != 0 {
+		t.Fatalf("read back: %+v, %v", back, err)
+	}
+	if got := back.String(); !strings.HasSuffix(got, ", first different byte 0") {
+		t.Errorf("text of the column read back: %s", got)
+	}
+	// Read from a report, no bytes around it are known: its record still decodes with it.
+	d := RowDiff{Kind: Changed, key: dialect.Key{[]byte("1")}, Key: []Value{{Text: "1"}}, Columns: []ColumnDiff{back}}
+	got, err := decodeDiff(d.encode(nil))
+	if err != nil || !got.Columns[0].HasOffset() || got.Columns[0].Offset != 0 {
+		t.Errorf("record: %+v, %v", got, err)
+	}
+
+	for _, c := range []ColumnDiff{
+		{Column: "short", Source: Value{Text: "a"}, Target: Value{Text: "b"}},
+		{Column: "null", Source: Value{Null: true}, Target: newValue(tgt, dialect.ClassString)},
+		{Column: "gone", Source: newValue(src, dialect.ClassString), Target: Value{Gone: true}},
+	} {
+		b, _ := c.MarshalJSON()
+		if c.HasOffset() || strings.Contains(string(b), "first_diff_offset") {
+			t.Errorf("%s: an offset: %s", c.Column, b)
+		}
+		withOffset := strings.Replace(string(b), `{"column"`, `{"first_diff_offset":0,"column"`, 1)
+		if err := new(ColumnDiff).UnmarshalJSON([]byte(withOffset)); err == nil || !strings.Contains(err.Error(), "first_diff_offset") {
+			t.Errorf("%s: an offset read: %v", c.Column, err)
+		}
+	}
+}
