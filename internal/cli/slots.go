@@ -49,21 +49,6 @@ func parseSize(s string) (int64, error) {
 	return int64(v), nil
 }
 
-// sizeText is a number of bytes for people: 512 B, 3.4 MiB, 12.0 GiB.
-func sizeText(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, unit := float64(n)/1024, "KiB"
-	for _, u := range []string{"MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
-}
-
 // slotWatch reports the source's replication slots while watch runs: the WAL each retains, at
 // each full pass (a line per slot), as metrics, and a warning for each past the limit. A
 // stalled consumer (a DMS task stopped or failing) makes its slot keep WAL until the source's
@@ -139,39 +124,10 @@ func (s *slotWatch) check(ctx context.Context, all bool) {
 	}
 }
 
-// slotText is a slot in words: name, kind, and the WAL it holds.
-func slotText(s dialect.Slot) string {
-	var what []string
-	what = append(what, s.Type)
-	if s.Plugin != "" {
-		what = append(what, s.Plugin)
-	}
-	if s.Database != "" {
-		what = append(what, "database "+s.Database)
-	}
-	if s.Active {
-		what = append(what, "active")
-	} else {
-		what = append(what, "inactive")
-	}
-	if s.WALStatus != "" {
-		what = append(what, "wal_status "+s.WALStatus)
-	}
-	line := fmt.Sprintf("slot %s (%s): ", s.Name, strings.Join(what, ", "))
-	if s.RetainedWAL < 0 {
-		return line + "retains no WAL (no restart position)"
-	}
-	line += "retains " + sizeText(s.RetainedWAL) + " of WAL"
-	if s.FlushLag >= 0 {
-		line += ", " + sizeText(s.FlushLag) + " not yet confirmed by its consumer"
-	}
-	return line
-}
-
 // slotWarning says a slot is past the limit and what that risks.
 func slotWarning(s dialect.Slot, limit int64) string {
 	return fmt.Sprintf("source replication slot %s retains %s of WAL, past --max-slot-wal %s: its consumer (a DMS task, a subscriber) is stalled or behind, and the WAL it keeps can fill the source's disk and stop its writes; resume the consumer, or drop the slot if nothing will use it again",
-		s.Name, sizeText(s.RetainedWAL), sizeText(limit))
+		s.Name, dialect.SizeText(s.RetainedWAL), dialect.SizeText(limit))
 }
 
 // slots prints a read of the slots: in text a line per slot (WARNING first for those past the
@@ -201,10 +157,10 @@ func (p *eventPrinter) slots(at time.Time, lines []slotLine, limit int64) {
 	}
 	for _, l := range lines {
 		if l.OverLimit {
-			fmt.Fprintf(&b, "%s WARNING %s; past --max-slot-wal %s: the WAL it keeps can fill the source's disk\n", stamp, slotText(l.Slot), sizeText(limit))
+			fmt.Fprintf(&b, "%s WARNING %s; past --max-slot-wal %s: the WAL it keeps can fill the source's disk\n", stamp, l.Slot.String(), dialect.SizeText(limit))
 			continue
 		}
-		fmt.Fprintf(&b, "%s source %s\n", stamp, slotText(l.Slot))
+		fmt.Fprintf(&b, "%s source %s\n", stamp, l.Slot.String())
 	}
 	_, p.err = fmt.Fprint(p.w, b.String())
 	p.last = at

@@ -23,12 +23,12 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 10 << 30: "10.0 GiB", 3 << 40: "3.0 TiB"} {
-		if got := sizeText(n); got != want {
-			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		if got := dialect.SizeText(n); got != want {
+			t.Errorf("SizeText(%d) = %q, want %q", n, got, want)
 		}
 	}
 	s := dialect.Slot{Name: "dms_x", Type: "logical", Plugin: "test_decoding", Database: "shop", RetainedWAL: 12 << 30, FlushLag: 11 << 30, WALStatus: "extended"}
-	if got, want := slotText(s), "slot dms_x (logical, test_decoding, database shop, inactive, wal_status extended): retains 12.0 GiB of WAL, 11.0 GiB not yet confirmed by its consumer"; got != want {
-		t.Errorf("slotText:\n got %s\nwant %s", got, want)
+	if got, want := s.String(), "slot dms_x (logical, test_decoding, database shop, inactive, wal_status extended): retains 12.0 GiB of WAL, 11.0 GiB not yet confirmed by its consumer"; got != want {
+		t.Errorf("Slot.String:\n got %s\nwant %s", got, want)
 	}
 }

@@ -1,6 +1,10 @@
 package dialect
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+)
 
 // SlotReporter is implemented by databases that keep replication slots: WAL (or its like) a
 // slot still needs stays on the server's disk until its consumer confirms it. A consumer that
@@ -29,4 +33,49 @@ type Slot struct {
 	// WALStatus is the server's own word on the slot's WAL (PostgreSQL 13+: reserved,
 	// extended, unreserved or lost); "" when the server does not say.
 	WALStatus string `json:"wal_status,omitempty"`
+}
+
+// String is the slot in words: its name, kind and state, and the WAL it holds, e.g. "slot
+// dms_x (logical, test_decoding, database shop, inactive, wal_status extended): retains 12.0
+// GiB of WAL, 11.0 GiB not yet confirmed by its consumer".
+func (s Slot) String() string {
+	what := []string{s.Type}
+	if s.Plugin != "" {
+		what = append(what, s.Plugin)
+	}
+	if s.Database != "" {
+		what = append(what, "database "+s.Database)
+	}
+	if s.Active {
+		what = append(what, "active")
+	} else {
+		what = append(what, "inactive")
+	}
+	if s.WALStatus != "" {
+		what = append(what, "wal_status "+s.WALStatus)
+	}
+	line := fmt.Sprintf("slot %s (%s): ", s.Name, strings.Join(what, ", "))
+	if s.RetainedWAL < 0 {
+		return line + "retains no WAL (no restart position)"
+	}
+	line += "retains " + SizeText(s.RetainedWAL) + " of WAL"
+	if s.FlushLag >= 0 {
+		line += ", " + SizeText(s.FlushLag) + " not yet confirmed by its consumer"
+	}
+	return line
+}
+
+// SizeText is a number of bytes for people, in powers of 1024: 512 B, 3.4 MiB, 12.0 GiB.
+func SizeText(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, unit := float64(n)/1024, "KiB"
+	for _, u := range []string{"MiB", "GiB", "TiB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	return fmt.Sprintf("%.1f %s", v, unit)
 }
