@@ -224,3 +224,56 @@ func DMSApplied(ctx context.Context, db DB, schema, task string) (pos DMSPositio
 	}
 	return best.Position, true, nil
 }
+
+// Compare orders two positions of one source: -1 if p comes before q, 0 if they are the same,
+// +1 if p comes after. LSNs compare as numbers; binary log positions by the file's number, then
+// by the offset applied through (End when known, else Pos). Positions of different kinds, or
+// of binary logs with different base names (another server's), are an error.
+func (p DMSPosition) Compare(q DMSPosition) (int, error) {
+	if p.IsLSN() != q.IsLSN() {
+		return 0, fmt.Errorf("cannot compare %s with %s: one is an LSN, the other a binary log position", p, q)
+	}
+	if p.IsLSN() {
+		return cmp3(p.LSN, q.LSN), nil
+	}
+	pb, pn, err1 := binlogNumber(p.File)
+	qb, qn, err2 := binlogNumber(q.File)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	if pb != qb {
+		return 0, fmt.Errorf("cannot compare %s with %s: binary logs of different names", p, q)
+	}
+	if c := cmp3(pn, qn); c != 0 {
+		return c, nil
+	}
+	return cmp3(p.applied(), q.applied()), nil
+}
+
+// applied is the binary log offset the position is applied through.
+func (p DMSPosition) applied() uint64 {
+	if p.End > 0 {
+		return p.End
+	}
+	return p.Pos
+}
+
+// binlogNumber splits a binary log file name into its base and number.
+func binlogNumber(file string) (string, uint64, error) {
+	i := strings.LastIndexByte(file, '.')
+	n, err := strconv.ParseUint(file[i+1:], 10, 64)
+	if i < 0 || err != nil {
+		return "", 0, fmt.Errorf("binary log file name %q is not NAME.NUMBER", file)
+	}
+	return file[:i], n, nil
+}
+
+func cmp3(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

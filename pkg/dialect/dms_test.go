@@ -69,3 +69,43 @@ func TestParseDMSCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestDMSPositionCompare: LSNs compare as numbers; binary log positions by file number (not
+// text: .999999 comes before .1000000) and then the offset applied through; mixed kinds and
+// another server's binary logs are errors.
+func TestDMSPositionCompare(t *testing.T) {
+	lsn := func(v uint64) dialect.DMSPosition { return dialect.DMSPosition{LSN: v} }
+	bl := func(f string, pos, end uint64) dialect.DMSPosition {
+		return dialect.DMSPosition{File: f, Pos: pos, End: end}
+	}
+	for _, tc := range []struct {
+		p, q dialect.DMSPosition
+		want int
+	}{
+		{lsn(0x132_0F000E48), lsn(0x132_0F000E48), 0},
+		{lsn(0x131_FFFFFFFF), lsn(0x132_00000000), -1},
+		{lsn(1 << 40), lsn(5), 1},
+		{bl("mysql-bin-changelog.157832", 1975, 2002), bl("mysql-bin-changelog.157832", 2002, 0), 0},
+		{bl("mysql-bin-changelog.157832", 1975, 2002), bl("mysql-bin-changelog.157832", 2003, 0), -1},
+		{bl("mysql-bin-changelog.157832", 1975, 0), bl("mysql-bin-changelog.157832", 1876, 0), 1},
+		{bl("binlog.999999", 90000, 0), bl("binlog.1000000", 4, 0), -1},
+		{bl("binlog.000010", 4, 0), bl("binlog.000009", 90000, 0), 1},
+	} {
+		got, err := tc.p.Compare(tc.q)
+		if err != nil || got != tc.want {
+			t.Errorf("%v.Compare(%v) = %d, %v; want %d", tc.p, tc.q, got, err, tc.want)
+		}
+		if back, err := tc.q.Compare(tc.p); err != nil || back != -tc.want {
+			t.Errorf("%v.Compare(%v) = %d, %v; want %d", tc.q, tc.p, back, err, -tc.want)
+		}
+	}
+	for _, tc := range [][2]dialect.DMSPosition{
+		{lsn(5), bl("binlog.000001", 4, 0)},
+		{bl("binlog.000001", 4, 0), bl("mysql-bin.000001", 4, 0)},
+		{bl("binlog", 4, 0), bl("binlog.000001", 4, 0)},
+	} {
+		if _, err := tc[0].Compare(tc[1]); err == nil {
+			t.Errorf("%v.Compare(%v): want an error", tc[0], tc[1])
+		}
+	}
+}
