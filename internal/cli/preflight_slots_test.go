@@ -16,12 +16,12 @@ func TestPreflightSlots(t *testing.T) {
 	db := srv.New(t)
 	db.Exec(t, "CREATE TABLE t (id int PRIMARY KEY, v int)", "SELECT pg_create_logical_replication_slot('dbv_old_task', 'pgoutput')")
 	t.Cleanup(func() { db.SQL.Exec("SELECT pg_drop_replication_slot('dbv_old_task')") })
-	db.Exec(t, "INSERT INTO t SELECT g, g FROM generate_series(1, 10000) g") // about 0.7 MiB of WAL
+	db.Exec(t, "INSERT INTO t SELECT g, g FROM generate_series(1, 50000) g") // a few MiB of WAL
 	code, out, errw := run(t, "preflight", "--source", db.DSN)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errw)
 	}
 	wantLine(t, errw, "slot dbv_old_task (logical, pgoutput, database "+db.Name+", inactive, wal_status reserved): retains ", " of WAL")
-	wantLine(t, out, "warning: source", "replication slot dbv_old_task: is inactive and retains ", "KiB of WAL", "SELECT pg_drop_replication_slot('dbv_old_task')")
+	wantLine(t, out, "warning: source", "replication slot dbv_old_task: is inactive and retains ", "MiB of WAL", "SELECT pg_drop_replication_slot('dbv_old_task')")
 	wantLine(t, out, "preflight: 0 errors, 0 checks that could not run, 2 warnings")
 }
