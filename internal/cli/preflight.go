@@ -41,7 +41,8 @@ one line each: where, what, why, and the fix.
     mysql.rds_show_configuration's "binlog retention hours")
   PostgreSQL: wal_level=logical (RDS: rds.logical_replication=1), a free replication
     slot and a free WAL sender; max_slot_wal_keep_size=-1 is a warning (a stopped task
-    can fill the disk)
+    can fill the disk); each replication slot is shown with the WAL it retains, and one
+    inactive (nothing consumes it) or lost is a warning
   every selected table: a primary key (MySQL: or a unique key on NOT NULL columns), else
     DMS cannot apply its updates and deletes
   LOB columns (MySQL TEXT, BLOB, JSON; PostgreSQL text, bytea, json, jsonb, xml,

@@ -24,6 +24,7 @@ type watchFlags struct {
 	pendingLimit time.Duration
 	every        time.Duration
 	metricsAddr  string
+	maxSlotWAL   string // watch: warn past this much WAL retained by a source's replication slot
 }
 
 // watchFlagList is the watch flags; continuous adds those only `watch` takes.
@@ -46,7 +47,8 @@ func (f *compareFlags) watchFlagList(continuous bool) []cli.Flag {
 		flags[4].(*cli.DurationFlag).Usage = "stop after `DURATION` (0: run until interrupted)"
 		flags = append(flags,
 			&cli.DurationFlag{Name: "every", Value: time.Minute, Usage: "wait `DURATION` between full passes once the differing rows have settled (not with --until-clean)", Destination: &w.every},
-			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics (passes, differing, pending and drift rows, lag) on `HOST:PORT` at /metrics", Destination: &w.metricsAddr})
+			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics (passes, differing, pending and drift rows, lag) on `HOST:PORT` at /metrics", Destination: &w.metricsAddr},
+			&cli.StringFlag{Name: "max-slot-wal", Value: defaultMaxSlotWAL, Usage: "warn when a replication slot on the source (PostgreSQL) retains more than `SIZE` of WAL (512MiB, 10GiB; 0: never)", Destination: &w.maxSlotWAL})
 	}
 	return flags
 }
@@ -63,6 +65,11 @@ func (f compareFlags) checkWatch() error {
 		return usage("--pending-limit (%s) must be at least --settle (%s)", w.pendingLimit, w.settle)
 	case w.every < 0:
 		return usage("--every must not be negative")
+	}
+	if w.maxSlotWAL != "" {
+		if _, err := parseSize(w.maxSlotWAL); err != nil {
+			return usage("--max-slot-wal: %v", err)
+		}
 	}
 	return nil
 }
@@ -84,6 +91,12 @@ row's verdict is a line on stdout (--output json: one JSON object per line), wit
 replication lag observed. The lag is read from a MySQL/MariaDB replica's status or a
 PostgreSQL standby's, or from a PostgreSQL primary's WAL senders (logical replication);
 AWS DMS does not expose it to SQL: set --settle above the task's CDC latency.
+
+On a PostgreSQL source, watch also reads the replication slots (pg_replication_slots) at
+the start and after each full pass: a line per slot with the WAL it retains and how much
+its consumer has yet to confirm. A slot retaining more than --max-slot-wal (default 10GiB)
+is a WARNING line and a logged warning, read again every minute between passes: a stalled
+DMS task's slot keeps WAL until the source's disk is full, which stops its writes.
 
 With --until-clean, watch is the cutover gate that compare --until-clean is: it stops
 at the first clean full pass (exit 0) or at the first confirmed drift (exit 1).
@@ -160,6 +173,7 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 	wo := f.watchOptions(src, tgt, opt)
 	p := &eventPrinter{w: stdout, json: f.output == "json"}
 	wo.Events = p.print
+	var metrics *watchMetrics
 	if f.watch.metricsAddr != "" {
 		m := newWatchMetrics()
 		stop, err := serveMetrics(f.watch.metricsAddr, m.reg)
@@ -168,6 +182,13 @@ func runWatch(ctx context.Context, f compareFlags, src, tgt *verify.Endpoint, op
 		}
 		defer stop()
 		wo.Events = func(ev verify.Event) { m.observe(ev); p.print(ev) }
+		metrics = m
+	}
+	limit, _ := parseSize(f.watch.maxSlotWAL) // checked with the flags
+	if sw := newSlotWatch(src, limit, p, metrics, opt.Logger); sw != nil {
+		sw.check(ctx, true)
+		events := wo.Events
+		wo.Events = func(ev verify.Event) { events(ev); sw.observe(ctx, ev) }
 	}
 	res, err := verify.Watch(ctx, src, tgt, wo)
 	defer res.Close()

@@ -92,7 +92,8 @@ func (s *Spec) validateDMSSettings() []error {
 // taskSettings is the task's ReplicationTaskSettings JSON: what the spec says about preparing
 // the target's tables, LOBs, parallel load and validation, and the task recovery table, which
 // is always on (the awsdms_txn_state table on the target records the last transaction
-// applied, so a later check can tell where CDC stands). Keys left out keep DMS's defaults.
+// applied, so a later check can tell where CDC stands: dialect.DMSApplied reads it). Keys left
+// out keep DMS's defaults.
 func taskSettings(s *Spec) string {
 	d := s.DMS
 	// Every setting the spec governs is given, its default included, so that a task modified to

@@ -261,6 +261,7 @@ func (c *checker) postgres(ctx context.Context, db *postgres.DB) {
 				fmt.Sprintf(where, "max_wal_senders", senders+1))
 		}
 	}
+	c.slots(ctx, db)
 	// Why a warning: -1 (the default) is the safe choice for the data, since no WAL a slot still
 	// needs is removed, but a task that stops or falls behind then keeps WAL on the source's
 	// disk without bound, and a full disk stops the source. A limit trades that for a slot that
