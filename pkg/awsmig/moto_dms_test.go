@@ -23,7 +23,7 @@ import (
 // DescribeReplicationInstances with timestamps as strings, which the SDK cannot read, and has
 // no DescribeTableStatistics or ModifyReplicationTask.
 func TestMotoTTLCleanup(t *testing.T) {
-	url := startMoto(t)
+	url := awsmigtest.StartMoto(t)
 	ctx := t.Context()
 	cfg := awsmigtest.EndpointConfig(url, region)
 	rdsc, kmsc := rds.NewFromConfig(cfg), kms.NewFromConfig(cfg)

@@ -18,7 +18,7 @@ import (
 // (moto accepts calls AWS refuses): a usable key and a free name find nothing; a disabled key
 // and a target name someone else holds are both listed.
 func TestMotoPreflight(t *testing.T) {
-	url := startMoto(t)
+	url := awsmigtest.StartMoto(t)
 	ctx := t.Context()
 	cfg := awsmigtest.EndpointConfig(url, region)
 	rdsc, kmsc := rds.NewFromConfig(cfg), kms.NewFromConfig(cfg)

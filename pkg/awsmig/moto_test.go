@@ -1,16 +1,11 @@
 package awsmig_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -22,57 +17,10 @@ import (
 	"github.com/dbverify/dbverify/pkg/awsmig/awsmigtest"
 )
 
-// startMoto starts moto_server on a free port of 127.0.0.1 for this test and returns its URL;
-// the server is stopped when the test ends. The test skips when moto_server is not installed:
-// this one emulator is optional.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server is not installed (pip install 'moto[server]'); the in-memory and wire fakes cover this path")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Skipf("moto_server does not start: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill() // only the process this test started
-		<-done
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		select {
-		case <-done:
-			t.Skipf("moto_server exited at start: %s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s within 30s: %s", url, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestMoto: the snapshot -> encrypted copy -> restore -> DNS path against moto_server's RDS,
 // KMS and Route 53, with the SDK's own clients and waiters.
 func TestMoto(t *testing.T) {
-	url := startMoto(t)
+	url := awsmigtest.StartMoto(t)
 	ctx := t.Context()
 	cfg := awsmigtest.EndpointConfig(url, region)
 	rdsc, kmsc := rds.NewFromConfig(cfg), kms.NewFromConfig(cfg)
@@ -181,7 +129,7 @@ wait: {poll: 20ms, resource_timeout: 20s, dns_timeout: 20s, gate_interval: 1ms}
 // TestMotoKeyErrors: moto's KMS answers for a key of another region and a disabled key give
 // the step's clear errors.
 func TestMotoKeyErrors(t *testing.T) {
-	url := startMoto(t)
+	url := awsmigtest.StartMoto(t)
 	ctx := t.Context()
 	other := kms.NewFromConfig(awsmigtest.EndpointConfig(url, "us-east-1"))
 	key, err := other.CreateKey(ctx, &kms.CreateKeyInput{})
@@ -254,7 +202,7 @@ func (m *motoEncryptedRestore) DescribeDBClusters(ctx context.Context, in *rds.D
 // copy it accepts, logged below). moto also reports a KmsKeyId ("default_kms_key_id") for an
 // unencrypted cluster snapshot; the copy step looks at the key of encrypted snapshots only.
 func TestMotoAurora(t *testing.T) {
-	url := startMoto(t)
+	url := awsmigtest.StartMoto(t)
 	for _, dst := range []string{region, "us-east-1"} {
 		t.Run(dst, func(t *testing.T) {
 			ctx := t.Context()

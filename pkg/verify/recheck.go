@@ -143,11 +143,7 @@ func recheckTable(ctx context.Context, src, tgt *Endpoint, tr *TableReport, opt 
 	if err != nil {
 		return nil, err
 	}
-	batch := make([]RowDiff, 0, recheckBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
+	err = tr.eachBatch(recheckBatch, func(batch []RowDiff) error {
 		rows, err := j.recheckRows(ctx, batch)
 		if err != nil {
 			return err
@@ -160,19 +156,8 @@ func recheckTable(ctx context.Context, src, tgt *Endpoint, tr *TableReport, opt 
 			}
 		}
 		rt.Rows = append(rt.Rows, rows...)
-		batch = batch[:0]
 		return nil
-	}
-	err = tr.EachDiff(func(d RowDiff) error {
-		batch = append(batch, d)
-		if len(batch) < recheckBatch {
-			return nil
-		}
-		return flush()
 	})
-	if err == nil {
-		err = flush()
-	}
 	if err != nil {
 		return nil, err
 	}

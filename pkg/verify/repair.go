@@ -189,23 +189,11 @@ func repairTable(ctx context.Context, src, tgt *Endpoint, r dialect.Repairer, tr
 
 	// The source's values now, of every row to insert or update, read a batch at a time.
 	inserted := false
-	batch := make([]RowDiff, 0, lookupBatch)
-	flush := func() error {
+	err = tr.eachBatch(lookupBatch, func(batch []RowDiff) error {
 		ins, err := t.repairRows(ctx, j, src, r, tr, name, batch)
 		inserted = inserted || ins
-		batch = batch[:0]
 		return err
-	}
-	err = tr.EachDiff(func(d RowDiff) error {
-		batch = append(batch, d)
-		if len(batch) < lookupBatch {
-			return nil
-		}
-		return flush()
 	})
-	if err == nil {
-		err = flush()
-	}
 	if err != nil {
 		t.close()
 		return nil, err

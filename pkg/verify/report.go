@@ -101,6 +101,25 @@ func (t *TableReport) EachDiff(fn func(RowDiff) error) error {
 	return nil
 }
 
+// eachBatch hands fn the listed rows in key order, n at a time (the last batch may be shorter;
+// fn is not called for an empty listing). The batch is reused: fn must not keep it.
+func (t *TableReport) eachBatch(n int, fn func([]RowDiff) error) error {
+	batch := make([]RowDiff, 0, n)
+	err := t.EachDiff(func(d RowDiff) error {
+		batch = append(batch, d)
+		if len(batch) < n {
+			return nil
+		}
+		err := fn(batch)
+		batch = batch[:0]
+		return err
+	})
+	if err == nil && len(batch) > 0 {
+		err = fn(batch)
+	}
+	return err
+}
+
 // Listed is how many differing rows the report lists: fewer than Differences when Truncated.
 func (t *TableReport) Listed() int {
 	if t.list != nil && t.Diffs == nil {
