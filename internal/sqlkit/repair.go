@@ -24,6 +24,29 @@ type Writer interface {
 	KeyEquals(c dialect.Column, lit string) string
 }
 
+// Statements writes the statements of repair SQL from an engine's Writer: an engine embeds it
+// (set to its own Writer when it opens) for the Insert, Update, Delete and Comment of
+// dialect.Repairer.
+type Statements struct{ W Writer }
+
+// Insert is InsertSQL with the engine's Writer.
+func (s Statements) Insert(t *dialect.Table, cols []int, vals [][]byte) (string, error) {
+	return InsertSQL(s.W, t, cols, vals)
+}
+
+// Update is UpdateSQL with the engine's Writer.
+func (s Statements) Update(t *dialect.Table, set []int, vals [][]byte, k dialect.Key) (string, error) {
+	return UpdateSQL(s.W, t, set, vals, k)
+}
+
+// Delete is DeleteSQL with the engine's Writer.
+func (s Statements) Delete(t *dialect.Table, k dialect.Key) (string, error) {
+	return DeleteSQL(s.W, t, k)
+}
+
+// Comment is the package's Comment.
+func (Statements) Comment(text string) string { return Comment(text) }
+
 // ScanTableNames reads rows of (schema, name) into Table.String() names: the result of a
 // Referencer's query, from database/sql or pgx alike.
 func ScanTableNames(rows interface {

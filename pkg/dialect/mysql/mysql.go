@@ -37,16 +37,17 @@ func (nopLogger) Print(...any) {}
 
 // DB is a read-only connection pool to one MySQL schema. It implements dialect.DB.
 type DB struct {
-	sqlkit.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
-	db               *sql.DB
-	schema           string
-	version          string
-	mariadb          bool
-	addr             string
-	families         []checksum.Family // computed in SQL (pushdown.go)
-	sharedVar        bool              // session variables may carry values between hashes
-	groupSharedVar   bool              // and between hashes aggregated by group
-	maxPacket        int64             // max_allowed_packet: the longest string a function returns
+	sqlkit.SQLReader  // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
+	sqlkit.Statements // Insert, Update, Delete, Comment of repair SQL from this engine's literals
+	db                *sql.DB
+	schema            string
+	version           string
+	mariadb           bool
+	addr              string
+	families          []checksum.Family // computed in SQL (pushdown.go)
+	sharedVar         bool              // session variables may carry values between hashes
+	groupSharedVar    bool              // and between hashes aggregated by group
+	maxPacket         int64             // max_allowed_packet: the longest string a function returns
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -167,6 +168,7 @@ func OpenAuth(ctx context.Context, dsn string, maxConns int, auth dialect.Auth) 
 	db.SetMaxIdleConns(maxConns)
 	d := &DB{db: db, schema: cfg.DBName, version: version, mariadb: mariadb, addr: where}
 	d.SQLReader = sqlkit.SQLReader{Engine: dialect.MySQL, Syntax: syntax{}, Run: d.query}
+	d.Statements = sqlkit.Statements{W: d}
 	if d.schema == "" {
 		var s sql.NullString
 		if err := d.readRow(ctx, currentDatabase).Scan(&s); err != nil || !s.Valid {

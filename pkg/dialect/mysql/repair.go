@@ -124,21 +124,3 @@ func uuidHex(v []byte) (string, bool) {
 	}
 	return strings.ToLower(h), true
 }
-
-// Insert implements dialect.Repairer.
-func (d *DB) Insert(t *dialect.Table, cols []int, vals [][]byte) (string, error) {
-	return sqlkit.InsertSQL(d, t, cols, vals)
-}
-
-// Update implements dialect.Repairer.
-func (d *DB) Update(t *dialect.Table, set []int, vals [][]byte, k dialect.Key) (string, error) {
-	return sqlkit.UpdateSQL(d, t, set, vals, k)
-}
-
-// Delete implements dialect.Repairer.
-func (d *DB) Delete(t *dialect.Table, k dialect.Key) (string, error) {
-	return sqlkit.DeleteSQL(d, t, k)
-}
-
-// Comment implements dialect.Repairer.
-func (d *DB) Comment(text string) string { return sqlkit.Comment(text) }

@@ -28,13 +28,14 @@ import (
 
 // DB is a read-only connection pool to one PostgreSQL database. It implements dialect.DB.
 type DB struct {
-	sqlkit.SQLReader // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
-	pool             *pgxpool.Pool
-	schema           string
-	version          string
-	addr             string
-	families         []checksum.Family // computed in SQL (pushdown.go)
-	trimScale        bool              // trim_scale() exists (PostgreSQL 13+)
+	sqlkit.SQLReader  // KeyBounds, KeyAfter, Scan, Lookup over this engine's syntax
+	sqlkit.Statements // Insert, Update, Delete, Comment of repair SQL from this engine's literals
+	pool              *pgxpool.Pool
+	schema            string
+	version           string
+	addr              string
+	families          []checksum.Family // computed in SQL (pushdown.go)
+	trimScale         bool              // trim_scale() exists (PostgreSQL 13+)
 }
 
 var _ dialect.DB = (*DB)(nil)
@@ -153,6 +154,7 @@ func OpenAuth(ctx context.Context, dsn string, maxConns int, auth dialect.Auth) 
 	}
 	d := &DB{pool: pool, addr: addr}
 	d.SQLReader = sqlkit.SQLReader{Engine: dialect.Postgres, Syntax: syntax{}, Run: d.query}
+	d.Statements = sqlkit.Statements{W: d}
 	if err := d.readRow(ctx, versionQuery).Scan(&d.version); err != nil {
 		pool.Close()
 		return nil, connectError(addr, cfg.ConnConfig.Database, err)

@@ -139,21 +139,3 @@ func (d *DB) KeyEquals(c dialect.Column, lit string) string {
 	}
 	return quote(c.Name) + " = " + lit
 }
-
-// Insert implements dialect.Repairer.
-func (d *DB) Insert(t *dialect.Table, cols []int, vals [][]byte) (string, error) {
-	return sqlkit.InsertSQL(d, t, cols, vals)
-}
-
-// Update implements dialect.Repairer.
-func (d *DB) Update(t *dialect.Table, set []int, vals [][]byte, k dialect.Key) (string, error) {
-	return sqlkit.UpdateSQL(d, t, set, vals, k)
-}
-
-// Delete implements dialect.Repairer.
-func (d *DB) Delete(t *dialect.Table, k dialect.Key) (string, error) {
-	return sqlkit.DeleteSQL(d, t, k)
-}
-
-// Comment implements dialect.Repairer.
-func (d *DB) Comment(text string) string { return sqlkit.Comment(text) }
