@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -160,17 +159,11 @@ Exit codes: 0 written, 2 bad usage or a report that does not fit the databases, 
 
 func runRepairReport(ctx context.Context, f reportFlags, stderr io.Writer) error {
 	// The temporary file is made first: a directory that cannot be written fails now.
-	tmp, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*.tmp")
+	out, err := createAtomic(f.out)
 	if err != nil {
 		return usage("--out: %v", err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer out.Discard()
 	ctx, cancel := f.reads.withTimeout(ctx)
 	defer cancel()
 	rep, src, tgt, opt, err := f.open(ctx, stderr)
@@ -180,20 +173,13 @@ func runRepairReport(ctx context.Context, f reportFlags, stderr io.Writer) error
 	defer rep.Close()
 	defer src.Close()
 	defer tgt.Close()
-	res, err := verify.Repair(ctx, src, tgt, rep, opt, tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if err == nil {
-		err = tmp.Close()
-	}
+	res, err := verify.Repair(ctx, src, tgt, rep, opt, out)
 	if err != nil {
 		return failIn(ctx, fmt.Errorf("repair %s: %w", f.out, err))
 	}
-	if err := os.Rename(tmp.Name(), f.out); err != nil {
+	if err := out.Commit(); err != nil {
 		return &exitError{ExitFailure, fmt.Errorf("repair: %w", err)}
 	}
-	done = true
 	fmt.Fprintf(stderr, "repair SQL: %s written to %s; review it, then run it on the target\n", plural(res.Statements, "statement", "statements"), f.out)
 	for _, s := range res.Skipped {
 		fmt.Fprintf(stderr, "repair SQL: left out %s\n", s)
