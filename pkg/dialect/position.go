@@ -1,32 +1,12 @@
 package dialect
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 )
-
-// SourcePositioner is implemented by databases that can tell where their replication stream
-// stands now: the position of the last change they committed. Watch reads it right after it
-// reads a source row, so that the position is at or past that row's version.
-type SourcePositioner interface {
-	// SourcePosition is the server's current replication position. ok is false when the
-	// server writes no replication stream (no binary log, a standby) or the user may not see
-	// its position.
-	SourcePosition(ctx context.Context) (p Position, ok bool, err error)
-}
-
-// AppliedPositioner is implemented by databases that can tell how far of their source's
-// replication stream they have applied, as a replica, a standby or a subscriber.
-type AppliedPositioner interface {
-	// AppliedPosition is the source position up to which every change has been applied here
-	// (stopped replication still has one: what it applied before it stopped). ok is false
-	// when the server replicates from nothing this side can see, or the user may not see it.
-	AppliedPosition(ctx context.Context) (p Position, ok bool, err error)
-}
 
 // Position is a point of a replication stream, in each form the server told it: a
 // PostgreSQL WAL location, a MySQL/MariaDB GTID set, a binary log coordinate. The zero Position

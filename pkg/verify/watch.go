@@ -206,6 +206,9 @@ type WatchedRow struct {
 	State RowState  `json:"state"`
 	Since time.Time `json:"since"`          // first seen differing
 	Rule  Rule      `json:"rule,omitempty"` // how the verdict was told
+	// Positions are the replication positions the verdict was told by; nil under the time
+	// rule.
+	Positions *Positions `json:"positions,omitempty"`
 }
 
 // ErrNotSettled is returned by Watch with UntilClean when ctx ends before a full pass is clean.
@@ -336,7 +339,8 @@ type watchedRow struct {
 	pos bool
 	// changed: the source row changed while watched.
 	changed bool
-	rule    Rule // how the verdict was told
+	rule    Rule       // how the verdict was told
+	at      *Positions // the positions it was told by
 }
 
 // pass runs a full compare and brings the watched rows in line with it.
@@ -683,10 +687,10 @@ func (w *watcher) recheck(ctx context.Context, name string, wt *watchedTable, se
 			if err != nil {
 				return 0, err
 			}
-			r.diff, r.state, r.rule = d, Drift, rule
+			r.diff, r.state, r.rule, r.at = d, Drift, rule, pos
 			w.emit(Event{Kind: EventDrift, Table: name, Row: &d, Since: r.first, Rule: rule, Positions: pos})
 		case Unsettled:
-			r.state, r.rule = Unsettled, rule
+			r.state, r.rule, r.at = Unsettled, rule, pos
 			d := r.diff
 			w.emit(Event{Kind: EventUnsettled, Table: name, Row: &d, Since: r.first, Rule: rule, Positions: pos})
 		}
@@ -793,7 +797,7 @@ func (w *watcher) collect() {
 		var rows []WatchedRow
 		for _, r := range wt.rows {
 			if r.state == Drift || r.state == Unsettled {
-				rows = append(rows, WatchedRow{Table: name, Row: r.diff, State: r.state, Since: r.first, Rule: r.rule})
+				rows = append(rows, WatchedRow{Table: name, Row: r.diff, State: r.state, Since: r.first, Rule: r.rule, Positions: r.at})
 			}
 		}
 		slices.SortFunc(rows, func(a, b WatchedRow) int {
