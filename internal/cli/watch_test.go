@@ -67,6 +67,11 @@ func TestCompareUntilClean(t *testing.T) {
 		if !strings.Contains(errw, `DRIFT      t changed 3  v: "c" -> "x"`) {
 			t.Errorf("events on stderr:\n%s", errw)
 		}
+		// Two databases with no replication between them: the time rule decides, and says so.
+		if !strings.Contains(errw, "dbverify: replication positions not read: verdicts by the time rule: the ") ||
+			!strings.Contains(errw, "; by time rule (no replication position)") || !strings.Contains(out, `"x"  [time rule]`) {
+			t.Errorf("the fallback to the time rule is not said:\n%s\n%s", out, errw)
+		}
 		code, out, _ = run(t, append([]string{"compare", "-s", src.DSN, "-t", tgt.DSN, "-o", "json"}, fast...)...)
 		var rep struct {
 			Clean    bool

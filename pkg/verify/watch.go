@@ -265,6 +265,10 @@ func Watch(ctx context.Context, src, tgt *Endpoint, opt WatchOptions) (*WatchRes
 		ap, ok2 := tgt.DB.(dialect.AppliedPositioner)
 		if ok1 && ok2 {
 			w.srcPos, w.tgtPos = sp, ap
+			// Asked once up front, so that a side that tells none is said before the first
+			// pass, and the pass's events name the rule in force.
+			w.appliedPosition(ctx)
+			w.sourcePosition(ctx)
 		}
 	}
 	for {
@@ -428,8 +432,8 @@ func (w *watcher) pass(ctx context.Context) error {
 		}
 		if !ok {
 			w.res.Clean = false
-			w.warn("a full pass found no difference, but the target did not apply the source's position read after it within the pending limit: not clean",
-				"source_position", pos.Source.String(), "applied_position", pos.Applied.String())
+			w.warn(fmt.Sprintf("a full pass found no difference, but the target did not apply the source's position read after it (%s) within the pending limit (applied: %s): not clean",
+				pos.Source, pos.Applied))
 			return nil
 		}
 		if pos != nil {
@@ -493,7 +497,7 @@ func (w *watcher) noPosition(why string) {
 		return
 	}
 	w.srcPos, w.tgtPos, w.applied = nil, nil, nil
-	w.warn("replication positions not read: verdicts by the time rule (--settle)", "why", why)
+	w.warn("replication positions not read: verdicts by the time rule", "err", errors.New(why))
 }
 
 // sourcePosition reads the source's replication position; nil when it is not known. A
