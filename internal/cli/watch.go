@@ -404,6 +404,9 @@ func positionText(ev verify.Event) string {
 		return ""
 	}
 	s := "; by " + string(ev.Rule)
+	if ev.Rule == verify.RulePendingLimit {
+		s = "; by the pending limit, the target not caught up"
+	}
 	if ev.Rule == verify.RuleTime {
 		if ev.Kind == "recheck" || ev.Kind == "clean" {
 			return "" // said once, in the warning, and at each verdict
