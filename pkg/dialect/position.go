@@ -23,6 +23,9 @@ type Position struct {
 	// known.
 	File   string
 	Offset uint64
+	// ServerID is the server_id of the server whose binary log File is; 0 when not known.
+	// Two servers' logs may well have the same file names.
+	ServerID uint64
 }
 
 // IsZero tells the zero Position, which names no point.
@@ -73,6 +76,9 @@ func (p Position) ReachedBy(applied Position) (Reach, error) {
 		n := applied.GTID.Missing(*p.GTID)
 		return Reach{Reached: n == 0, Distance: n, Unit: "transactions"}, nil
 	case p.File != "" && applied.File != "":
+		if p.ServerID != 0 && applied.ServerID != 0 && p.ServerID != applied.ServerID {
+			return Reach{}, fmt.Errorf("%w: binary logs of servers %d and %d", ErrIncomparable, p.ServerID, applied.ServerID)
+		}
 		c, ok := compareBinlogFiles(applied.File, p.File)
 		switch {
 		case !ok:

@@ -42,6 +42,8 @@ func TestPositionReachedBy(t *testing.T) {
 		{"flavours differ, binlog decides", Position{GTID: maria("0-1-5"), File: "b.000001", Offset: 9}, Position{GTID: mysql(u1 + ":1"), File: "b.000001", Offset: 9}, Reach{Reached: true, Unit: "bytes"}, false},
 		{"lsn against gtid", Position{WAL: true, LSN: 1}, Position{GTID: maria("0-1-1")}, Reach{}, true},
 		{"other binlog base", Position{File: "a.000001"}, Position{File: "b.000001"}, Reach{}, true},
+		{"another server's binlog", Position{File: "b.000001", Offset: 9, ServerID: 1}, Position{File: "b.000001", Offset: 9, ServerID: 3}, Reach{}, true},
+		{"server known on one side", Position{File: "b.000001", Offset: 9, ServerID: 1}, Position{File: "b.000001", Offset: 9}, Reach{Reached: true, Unit: "bytes"}, false},
 	} {
 		got, err := c.src.ReachedBy(c.appl)
 		if c.incompared != errors.Is(err, ErrIncomparable) || got != c.want {

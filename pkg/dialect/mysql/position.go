@@ -26,11 +26,11 @@ var (
 // position read after the row is at or past the row's version.
 const (
 	// mariadbSourceGTID is empty when nothing was written to the binary log since RESET MASTER.
-	mariadbSourceGTID  = "SELECT @@global.log_bin, @@global.gtid_binlog_pos"
+	mariadbSourceGTID  = "SELECT @@global.log_bin, @@global.gtid_binlog_pos, @@global.server_id"
 	mariadbAppliedGTID = "SELECT @@global.gtid_slave_pos"
 	// mysqlGTID is NULL unless every transaction gets a GTID (gtid_mode ON); MySQL 8 is not
 	// installed where the tests run: this path is untested here.
-	mysqlGTID        = "SELECT @@global.log_bin, IF(@@global.gtid_mode = 'ON', @@global.gtid_executed, NULL)"
+	mysqlGTID        = "SELECT @@global.log_bin, IF(@@global.gtid_mode = 'ON', @@global.gtid_executed, NULL), @@global.server_id"
 	mysqlAppliedGTID = "SELECT IF(@@global.gtid_mode = 'ON', @@global.gtid_executed, NULL)"
 	// binlogStatus is the binary log file and offset being written; MySQL 8.4 calls it SHOW
 	// BINARY LOG STATUS and refuses the old name.
@@ -51,7 +51,8 @@ func (d *DB) SourcePosition(ctx context.Context) (dialect.Position, bool, error)
 	}
 	var logBin int
 	var gtid sql.NullString
-	if err := d.readRow(ctx, q).Scan(&logBin, &gtid); err != nil {
+	var server uint64
+	if err := d.readRow(ctx, q).Scan(&logBin, &gtid, &server); err != nil {
 		return dialect.Position{}, false, fmt.Errorf("mysql: source position: %w", err)
 	}
 	if logBin == 0 {
@@ -71,7 +72,9 @@ func (d *DB) SourcePosition(ctx context.Context) (dialect.Position, bool, error)
 		}
 		return dialect.Position{}, false, err
 	}
-	return coordinate(st[0], "File", "Position")
+	p, ok, err := coordinate(st[0], "File", "Position")
+	p.ServerID = server
+	return p, ok, err
 }
 
 // AppliedPosition reads, on a replica (a server with a row in SHOW REPLICA STATUS, whether its
@@ -97,6 +100,13 @@ func (d *DB) AppliedPosition(ctx context.Context) (dialect.Position, bool, error
 		}
 		if p, _, err = coordinate(st[0], file, offset); err != nil {
 			return dialect.Position{}, false, fmt.Errorf("mysql: applied position: %w", err)
+		}
+		id := st[0]["Master_Server_Id"]
+		if v, ok := st[0]["Source_Server_Id"]; ok {
+			id = v
+		}
+		if p.File != "" {
+			p.ServerID, _ = strconv.ParseUint(id, 10, 64) // 0, not known, before the first connection
 		}
 	}
 	q := mysqlAppliedGTID
