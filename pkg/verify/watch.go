@@ -39,11 +39,14 @@ type WatchOptions struct {
 
 	// Interval is the wait before each recheck of the pending rows; 0 means 5s.
 	Interval time.Duration
-	// Settle is how long a pending row's source must stay unchanged, with its target still
-	// differing, before the row is drift; 0 means 1m. It is raised to the lag Lag observes.
+	// Settle is, under the time rule, how long a pending row's source must stay unchanged,
+	// with its target still differing, before the row is drift; 0 means 1m. It is raised to
+	// the lag Lag observes. The position rule does not wait for it.
 	Settle time.Duration
 	// PendingLimit is how long a row whose source keeps changing stays pending before it is
-	// reported unsettled; 0 means 10m.
+	// reported unsettled; 0 means 10m. Under the position rule it also bounds the wait for
+	// the target to apply a row's position: a row whose source stayed unchanged is drift then
+	// (RulePendingLimit), as when replication has stopped.
 	PendingLimit time.Duration
 	// Every is the wait between full passes once the differing rows of a pass have settled
 	// (continuous watching); 0 means 1m. With UntilClean, passes follow each other at once.
