@@ -397,14 +397,19 @@ func eventLine(ev verify.Event, sinceLast time.Duration) string {
 	return string(ev.Kind)
 }
 
-// positionText is the rule of a verdict and the replication positions it was told by:
-// "; by position: source 0-1-42, target applied 0-1-40, 2 transactions behind".
+// positionText is the rule of a verdict and the replication positions it was told by
+// ("; by position: source 0-1-40, target applied 0-1-42, reached"), or, on a resolution or a
+// reread, the positions ("; positions: source 0-1-42, target applied 0-1-40, 2 transactions
+// behind").
 func positionText(ev verify.Event) string {
 	if ev.Kind == "pass" || ev.Rule == "" || ev.Kind == "clean" && ev.Positions == nil {
 		return ""
 	}
 	s := "; by " + string(ev.Rule)
-	if ev.Rule == verify.RulePendingLimit {
+	switch {
+	case ev.Kind == "resolved" || ev.Kind == "recheck":
+		s = "; positions" // resolved by a match; a reread tells no verdict
+	case ev.Rule == verify.RulePendingLimit:
 		s = "; by the pending limit, the target not caught up"
 	}
 	if ev.Rule == verify.RuleTime {

@@ -83,8 +83,8 @@ const (
 	// least the observed lag) and the target's still differed.
 	RuleTime Rule = "time"
 	// RulePendingLimit: under the position rule, the target had not applied the source row's
-	// position when PendingLimit passed (replication stopped, or lagging past the limit), the
-	// source row having stayed unchanged for Settle.
+	// position when PendingLimit passed (replication stopped, or lagging past the limit), and
+	// the source row had not changed since it was first read again, or not for Settle.
 	RulePendingLimit Rule = "pending-limit"
 )
 
@@ -556,8 +556,8 @@ func (w *watcher) resolve(table string, r *watchedRow) {
 	r.state = Resolved
 	d := r.diff
 	ev := Event{Kind: EventResolved, Table: table, Row: &d, Since: r.first}
-	if r.pos {
-		ev.Rule, ev.Positions = RulePosition, w.rowPositions(r)
+	if p := w.rowPositions(r); r.pos && p != nil {
+		ev.Rule, ev.Positions = RulePosition, p
 	}
 	w.emit(ev)
 }
@@ -600,7 +600,9 @@ func (w *watcher) settle(ctx context.Context) error {
 			ev.Lag = &lag
 		}
 		if w.applied != nil && w.lastMark != nil {
-			ev.Rule, ev.Positions = RulePosition, w.positions(*w.lastMark, *w.applied)
+			if p := w.positions(*w.lastMark, *w.applied); p != nil {
+				ev.Rule, ev.Positions = RulePosition, p
+			}
 		}
 		w.emit(ev)
 		if w.opt.UntilClean && len(w.res.Drift) > 0 {
