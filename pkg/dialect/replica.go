@@ -27,7 +27,10 @@ type SourcePositioner interface {
 }
 
 // AppliedPositioner is implemented by databases that can tell how far of their source's
-// replication stream they have applied, as a replica, a standby or a subscriber.
+// replication stream they have applied, as a replica, a standby or a subscriber. The position
+// is compared with the verified source's: it is only meaningful when this server replicates
+// from that source (binary log coordinates carry the server id and are checked; GTID sets and
+// WAL locations cannot be).
 type AppliedPositioner interface {
 	// AppliedPosition is the source position up to which every change has been applied here
 	// (stopped replication still has one: what it applied before it stopped). ok is false
