@@ -31,11 +31,21 @@ var replicas = []struct {
 	}},
 }
 
+// standby is the PostgreSQL physical standby fixture (WAL replay paused and resumed).
+var standby = struct {
+	name  string
+	start func(t *testing.T, delay time.Duration, ddl ...string) *testdb.Replication
+}{"postgres-standby", func(t *testing.T, _ time.Duration, ddl ...string) *testdb.Replication {
+	r := testdb.PostgresStandby(t)
+	r.Source.Exec(t, ddl...) // replicated
+	return r
+}}
+
 // TestReplicationPositions: each engine reads its source's position and its target's applied
 // position; a paused target's applied position stays behind the source's and reaches it once
 // replication resumes.
 func TestReplicationPositions(t *testing.T) {
-	for _, rp := range replicas {
+	for _, rp := range append(replicas[:len(replicas):len(replicas)], standby) {
 		t.Run(rp.name, func(t *testing.T) {
 			r := rp.start(t, 0, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(40))")
 			ctx := t.Context()
@@ -277,11 +287,13 @@ func TestWatchPositionRule(t *testing.T) {
 
 // TestWatchLagSpike: replication stops for 5s, longer than the settle time (1.5s), while the
 // six changes are in flight and the writer runs. The position rule keeps them in flight and
-// the gate opens clean once replication resumes and the writer stops; the time rule, with
-// the same settings, calls changes in flight drift (the lag is unknown while replication is
-// stopped, so only --settle bounds it).
+// the gate opens clean once replication resumes and the writer stops. The time rule, with
+// the same settings, calls changes in flight drift where the lag is unknown while replication
+// is stopped (a MariaDB replica's stopped SQL thread, a disabled subscription), so that only
+// --settle bounds it; a PostgreSQL standby whose replay is paused reports a lag that grows with
+// the pause, which keeps the time rule right there.
 func TestWatchLagSpike(t *testing.T) {
-	for _, rp := range replicas {
+	for _, rp := range append(replicas[:len(replicas):len(replicas)], standby) {
 		t.Run(rp.name, func(t *testing.T) {
 			for _, timeRule := range []bool{false, true} {
 				t.Run(ruleName(timeRule), func(t *testing.T) {
@@ -316,6 +328,12 @@ func TestWatchLagSpike(t *testing.T) {
 						}
 						return
 					}
+					if rp.name == standby.name {
+						if !res.Clean || len(drift) != 0 {
+							t.Fatalf("time rule on a standby: clean=%v, drift %q; want its growing lag to keep the rows in flight", res.Clean, drift)
+						}
+						return
+					}
 					// The time rule calls rows in flight drift: false drift, which the position
 					// rule avoids.
 					if res.Clean || len(drift) == 0 {
@@ -335,7 +353,7 @@ func TestWatchLagSpike(t *testing.T) {
 // TestWatchReplicationStopped: replication stops for good; every row the source changes after
 // that is confirmed drift by the position rule once the pending limit passes, never hidden.
 func TestWatchReplicationStopped(t *testing.T) {
-	for _, rp := range replicas {
+	for _, rp := range append(replicas[:len(replicas):len(replicas)], standby) {
 		t.Run(rp.name, func(t *testing.T) {
 			r := rp.start(t, 0, replTable)
 			stop := replScenario(t, r, true, false)
