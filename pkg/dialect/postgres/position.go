@@ -28,9 +28,12 @@ const standbyLSN = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text"
 
 // subscriptions are the logical replication subscriptions of this database, each with the
 // latest WAL location of its publisher that its apply worker reported back after applying
-// everything before it (latest_end_lsn, NULL while no worker runs: disabled, or restarting).
+// everything before it (latest_end_lsn, NULL while no worker runs: disabled, or restarting),
+// and whether a table of it is still in its initial copy (its changes until then are the
+// copy's, not the apply worker's).
 const subscriptions = `SELECT s.oid::text, s.subname,
-  (SELECT max(w.latest_end_lsn) FROM pg_stat_subscription w WHERE w.subid = s.oid AND w.relid IS NULL)::text
+  (SELECT max(w.latest_end_lsn) FROM pg_stat_subscription w WHERE w.subid = s.oid AND w.relid IS NULL)::text,
+  EXISTS (SELECT 1 FROM pg_subscription_rel r WHERE r.srsubid = s.oid AND r.srsubstate NOT IN ('r', 's'))
 FROM pg_subscription s
 WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 ORDER BY s.oid`
@@ -77,7 +80,8 @@ func recordEnd(lsn uint64, block, segment int64) uint64 {
 // subscriber, the publisher's WAL location its subscriptions in this database applied: for each
 // the later of its worker's latest_end_lsn and its replication origin's progress (when the
 // user may read it), and the earliest over the subscriptions. A subscription that has nothing to
-// tell (disabled, with the origin out of the user's sight) counts as having applied nothing.
+// tell (disabled, with the origin out of the user's sight), or a table of which is still in its
+// initial copy, counts as having applied nothing.
 // A server that neither replays nor subscribes gives ok=false.
 func (d *DB) AppliedPosition(ctx context.Context) (dialect.Position, bool, error) {
 	var standby bool
@@ -102,11 +106,12 @@ func (d *DB) AppliedPosition(ctx context.Context) (dialect.Position, bool, error
 	type sub struct {
 		oid, name string
 		lsn       *string
+		copying   bool
 	}
 	var subs []sub
 	for rows.Next() {
 		var s sub
-		if err := rows.Scan(&s.oid, &s.name, &s.lsn); err != nil {
+		if err := rows.Scan(&s.oid, &s.name, &s.lsn, &s.copying); err != nil {
 			rows.Close()
 			return dialect.Position{}, false, fmt.Errorf("postgres: applied position: %w", err)
 		}
@@ -121,6 +126,10 @@ func (d *DB) AppliedPosition(ctx context.Context) (dialect.Position, bool, error
 	}
 	least := ^uint64(0)
 	for _, s := range subs {
+		if s.copying { // nothing is known applied to a table still being copied
+			least = 0
+			continue
+		}
 		var applied uint64
 		if s.lsn != nil {
 			if applied, err = dialect.ParseLSN(*s.lsn); err != nil {

@@ -49,6 +49,17 @@ func TestSubscriberPosition(t *testing.T) {
 		}
 		return p
 	}
+	// Until its initial copy is done, a table's changes may be applied by its sync worker,
+	// under an origin of its own: the subscription's origin would not have moved yet.
+	deadline := time.Now().Add(20 * time.Second)
+	for n := 1; n != 0; time.Sleep(100 * time.Millisecond) {
+		if err := r.Target.SQL.QueryRow("SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription's tables were not ready after 20s")
+		}
+	}
 	r.Source.Exec(t, "INSERT INTO t VALUES (1)")
 	p := source()
 	for _, d := range []*DB{tgt, reader} {
