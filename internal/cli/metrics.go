@@ -26,6 +26,9 @@ type watchMetrics struct {
 	pending   prometheus.Gauge
 	verdicts  *prometheus.CounterVec
 	lag       prometheus.Gauge
+	byRule    *prometheus.CounterVec
+	rule      prometheus.Gauge
+	distance  *prometheus.GaugeVec
 }
 
 func newWatchMetrics() *watchMetrics {
@@ -47,8 +50,14 @@ func newWatchMetrics() *watchMetrics {
 			Help: "Differing rows by verdict: resolved (in flight, then matched), drift (confirmed), unsettled (source kept changing)."}, []string{"verdict"}),
 		lag: prometheus.NewGauge(prometheus.GaugeOpts{Name: "dbverify_replication_lag_seconds",
 			Help: "The replication lag last observed; NaN until the servers tell one."}),
+		byRule: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dbverify_watch_verdicts_total",
+			Help: "Row verdicts by verdict and by the rule that told them: position (the target applied the source's position), time (--settle), pending-limit (the target did not apply it in time)."}, []string{"verdict", "rule"}),
+		rule: prometheus.NewGauge(prometheus.GaugeOpts{Name: "dbverify_watch_position_rule",
+			Help: "1 while verdicts are told by replication position, 0 under the time rule."}),
+		distance: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "dbverify_replication_position_distance",
+			Help: "How far the target's applied replication position last trailed the source position it was compared with, by unit (bytes, transactions)."}, []string{"unit"}),
 	}
-	m.reg.MustRegister(m.passes, m.clean, m.lastPass, m.passTime, m.differing, m.pending, m.verdicts, m.lag)
+	m.reg.MustRegister(m.passes, m.clean, m.lastPass, m.passTime, m.differing, m.pending, m.verdicts, m.lag, m.byRule, m.rule, m.distance)
 	m.lag.Set(math.NaN())
 	for _, v := range []verify.RowState{verify.Resolved, verify.Drift, verify.Unsettled} {
 		m.verdicts.WithLabelValues(string(v)) // present at 0 from the start
@@ -60,6 +69,15 @@ func newWatchMetrics() *watchMetrics {
 func (m *watchMetrics) observe(ev verify.Event) {
 	if ev.Lag != nil {
 		m.lag.Set(ev.Lag.Seconds())
+	}
+	switch ev.Rule {
+	case verify.RuleTime:
+		m.rule.Set(0)
+	case verify.RulePosition:
+		m.rule.Set(1)
+	}
+	if p := ev.Positions; p != nil && p.Unit != "" {
+		m.distance.WithLabelValues(p.Unit).Set(float64(p.Distance))
 	}
 	switch ev.Kind {
 	case "pass":
@@ -76,6 +94,11 @@ func (m *watchMetrics) observe(ev verify.Event) {
 		m.pending.Set(float64(ev.Pending))
 	case "resolved", "drift", "unsettled":
 		m.verdicts.WithLabelValues(string(ev.Kind)).Inc()
+		rule := ev.Rule
+		if rule == "" {
+			rule = verify.RuleTime
+		}
+		m.byRule.WithLabelValues(string(ev.Kind), string(rule)).Inc()
 	}
 }
 

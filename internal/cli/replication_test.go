@@ -88,6 +88,7 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 		Resolved int  `json:"resolved_in_flight"`
 		Drift    []struct {
 			Table string `json:"table"`
+			Rule  string `json:"rule"`
 			Row   struct {
 				Kind string `json:"kind"`
 				Key  map[string]struct {
@@ -104,8 +105,8 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 	for _, d := range rep.Drift {
 		drift = append(drift, fmt.Sprint(d.Table, " ", d.Row.Kind, " ", d.Row.Key["id"].Text))
 	}
-	if code != ExitDiffer || rep.Clean || !slices.Equal(drift, []string{"t changed 50"}) || rep.Resolved < 6 || len(rep.Unsettled) != 0 {
-		t.Fatalf("exit %d, drift %q, resolved %d, unsettled %d; want exit 1, only id 50 drift, at least 6 resolved\n%s\n%s",
+	if code != ExitDiffer || rep.Clean || !slices.Equal(drift, []string{"t changed 50"}) || rep.Resolved < 6 || len(rep.Unsettled) != 0 || rep.Drift[0].Rule != "position" {
+		t.Fatalf("exit %d, drift %q, resolved %d, unsettled %d; want exit 1, only id 50 drift by position, at least 6 resolved\n%s\n%s",
 			code, drift, rep.Resolved, len(rep.Unsettled), out, errw)
 	}
 	// The repair SQL fixes the drift and nothing else: the other rows converged by themselves.
@@ -127,6 +128,10 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 	if !regexp.MustCompile(`DRIFT      t changed 50  v: "v50" -> "behind replication" \(differing since \S+, replication lag \d`).MatchString(errw) ||
 		!regexp.MustCompile(`resolved   t missing 51 \(was in flight \S+, replication lag \d`).MatchString(errw) {
 		t.Errorf("verdicts without the lag:\n%s", errw)
+	}
+	// Both sides tell replication positions: the drift was told by position, at once.
+	if !regexp.MustCompile(`DRIFT      t changed 50 .*; by position: source \S+, target applied .+, reached\)\n`).MatchString(errw) {
+		t.Errorf("drift not told by position:\n%s", errw)
 	}
 }
 

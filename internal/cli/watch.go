@@ -25,6 +25,7 @@ type watchFlags struct {
 	every        time.Duration
 	metricsAddr  string
 	maxSlotWAL   string // watch: warn past this much WAL retained by a source's replication slot
+	timeRule     bool
 }
 
 // watchFlagList is the watch flags; continuous adds those only `watch` takes.
@@ -33,18 +34,22 @@ func (f *compareFlags) watchFlagList(continuous bool) []cli.Flag {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "until-clean", Usage: "the cutover gate: while replication catches up, read differing rows again until they match; exit 0 at the first full pass with no difference, 1 once a row is confirmed drift or at --timeout", Destination: &w.untilClean},
 		&cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "with --until-clean: wait `DURATION` between rereads of the differing rows", Destination: &w.interval},
-		&cli.DurationFlag{Name: "settle", Value: time.Minute, Usage: "with --until-clean: a row whose source stays unchanged this long (`DURATION`, raised to the replication lag when the servers tell it) while the target still differs is drift", Destination: &w.settle},
-		&cli.DurationFlag{Name: "pending-limit", Value: 10 * time.Minute, Usage: "with --until-clean: a row whose source keeps changing this long (`DURATION`) is reported unsettled and looked at again on the next pass", Destination: &w.pendingLimit},
+		&cli.DurationFlag{Name: "settle", Value: time.Minute, Usage: "with --until-clean: where no replication position can be read (the time rule), a row whose source stays unchanged this long (`DURATION`, raised to the replication lag when the servers tell it) while the target still differs is drift", Destination: &w.settle},
+		&cli.DurationFlag{Name: "pending-limit", Value: 10 * time.Minute, Usage: "with --until-clean: a row whose source keeps changing this long (`DURATION`) is reported unsettled and looked at again on the next pass; under the position rule, a row the target has not caught up with in this time is drift (replication stopped)", Destination: &w.pendingLimit},
+		&cli.BoolFlag{Name: "time-rule", Usage: "with --until-clean: decide every verdict by --settle, even where the servers tell replication positions", Destination: &w.timeRule},
 		f.reads.timeoutFlag("a compare still running then stops (exit 3); with --until-clean the gate gives up, exit 1 (default: none; with --until-clean 1h)"),
 	}
 	if continuous {
 		for _, fl := range flags {
-			if d, ok := fl.(*cli.DurationFlag); ok {
-				d.Usage = strings.TrimPrefix(d.Usage, "with --until-clean: ")
+			switch f := fl.(type) {
+			case *cli.DurationFlag:
+				f.Usage = strings.TrimPrefix(f.Usage, "with --until-clean: ")
+			case *cli.BoolFlag:
+				f.Usage = strings.TrimPrefix(f.Usage, "with --until-clean: ")
 			}
 		}
-		flags[4].(*cli.DurationFlag).Value = 0
-		flags[4].(*cli.DurationFlag).Usage = "stop after `DURATION` (0: run until interrupted)"
+		flags[5].(*cli.DurationFlag).Value = 0
+		flags[5].(*cli.DurationFlag).Usage = "stop after `DURATION` (0: run until interrupted)"
 		flags = append(flags,
 			&cli.DurationFlag{Name: "every", Value: time.Minute, Usage: "wait `DURATION` between full passes once the differing rows have settled (not with --until-clean)", Destination: &w.every},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics (passes, differing, pending and drift rows, lag) on `HOST:PORT` at /metrics", Destination: &w.metricsAddr},
@@ -83,14 +88,26 @@ func watchCommand() *cli.Command {
 		Description: `Runs a full compare, then reads the rows it found differing again by key on both
 sides every --interval, without another full pass:
   resolved   the row now matches: its change was in flight;
-  drift      the source row stayed unchanged for --settle (at least the replication
-             lag, when the servers tell it) and the target still differs;
+  drift      the target still differs although replication has applied the source
+             row's change (see the rules below);
   unsettled  the source row kept changing for --pending-limit (a hot row).
 Once no row is pending, the next full pass follows after --every. Each pass and each
 row's verdict is a line on stdout (--output json: one JSON object per line), with the
-replication lag observed. The lag is read from a MySQL/MariaDB replica's status or a
-PostgreSQL standby's, or from a PostgreSQL primary's WAL senders (logical replication);
-AWS DMS does not expose it to SQL: set --settle above the task's CDC latency.
+rule that told it, the replication positions and the lag observed.
+
+Two rules tell drift from a change in flight:
+  position   where the source tells its replication position (a MySQL/MariaDB primary:
+             GTID or binary log file and offset; PostgreSQL: its WAL location) and the
+             target how far it applied it (a MySQL/MariaDB replica; a PostgreSQL standby
+             or logical subscriber): the source's position is read right after each
+             reread of a row, and once the target has applied it, a row that still
+             differs is drift at once; until then it is in flight, however long the lag,
+             up to --pending-limit (replication stopped: drift then). The gate opens on
+             a clean pass once the target has applied the source's position after it.
+  time       everywhere else (AWS DMS, no privilege to see the positions, --time-rule):
+             a row whose source stayed unchanged for --settle (raised to the lag a
+             replica's or a PostgreSQL primary's status tells) is drift. AWS DMS does not
+             expose its lag to SQL: set --settle above the task's CDC latency.
 
 On a PostgreSQL source, watch also reads the replication slots (pg_replication_slots) at
 the start and after each full pass: a line per slot with the WAL it retains and how much
@@ -136,7 +153,7 @@ Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
 func (f compareFlags) watchOptions(src, tgt *verify.Endpoint, opt verify.Options) verify.WatchOptions {
 	w := f.watch
 	return verify.WatchOptions{Options: opt, Interval: w.interval, Settle: w.settle, PendingLimit: w.pendingLimit,
-		Every: w.every, UntilClean: w.untilClean, Lag: replicationLag(src, tgt)}
+		Every: w.every, UntilClean: w.untilClean, Lag: replicationLag(src, tgt), TimeRule: w.timeRule}
 }
 
 // replicationLag asks the target (a replica or standby), then a PostgreSQL source (a logical
@@ -281,10 +298,10 @@ func writeGate(w io.Writer, res *verify.WatchResult) error {
 		b.WriteString("\nRead again after the pass:\n")
 	}
 	for _, r := range res.Drift {
-		fmt.Fprintf(&b, "drift      %s %s\n", r.Table, rowText(r.Row))
+		fmt.Fprintf(&b, "drift      %s %s%s\n", r.Table, rowText(r.Row), ruleTag(r.Rule))
 	}
 	for _, r := range res.Unsettled {
-		fmt.Fprintf(&b, "unsettled  %s %s\n", r.Table, rowText(r.Row))
+		fmt.Fprintf(&b, "unsettled  %s %s%s\n", r.Table, rowText(r.Row), ruleTag(r.Rule))
 	}
 	verdict := "CLEAN"
 	if !res.Clean {
@@ -294,6 +311,14 @@ func writeGate(w io.Writer, res *verify.WatchResult) error {
 		verdict, plural(res.Passes, "full pass", "full passes"), plural(res.Resolved, "row was", "rows were"), plural(len(res.Drift), "row", "rows"))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// ruleTag names the rule that told a verdict, after the row.
+func ruleTag(r verify.Rule) string {
+	if r == "" {
+		return ""
+	}
+	return "  [" + string(r) + " rule]"
 }
 
 // plural is "1 row" or "2 rows".
@@ -351,6 +376,7 @@ func eventLine(ev verify.Event, sinceLast time.Duration) string {
 	if ev.Lag != nil {
 		lag = fmt.Sprintf(", replication lag %s", ev.Lag.Round(time.Millisecond))
 	}
+	lag += positionText(ev)
 	switch ev.Kind {
 	case "pass":
 		line := fmt.Sprintf("pass %d: %s; %s pending", ev.Pass, ev.Report.Summary(), plural(ev.Pending, "row", "rows"))
@@ -372,9 +398,46 @@ func eventLine(ev verify.Event, sinceLast time.Duration) string {
 	case "unsettled":
 		return fmt.Sprintf("unsettled  %s %s (its source kept changing since %s%s)", ev.Table, rowText(*ev.Row), ev.Since.UTC().Format(time.RFC3339), lag)
 	case "clean":
-		return fmt.Sprintf("clean: pass %d found no difference", ev.Pass)
+		return fmt.Sprintf("clean: pass %d found no difference%s", ev.Pass, positionText(ev))
 	}
 	return string(ev.Kind)
+}
+
+// positionText is the rule of a verdict and the replication positions it was told by
+// ("; by position: source 0-1-40, target applied 0-1-42, reached"), or, on a resolution or a
+// reread, the positions ("; positions: source 0-1-42, target applied 0-1-40, 2 transactions
+// behind").
+func positionText(ev verify.Event) string {
+	if ev.Kind == "pass" || ev.Rule == "" || ev.Kind == "clean" && ev.Positions == nil {
+		return ""
+	}
+	s := "; by " + string(ev.Rule)
+	switch {
+	case ev.Kind == "resolved" || ev.Kind == "recheck":
+		s = "; positions" // resolved by a match; a reread tells no verdict
+	case ev.Rule == verify.RulePendingLimit:
+		s = "; by the pending limit, the target not caught up"
+	}
+	if ev.Rule == verify.RuleTime {
+		if ev.Kind == "recheck" || ev.Kind == "clean" {
+			return "" // said once, in the warning, and at each verdict
+		}
+		return s + " rule (no replication position)"
+	}
+	p := ev.Positions
+	if p == nil {
+		return s
+	}
+	s += fmt.Sprintf(": source %s, target applied %s", p.Source, p.Applied)
+	switch {
+	case p.Reached:
+		s += ", reached"
+	case p.Unit == "":
+		s += ", behind (in an earlier binary log)"
+	default:
+		s += fmt.Sprintf(", %d %s behind", p.Distance, p.Unit)
+	}
+	return s
 }
 
 // recheckLine is the least time between two text lines about rereads.

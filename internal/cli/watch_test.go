@@ -67,6 +67,11 @@ func TestCompareUntilClean(t *testing.T) {
 		if !strings.Contains(errw, `DRIFT      t changed 3  v: "c" -> "x"`) {
 			t.Errorf("events on stderr:\n%s", errw)
 		}
+		// Two databases with no replication between them: the time rule decides, and says so.
+		if !strings.Contains(errw, "dbverify: replication positions not read: verdicts by the time rule: the ") ||
+			!strings.Contains(errw, "; by time rule (no replication position)") || !strings.Contains(out, `"x"  [time rule]`) {
+			t.Errorf("the fallback to the time rule is not said:\n%s\n%s", out, errw)
+		}
 		code, out, _ = run(t, append([]string{"compare", "-s", src.DSN, "-t", tgt.DSN, "-o", "json"}, fast...)...)
 		var rep struct {
 			Clean    bool
@@ -173,6 +178,9 @@ func TestWatchMetrics(t *testing.T) {
 		"dbverify_watch_last_pass_clean 0",
 		"dbverify_watch_passes_total ",
 		"dbverify_replication_lag_seconds NaN",
+		// Two databases of one server, no replication between them: the time rule decides.
+		`dbverify_watch_verdicts_total{rule="time",verdict="drift"} 1`,
+		"dbverify_watch_position_rule 0",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)

@@ -115,19 +115,7 @@ func startPostgres(t testing.TB, why string, opts ...string) *Server {
 	}
 	dir := tempDir(t, "dbv-pg-")
 	data := filepath.Join(dir, "data")
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 { // PostgreSQL refuses to run as root
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			unavailable(t, "postgres", fmt.Errorf("running as root and no postgres user to run the server as: %w", err))
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cred := pgCredential(t, dir)
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	initdb.Dir = "/"
@@ -152,6 +140,25 @@ func startPostgres(t testing.TB, why string, opts ...string) *Server {
 		return true, db.Close()
 	}, func() string { return tail(log) })
 	return srv
+}
+
+// pgCredential is, when this process runs as root (PostgreSQL refuses to), the postgres
+// user's, which then owns dir; nil otherwise.
+func pgCredential(t testing.TB, dir string) *syscall.Credential {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		unavailable(t, "postgres", fmt.Errorf("running as root and no postgres user to run the server as: %w", err))
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 }
 
 // startProcess starts cmd with its output in log, as cred's user if not nil, in its own

@@ -9,6 +9,7 @@
 //
 // Engines register themselves (Register) when their package is imported, as database/sql
 // drivers do; Open picks one by the DSN's form. What an engine can do beyond DB (hash in SQL,
-// write repair SQL, read replication lag, ...) it says by implementing the optional interfaces
-// here, which the verifier asks for; the verifier never tests an engine by name.
+// write repair SQL, read replication lag and positions, ...) it says by implementing the
+// optional interfaces here, which the verifier asks for; the verifier never tests an engine by
+// name.
 package dialect

@@ -25,8 +25,8 @@ const (
 	Pending RowState = "pending"
 	// Resolved: the row matched when read again: its change was in flight.
 	Resolved RowState = "resolved"
-	// Drift: the source row stayed unchanged for the settle time (at least the observed lag)
-	// and the target's still differs. Replication will not fix it.
+	// Drift: the target's row still differs although replication has applied the source's
+	// change (see Rule for how that was told). Replication will not fix it.
 	Drift RowState = "drift"
 	// Unsettled: the source row kept changing for the whole pending limit (a hot row), so
 	// whether the target follows could not be told.
@@ -39,11 +39,14 @@ type WatchOptions struct {
 
 	// Interval is the wait before each recheck of the pending rows; 0 means 5s.
 	Interval time.Duration
-	// Settle is how long a pending row's source must stay unchanged, with its target still
-	// differing, before the row is drift; 0 means 1m. It is raised to the lag Lag observes.
+	// Settle is, under the time rule, how long a pending row's source must stay unchanged,
+	// with its target still differing, before the row is drift; 0 means 1m. It is raised to
+	// the lag Lag observes. The position rule does not wait for it.
 	Settle time.Duration
 	// PendingLimit is how long a row whose source keeps changing stays pending before it is
-	// reported unsettled; 0 means 10m.
+	// reported unsettled; 0 means 10m. Under the position rule it also bounds the wait for
+	// the target to apply a row's position: a row whose source stayed unchanged is drift then
+	// (RulePendingLimit), as when replication has stopped.
 	PendingLimit time.Duration
 	// Every is the wait between full passes once the differing rows of a pass have settled
 	// (continuous watching); 0 means 1m. With UntilClean, passes follow each other at once.
@@ -58,6 +61,42 @@ type WatchOptions struct {
 	// Events, if not nil, is told of each pass, each resolution, each confirmed drift and each
 	// unsettled row, from one goroutine, in order.
 	Events func(Event)
+	// TimeRule decides every verdict by the time rule (Settle), even where the source's and
+	// the target's replication positions can be read.
+	TimeRule bool
+}
+
+// Rule says how Watch told a differing row's verdict.
+type Rule string
+
+// The verdict rules. The position rule applies where the source tells its replication position
+// (dialect.SourcePositioner) and the target how far it applied it (dialect.AppliedPositioner):
+// a MySQL/MariaDB primary and its replica, a PostgreSQL primary and its standby or logical
+// subscriber. The time rule applies everywhere else (AWS DMS, a position the user may not
+// read, WatchOptions.TimeRule).
+const (
+	// RulePosition: the target had applied the source's position recorded right after the
+	// source row was read, and its row still differed. Exact, and as soon as replication gets
+	// there, whatever the lag.
+	RulePosition Rule = "position"
+	// RuleTime: no position could be read; the source row stayed unchanged for Settle (at
+	// least the observed lag) and the target's still differed.
+	RuleTime Rule = "time"
+	// RulePendingLimit: under the position rule, the target had not applied the source row's
+	// position when PendingLimit passed (replication stopped, or lagging past the limit), and
+	// the source row had not changed since it was first read again, or not for Settle.
+	RulePendingLimit Rule = "pending-limit"
+)
+
+// Positions are replication positions beside a verdict or a reread: the source's position
+// recorded right after the row (or the pass) was read, the position the target had applied
+// when it was read again, and how far that trails.
+type Positions struct {
+	Source   dialect.Position `json:"source"`
+	Applied  dialect.Position `json:"applied"`
+	Reached  bool             `json:"reached"`
+	Distance uint64           `json:"distance"`
+	Unit     string           `json:"unit,omitempty"` // bytes, transactions; "" when not known
 }
 
 // EventKind says what an Event reports.
@@ -96,6 +135,13 @@ type Event struct {
 	// Untracked lists tables whose differing rows cannot be rechecked by key (no key, or more
 	// differing rows than the report keeps): only a full pass tells whether they converged.
 	Untracked []string `json:"untracked,omitempty"`
+	// Rule is how a verdict was told (drift, unsettled, resolved under the position rule), or,
+	// on pass, recheck and clean events, the rule in force: RulePosition when both positions
+	// could be read, else RuleTime.
+	Rule Rule `json:"rule,omitempty"`
+	// Positions are the replication positions the verdict (or the reread, or the clean pass)
+	// was told by; nil under the time rule.
+	Positions *Positions `json:"positions,omitempty"`
 }
 
 // WatchResult is what Watch saw until it returned.
@@ -161,7 +207,11 @@ type WatchedRow struct {
 	Table string    `json:"table"`
 	Row   RowDiff   `json:"row"`
 	State RowState  `json:"state"`
-	Since time.Time `json:"since"` // first seen differing
+	Since time.Time `json:"since"`          // first seen differing
+	Rule  Rule      `json:"rule,omitempty"` // how the verdict was told
+	// Positions are the replication positions the verdict was told by; nil under the time
+	// rule.
+	Positions *Positions `json:"positions,omitempty"`
 }
 
 // ErrNotSettled is returned by Watch with UntilClean when ctx ends before a full pass is clean.
@@ -185,10 +235,20 @@ func (o WatchOptions) withDefaults() WatchOptions {
 
 // Watch compares src and tgt while replication runs and tells rows still in flight from drift.
 // Each full pass is a Compare; the rows it finds differing are then read again by key on both
-// sides (point lookups, not another pass) every Interval: a row that matches is resolved; a row
-// whose source stays unchanged for Settle (at least the observed lag) while its target still
-// differs is drift; a row whose source keeps changing stays pending, up to PendingLimit. Once
-// no row is pending, the next full pass follows (after Every, or at once with UntilClean).
+// sides (point lookups, not another pass) every Interval, and a row that matches is resolved.
+//
+// Where both sides tell replication positions (see Rule), each reread reads the target's
+// applied position first, then the target's rows, then the source's, then the source's
+// position: a row that still differs once the target has applied the position recorded after
+// the read that first saw the source row as it is now is drift, at once; until then it is in
+// flight, however long that takes, up to PendingLimit (then drift if its source stayed
+// unchanged for Settle, else unsettled). Elsewhere the time rule decides: a row whose source
+// stays unchanged for Settle (at least the observed lag) while its target still differs is
+// drift; a row whose source keeps changing stays pending, up to PendingLimit. Once no row is
+// pending, the next full pass follows (after Every, or at once with UntilClean).
+//
+// With UntilClean and positions, a clean full pass opens the gate once the target has applied
+// the source's position read right after the pass (within PendingLimit; else another pass).
 //
 // Without UntilClean, Watch runs until ctx ends and returns what it saw with ctx's error. With
 // UntilClean it returns after the first clean full pass, or once drift is confirmed (a result,
@@ -203,6 +263,17 @@ func Watch(ctx context.Context, src, tgt *Endpoint, opt WatchOptions) (*WatchRes
 	}
 	opt.warned = &sync.Map{} // a column skipped is told once, not at every pass
 	w := &watcher{src: src, tgt: tgt, opt: opt, tables: map[string]*watchedTable{}}
+	if !opt.TimeRule {
+		sp, ok1 := src.DB.(dialect.SourcePositioner)
+		ap, ok2 := tgt.DB.(dialect.AppliedPositioner)
+		if ok1 && ok2 {
+			w.srcPos, w.tgtPos = sp, ap
+			// Asked once up front, so that a side that tells none is said before the first
+			// pass, and the pass's events name the rule in force.
+			w.appliedPosition(ctx)
+			w.sourcePosition(ctx)
+		}
+	}
 	for {
 		err := w.pass(ctx)
 		if err == nil && opt.UntilClean && (w.res.Clean || len(w.res.Drift) > 0) {
@@ -243,6 +314,15 @@ type watcher struct {
 	res      WatchResult
 	tables   map[string]*watchedTable // by the table's name in reports (source)
 	lag0     *time.Duration           // the replication lag at the last recheck; nil if unknown
+
+	// srcPos and tgtPos read replication positions; nil when the time rule decides.
+	srcPos dialect.SourcePositioner
+	tgtPos dialect.AppliedPositioner
+	// applied is the target's applied position read at the start of the last recheck; nil
+	// when it could not be read (that recheck tells no verdict by position).
+	applied *dialect.Position
+	// lastMark is the source position read after the last reread's source rows.
+	lastMark *dialect.Position
 }
 
 // watchedTable is a table with differing rows under watch.
@@ -258,6 +338,16 @@ type watchedRow struct {
 	stable time.Time // since when the source row is unchanged; zero before the first recheck
 	sig    []uint64  // the source row's hashes at the last look; nil when it is absent
 	seen   bool      // sig holds a look
+	// mark is the source's position read right after the first read that saw the source row
+	// as sig: at or past that row's version; nil when not read.
+	mark *dialect.Position
+	// pos: the position rule decides this row (a mark was read while the target's applied
+	// position was known).
+	pos bool
+	// changed: the source row changed while watched.
+	changed bool
+	rule    Rule       // how the verdict was told
+	at      *Positions // the positions it was told by
 }
 
 // pass runs a full compare and brings the watched rows in line with it.
@@ -266,6 +356,10 @@ func (w *watcher) pass(ctx context.Context) error {
 	rep, err := Compare(ctx, w.src, w.tgt, w.opt.Options)
 	if err != nil {
 		return err
+	}
+	var passPos *dialect.Position
+	if w.opt.UntilClean && rep.Identical() {
+		passPos = w.sourcePosition(ctx) // right after the pass's last source read
 	}
 	w.res.Passes++
 	if w.res.Last != nil {
@@ -304,7 +398,8 @@ func (w *watcher) pass(ctx context.Context) error {
 			if r := wt.rows[k]; r != nil {
 				r.diff = d
 				if r.state == Unsettled {
-					r.state, r.first, r.seen = Pending, now, false // watched afresh
+					// watched afresh
+					r.state, r.first, r.seen, r.changed, r.mark, r.pos = Pending, now, false, false, nil, false
 				}
 				return nil
 			}
@@ -328,11 +423,123 @@ func (w *watcher) pass(ctx context.Context) error {
 		}
 	}
 	w.collect()
-	w.emit(Event{Kind: EventPass, Report: rep, Pending: w.pending(), Untracked: untracked})
-	if w.res.Clean {
-		w.emit(Event{Kind: EventClean})
+	w.emit(Event{Kind: EventPass, Report: rep, Pending: w.pending(), Untracked: untracked, Rule: w.rule()})
+	if !w.res.Clean {
+		return nil
 	}
+	ev := Event{Kind: EventClean, Rule: RuleTime}
+	if passPos != nil {
+		pos, ok, err := w.confirmClean(ctx, *passPos)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			w.res.Clean = false
+			w.warn(fmt.Sprintf("a full pass found no difference, but the target did not apply the source's position read after it (%s) within the pending limit (applied: %s): not clean",
+				pos.Source, pos.Applied))
+			return nil
+		}
+		if pos != nil {
+			ev.Rule, ev.Positions = RulePosition, pos
+		}
+	}
+	w.emit(ev)
 	return nil
+}
+
+// confirmClean waits, every Interval up to PendingLimit, for the target to apply p, the
+// source's position read right after a clean pass: only then has every source change the
+// pass could have missed reached the target. pos is nil (and ok true) when the target's
+// position cannot be read: the pass is clean by the time rule.
+func (w *watcher) confirmClean(ctx context.Context, p dialect.Position) (pos *Positions, ok bool, err error) {
+	deadline := time.Now().Add(w.opt.PendingLimit)
+	for {
+		a := w.appliedPosition(ctx)
+		if a == nil {
+			return nil, true, nil
+		}
+		pos = w.positions(p, *a)
+		if pos == nil {
+			return nil, true, nil
+		}
+		if pos.Reached {
+			return pos, true, nil
+		}
+		if time.Now().After(deadline) {
+			return pos, false, nil
+		}
+		w.emit(Event{Kind: EventRecheck, Rule: RulePosition, Positions: pos})
+		if err := sleep(ctx, w.opt.Interval); err != nil {
+			return nil, false, err
+		}
+	}
+}
+
+// rule is the rule in force: RulePosition while both sides' positions are read.
+func (w *watcher) rule() Rule {
+	if w.srcPos != nil && w.tgtPos != nil {
+		return RulePosition
+	}
+	return RuleTime
+}
+
+// positions compares a source position with the target's applied one; nil, and the position
+// rule off for good, when they cannot be compared.
+func (w *watcher) positions(src, applied dialect.Position) *Positions {
+	r, err := src.ReachedBy(applied)
+	if err != nil {
+		w.noPosition(err.Error())
+		return nil
+	}
+	return &Positions{Source: src, Applied: applied, Reached: r.Reached, Distance: r.Distance, Unit: r.Unit}
+}
+
+// noPosition turns the position rule off for the rest of the watch, and says why, once.
+func (w *watcher) noPosition(why string) {
+	if w.srcPos == nil && w.tgtPos == nil {
+		return
+	}
+	w.srcPos, w.tgtPos, w.applied = nil, nil, nil
+	w.warn("replication positions not read: verdicts by the time rule", "err", errors.New(why))
+}
+
+// sourcePosition reads the source's replication position; nil when it is not known. A
+// source that has none (ok false) turns the position rule off; a failure counts as unknown.
+func (w *watcher) sourcePosition(ctx context.Context) *dialect.Position {
+	if w.srcPos == nil || w.tgtPos == nil {
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, w.opt.Options.waits().limit)
+	defer cancel()
+	p, ok, err := w.srcPos.SourcePosition(pctx)
+	switch {
+	case err != nil:
+		w.warn("source replication position unknown", "err", err)
+		return nil
+	case !ok:
+		w.noPosition("the source tells no replication position (no binary log, or no privilege to see it)")
+		return nil
+	}
+	return &p
+}
+
+// appliedPosition reads the position the target applied, like sourcePosition.
+func (w *watcher) appliedPosition(ctx context.Context) *dialect.Position {
+	if w.srcPos == nil || w.tgtPos == nil {
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, w.opt.Options.waits().limit)
+	defer cancel()
+	p, ok, err := w.tgtPos.AppliedPosition(pctx)
+	switch {
+	case err != nil:
+		w.warn("target's applied replication position unknown", "err", err)
+		return nil
+	case !ok:
+		w.noPosition("the target tells no applied position (no replica, standby or subscriber, or no privilege to see it)")
+		return nil
+	}
+	return &p
 }
 
 func (w *watcher) resolveAll(wt *watchedTable, table string) {
@@ -348,7 +555,20 @@ func (w *watcher) resolve(table string, r *watchedRow) {
 	w.res.Resolved++
 	r.state = Resolved
 	d := r.diff
-	w.emit(Event{Kind: EventResolved, Table: table, Row: &d, Since: r.first})
+	ev := Event{Kind: EventResolved, Table: table, Row: &d, Since: r.first}
+	if p := w.rowPositions(r); r.pos && p != nil {
+		ev.Rule, ev.Positions = RulePosition, p
+	}
+	w.emit(ev)
+}
+
+// rowPositions compares a row's mark with the target's applied position; nil when either
+// is unknown.
+func (w *watcher) rowPositions(r *watchedRow) *Positions {
+	if r.mark == nil || w.applied == nil {
+		return nil
+	}
+	return w.positions(*r.mark, *w.applied)
 }
 
 // settle rechecks the pending rows every Interval until none is pending.
@@ -357,6 +577,7 @@ func (w *watcher) settle(ctx context.Context) error {
 		if err := sleep(ctx, w.opt.Interval); err != nil {
 			return err
 		}
+		w.applied = w.appliedPosition(ctx) // before any row is read: see Watch
 		lag, known := w.lag(ctx)
 		settle := w.opt.Settle
 		w.lag0 = nil
@@ -374,9 +595,14 @@ func (w *watcher) settle(ctx context.Context) error {
 			n += m
 		}
 		w.collect()
-		ev := Event{Kind: EventRecheck, Rows: n, Pending: w.pending()}
+		ev := Event{Kind: EventRecheck, Rows: n, Pending: w.pending(), Rule: RuleTime}
 		if known {
 			ev.Lag = &lag
+		}
+		if w.applied != nil && w.lastMark != nil {
+			if p := w.positions(*w.lastMark, *w.applied); p != nil {
+				ev.Rule, ev.Positions = RulePosition, p
+			}
 		}
 		w.emit(ev)
 		if w.opt.UntilClean && len(w.res.Drift) > 0 {
@@ -398,7 +624,24 @@ func (w *watcher) recheck(ctx context.Context, name string, wt *watchedTable, se
 		return 0, nil
 	}
 	j := wt.job
-	got, err := j.readBoth(ctx, keys)
+	var got [2]entries
+	var mark *dialect.Position
+	var err error
+	if w.applied != nil {
+		// In this order, the target's row is never ahead of the source's: whatever the
+		// target applied before its read was committed on the source before the source's
+		// read. And the mark read last is at or past the source row's version.
+		got, err = j.readSides(ctx, keys, 1, 0)
+		if err == nil {
+			mark = w.sourcePosition(ctx)
+			w.lastMark = mark
+		}
+		if w.applied == nil { // the position rule turned off meanwhile
+			mark = nil
+		}
+	} else {
+		got, err = j.readSides(ctx, keys, 0, 1)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -419,46 +662,85 @@ func (w *watcher) recheck(ctx context.Context, name string, wt *watchedTable, se
 			sig = ss[0].cols
 		}
 		if !r.seen || !slices.Equal(sig, r.sig) {
-			r.sig, r.seen, r.stable = sig, true, now
+			r.changed = r.changed || r.seen
+			r.sig, r.seen, r.stable, r.mark = sig, true, now, mark
+		} else if r.mark == nil {
+			r.mark = mark // this read's position is past the row's version too
 		}
+		r.pos = r.pos || r.mark != nil
+		var verdict RowState
+		var rule Rule
+		var pos *Positions
 		switch {
+		case r.pos:
+			pos = w.rowPositions(r)
+			switch {
+			case pos != nil && pos.Reached:
+				verdict, rule = Drift, RulePosition
+			case now.Sub(r.first) < w.opt.PendingLimit:
+			case !r.changed || now.Sub(r.stable) >= settle:
+				// The target did not get there in time: replication stopped, or lags past the
+				// limit. Never hidden: drift, by the pending limit.
+				verdict, rule = Drift, RulePendingLimit
+			default:
+				verdict, rule = Unsettled, RulePosition
+			}
 		case now.Sub(r.stable) >= settle:
+			verdict, rule = Drift, RuleTime
+		case now.Sub(r.first) >= w.opt.PendingLimit:
+			verdict, rule = Unsettled, RuleTime
+		}
+		switch verdict {
+		case Drift:
 			d, err := j.currentDiff(ctx, missing, extra, changed)
 			if err != nil {
 				return 0, err
 			}
-			r.diff, r.state = d, Drift
-			w.emit(Event{Kind: EventDrift, Table: name, Row: &d, Since: r.first})
-		case now.Sub(r.first) >= w.opt.PendingLimit:
-			r.state = Unsettled
+			r.diff, r.state, r.rule, r.at = d, Drift, rule, pos
+			w.emit(Event{Kind: EventDrift, Table: name, Row: &d, Since: r.first, Rule: rule, Positions: pos})
+		case Unsettled:
+			r.state, r.rule, r.at = Unsettled, rule, pos
 			d := r.diff
-			w.emit(Event{Kind: EventUnsettled, Table: name, Row: &d, Since: r.first})
+			w.emit(Event{Kind: EventUnsettled, Table: name, Row: &d, Since: r.first, Rule: rule, Positions: pos})
 		}
 	}
 	return len(keys), nil
 }
 
-// readBoth reads the rows of keys on both sides at once, each side's by framed key. Rows a
-// lookup returns under a collation only (another case, trailing spaces) are left out.
+// readBoth reads the rows of keys on both sides at once (see readSides).
 func (j *job) readBoth(ctx context.Context, keys []dialect.Key) ([2]entries, error) {
+	return j.readSides(ctx, keys, 0, 1)
+}
+
+// readSides reads the rows of keys on both sides, each side's by framed key: first side
+// first, then the other; both at once when first is the source (the order does not matter to
+// the time rule). Rows a lookup returns under a collation only (another case, trailing spaces)
+// are left out.
+func (j *job) readSides(ctx context.Context, keys []dialect.Key, first, second int) ([2]entries, error) {
 	want := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		want[string(checksum.AppendRow(nil, k))] = true
 	}
 	got := [2]entries{{}, {}}
-	g, gctx := errgroup.WithContext(ctx)
-	for side := range 2 {
+	read := func(ctx context.Context, side int) error {
 		e, t, cols := j.side(side)
-		g.Go(func() error {
-			h := j.hashers.Get().(*checksum.Hasher)
-			defer j.hashers.Put(h)
-			return j.lookup(gctx, e, t, cols, keys, func(k string, vals [][]byte) {
-				if want[k] {
-					got[side].add(k, j.entry(h, vals))
-				}
-			})
+		h := j.hashers.Get().(*checksum.Hasher)
+		defer j.hashers.Put(h)
+		return j.lookup(ctx, e, t, cols, keys, func(k string, vals [][]byte) {
+			if want[k] {
+				got[side].add(k, j.entry(h, vals))
+			}
 		})
 	}
+	if first != 0 {
+		if err := read(ctx, first); err != nil {
+			return got, err
+		}
+		return got, read(ctx, second)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return read(gctx, first) })
+	g.Go(func() error { return read(gctx, second) })
 	return got, g.Wait()
 }
 
@@ -488,7 +770,7 @@ func (w *watcher) lag(ctx context.Context) (time.Duration, bool) {
 	lag, ok, err := w.opt.Lag(lctx)
 	if err != nil || !ok {
 		if err != nil && w.opt.Logger != nil {
-			w.opt.Logger.Warn("replication lag unknown", "err", err)
+			w.warn("replication lag unknown", "err", err)
 		}
 		return 0, false
 	}
@@ -524,7 +806,7 @@ func (w *watcher) collect() {
 		var rows []WatchedRow
 		for _, r := range wt.rows {
 			if r.state == Drift || r.state == Unsettled {
-				rows = append(rows, WatchedRow{Table: name, Row: r.diff, State: r.state, Since: r.first})
+				rows = append(rows, WatchedRow{Table: name, Row: r.diff, State: r.state, Since: r.first, Rule: r.rule, Positions: r.at})
 			}
 		}
 		slices.SortFunc(rows, func(a, b WatchedRow) int {
@@ -549,6 +831,13 @@ func (w *watcher) emit(ev Event) {
 		ev.Lag = w.lag0 // each verdict carries the lag last observed
 	}
 	w.opt.Events(ev)
+}
+
+// warn logs a warning, if there is a Logger.
+func (w *watcher) warn(msg string, args ...any) {
+	if w.opt.Logger != nil {
+		w.opt.Logger.Warn(msg, args...)
+	}
 }
 
 // sleep waits d or until ctx ends.
