@@ -87,9 +87,10 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 		Clean    bool `json:"clean"`
 		Resolved int  `json:"resolved_in_flight"`
 		Drift    []struct {
-			Table string `json:"table"`
-			Rule  string `json:"rule"`
-			Row   struct {
+			Table     string          `json:"table"`
+			Rule      string          `json:"rule"`
+			Positions json.RawMessage `json:"positions"`
+			Row       struct {
 				Kind string `json:"kind"`
 				Key  map[string]struct {
 					Text string `json:"text"`
@@ -102,8 +103,12 @@ func checkGate(t *testing.T, r *testdb.Replication, settle string) {
 		t.Fatalf("exit %d: %v\n%s\n%s", code, err, out, errw)
 	}
 	var drift []string
+	positions := schemas(t)("watch-event.schema.json#/$defs/positions")
 	for _, d := range rep.Drift {
 		drift = append(drift, fmt.Sprint(d.Table, " ", d.Row.Kind, " ", d.Row.Key["id"].Text))
+		if d.Rule == "position" {
+			valid(t, positions, "a drift row's positions", d.Positions)
+		}
 	}
 	if code != ExitDiffer || rep.Clean || !slices.Equal(drift, []string{"t changed 50"}) || rep.Resolved < 6 || len(rep.Unsettled) != 0 || rep.Drift[0].Rule != "position" {
 		t.Fatalf("exit %d, drift %q, resolved %d, unsettled %d; want exit 1, only id 50 drift by position, at least 6 resolved\n%s\n%s",
