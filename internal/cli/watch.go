@@ -26,6 +26,8 @@ type watchFlags struct {
 	metricsAddr  string
 	maxSlotWAL   string // watch: warn past this much WAL retained by a source's replication slot
 	timeRule     bool
+	dmsTask      string // the AWS DMS task whose recovery checkpoint tells the target's applied position
+	dmsSchema    string
 }
 
 // watchFlagList is the watch flags; continuous adds those only `watch` takes.
@@ -37,19 +39,24 @@ func (f *compareFlags) watchFlagList(continuous bool) []cli.Flag {
 		&cli.DurationFlag{Name: "settle", Value: time.Minute, Usage: "with --until-clean: where no replication position can be read (the time rule), a row whose source stays unchanged this long (`DURATION`, raised to the replication lag when the servers tell it) while the target still differs is drift", Destination: &w.settle},
 		&cli.DurationFlag{Name: "pending-limit", Value: 10 * time.Minute, Usage: "with --until-clean: a row whose source keeps changing this long (`DURATION`) is reported unsettled and looked at again on the next pass; under the position rule, a row the target has not caught up with in this time is drift (replication stopped)", Destination: &w.pendingLimit},
 		&cli.BoolFlag{Name: "time-rule", Usage: "with --until-clean: decide every verdict by --settle, even where the servers tell replication positions", Destination: &w.timeRule},
+		&cli.StringFlag{Name: "dms-task", Usage: "with --until-clean: the AWS DMS task (resource `ID` or ARN) that writes the target: the position it applied is read from its recovery checkpoint table (awsdms_txn_state, task setting TaskRecoveryTableEnabled), so that verdicts go by position; \"-\" when the table holds one task", Destination: &w.dmsTask},
+		&cli.StringFlag{Name: "dms-schema", Usage: "with --dms-task: the `SCHEMA` of awsdms_txn_state (default: DMS's control schema, awsdms_control on MySQL, public on PostgreSQL, then the target's own)", Destination: &w.dmsSchema},
 		f.reads.timeoutFlag("a compare still running then stops (exit 3); with --until-clean the gate gives up, exit 1 (default: none; with --until-clean 1h)"),
 	}
 	if continuous {
 		for _, fl := range flags {
 			switch f := fl.(type) {
-			case *cli.DurationFlag:
-				f.Usage = strings.TrimPrefix(f.Usage, "with --until-clean: ")
 			case *cli.BoolFlag:
 				f.Usage = strings.TrimPrefix(f.Usage, "with --until-clean: ")
+			case *cli.StringFlag:
+				f.Usage = strings.TrimPrefix(f.Usage, "with --until-clean: ")
+			case *cli.DurationFlag:
+				f.Usage = strings.TrimPrefix(f.Usage, "with --until-clean: ")
+				if f.Name == "timeout" {
+					f.Value, f.Usage = 0, "stop after `DURATION` (0: run until interrupted)"
+				}
 			}
 		}
-		flags[5].(*cli.DurationFlag).Value = 0
-		flags[5].(*cli.DurationFlag).Usage = "stop after `DURATION` (0: run until interrupted)"
 		flags = append(flags,
 			&cli.DurationFlag{Name: "every", Value: time.Minute, Usage: "wait `DURATION` between full passes once the differing rows have settled (not with --until-clean)", Destination: &w.every},
 			&cli.StringFlag{Name: "metrics-addr", Usage: "serve Prometheus metrics (passes, differing, pending and drift rows, lag) on `HOST:PORT` at /metrics", Destination: &w.metricsAddr},
@@ -153,7 +160,7 @@ Exit codes: 0 clean, 1 drift or differences, 2 bad usage, 3 failure.`,
 func (f compareFlags) watchOptions(src, tgt *verify.Endpoint, opt verify.Options) verify.WatchOptions {
 	w := f.watch
 	return verify.WatchOptions{Options: opt, Interval: w.interval, Settle: w.settle, PendingLimit: w.pendingLimit,
-		Every: w.every, UntilClean: w.untilClean, Lag: replicationLag(src, tgt), TimeRule: w.timeRule}
+		Every: w.every, UntilClean: w.untilClean, Lag: replicationLag(src, tgt), TimeRule: w.timeRule, Applied: w.dmsApplied(tgt)}
 }
 
 // replicationLag asks the target (a replica or standby), then a PostgreSQL source (a logical
@@ -442,3 +449,16 @@ func positionText(ev verify.Event) string {
 
 // recheckLine is the least time between two text lines about rereads.
 const recheckLine = 10 * time.Second
+
+// dmsApplied is the target's applied position read from a DMS task's recovery checkpoint
+// table, with --dms-task; nil without.
+func (w watchFlags) dmsApplied(tgt *verify.Endpoint) dialect.AppliedPositioner {
+	if w.dmsTask == "" {
+		return nil
+	}
+	task := w.dmsTask
+	if task == "-" {
+		task = ""
+	}
+	return dialect.DMSTask{DB: tgt.DB, Schema: w.dmsSchema, Task: task}
+}

@@ -277,3 +277,28 @@ func cmp3(a, b uint64) int {
 	}
 	return 0
 }
+
+// DMSTask tells how far an AWS DMS task has applied its source on the target it writes, from
+// the task's recovery checkpoint table (DMSApplied): a dialect.AppliedPositioner for a target
+// that is not a replica, so that Watch can tell drift from changes in flight by position.
+type DMSTask struct {
+	DB     DB     // the target the task writes
+	Schema string // where awsdms_txn_state is; "" for DMS's default control schema
+	Task   string // the task's resource ID or ARN; "" when the table holds one task
+}
+
+var _ AppliedPositioner = DMSTask{}
+
+// AppliedPosition implements AppliedPositioner: the position the task's last checkpoint names,
+// a WAL location for a PostgreSQL source, a binary log coordinate (where the next event starts)
+// for a MySQL-family one. ok is false while the task has written no checkpoint.
+func (t DMSTask) AppliedPosition(ctx context.Context) (Position, bool, error) {
+	p, ok, err := DMSApplied(ctx, t.DB, t.Schema, t.Task)
+	if err != nil || !ok {
+		return Position{}, false, err
+	}
+	if p.IsLSN() {
+		return Position{WAL: true, LSN: p.LSN}, true, nil
+	}
+	return Position{File: p.File, Offset: p.applied()}, true, nil
+}

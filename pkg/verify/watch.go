@@ -64,6 +64,10 @@ type WatchOptions struct {
 	// TimeRule decides every verdict by the time rule (Settle), even where the source's and
 	// the target's replication positions can be read.
 	TimeRule bool
+	// Applied, when set, tells how far the target has applied the source's changes in place of
+	// the target's own dialect.AppliedPositioner: for a target that is no replica, such as one
+	// an AWS DMS task writes (dialect.DMSTask reads its recovery checkpoint table).
+	Applied dialect.AppliedPositioner
 }
 
 // Rule says how Watch told a differing row's verdict.
@@ -266,6 +270,9 @@ func Watch(ctx context.Context, src, tgt *Endpoint, opt WatchOptions) (*WatchRes
 	if !opt.TimeRule {
 		sp, ok1 := src.DB.(dialect.SourcePositioner)
 		ap, ok2 := tgt.DB.(dialect.AppliedPositioner)
+		if opt.Applied != nil {
+			ap, ok2 = opt.Applied, true
+		}
 		if ok1 && ok2 {
 			w.srcPos, w.tgtPos = sp, ap
 			// Asked once up front, so that a side that tells none is said before the first

@@ -63,7 +63,15 @@ func (d *DB) SourcePosition(ctx context.Context) (dialect.Position, bool, error)
 		if err != nil {
 			return dialect.Position{}, false, fmt.Errorf("mysql: source position: %w", err)
 		}
-		return dialect.Position{GTID: g}, true, nil
+		// The binary log coordinate too, when the user may read it, for a target that tells
+		// only a coordinate (an AWS DMS task's checkpoint).
+		p := dialect.Position{GTID: g}
+		if st, ok, err := d.statusRows(ctx, binlogStatus, binlogStatus84); err == nil && ok && len(st) == 1 {
+			if c, ok, err := coordinate(st[0], "File", "Position"); err == nil && ok {
+				p.File, p.Offset, p.ServerID = c.File, c.Offset, server
+			}
+		}
+		return p, true, nil
 	}
 	st, ok, err := d.statusRows(ctx, binlogStatus, binlogStatus84)
 	if err != nil || !ok || len(st) != 1 {
