@@ -97,18 +97,13 @@ func runRecheck(ctx context.Context, f reportFlags, stdout, stderr io.Writer) er
 	if f.output != "text" && f.output != "json" {
 		return usage("--output %q: want text or json", f.output)
 	}
-	ctx, cancel := f.reads.withTimeout(ctx)
-	defer cancel()
-	rep, src, tgt, opt, err := f.open(ctx, stderr)
+	var res *verify.RecheckResult
+	err := f.withReport(ctx, stderr, func(ctx context.Context, rep *verify.Report, src, tgt *verify.Endpoint, opt verify.Options) (err error) {
+		res, err = verify.Recheck(ctx, src, tgt, rep, opt)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	defer rep.Close()
-	defer src.Close()
-	defer tgt.Close()
-	res, err := verify.Recheck(ctx, src, tgt, rep, opt)
-	if err != nil {
-		return failIn(ctx, err)
 	}
 	if f.output == "json" {
 		err = res.WriteJSON(stdout)
@@ -164,6 +159,30 @@ func runRepairReport(ctx context.Context, f reportFlags, stderr io.Writer) error
 		return usage("--out: %v", err)
 	}
 	defer out.Discard()
+	var res *verify.RepairResult
+	err = f.withReport(ctx, stderr, func(ctx context.Context, rep *verify.Report, src, tgt *verify.Endpoint, opt verify.Options) (err error) {
+		res, err = verify.Repair(ctx, src, tgt, rep, opt, out)
+		if err != nil {
+			err = fmt.Errorf("repair %s: %w", f.out, err)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return &exitError{ExitFailure, fmt.Errorf("repair: %w", err)}
+	}
+	fmt.Fprintf(stderr, "repair SQL: %s written to %s; review it, then run it on the target\n", plural(res.Statements, "statement", "statements"), f.out)
+	for _, s := range res.Skipped {
+		fmt.Fprintf(stderr, "repair SQL: left out %s\n", s)
+	}
+	return nil
+}
+
+// withReport runs fn, under --timeout, on the saved report and both sides opened for it, and
+// closes them after; an error of fn is mapped to its exit as the end of ctx explains it.
+func (f *reportFlags) withReport(ctx context.Context, stderr io.Writer, fn func(context.Context, *verify.Report, *verify.Endpoint, *verify.Endpoint, verify.Options) error) error {
 	ctx, cancel := f.reads.withTimeout(ctx)
 	defer cancel()
 	rep, src, tgt, opt, err := f.open(ctx, stderr)
@@ -173,16 +192,8 @@ func runRepairReport(ctx context.Context, f reportFlags, stderr io.Writer) error
 	defer rep.Close()
 	defer src.Close()
 	defer tgt.Close()
-	res, err := verify.Repair(ctx, src, tgt, rep, opt, out)
-	if err != nil {
-		return failIn(ctx, fmt.Errorf("repair %s: %w", f.out, err))
-	}
-	if err := out.Commit(); err != nil {
-		return &exitError{ExitFailure, fmt.Errorf("repair: %w", err)}
-	}
-	fmt.Fprintf(stderr, "repair SQL: %s written to %s; review it, then run it on the target\n", plural(res.Statements, "statement", "statements"), f.out)
-	for _, s := range res.Skipped {
-		fmt.Fprintf(stderr, "repair SQL: left out %s\n", s)
+	if err := fn(ctx, rep, src, tgt, opt); err != nil {
+		return failIn(ctx, err)
 	}
 	return nil
 }
